@@ -1,0 +1,283 @@
+package org.mos.common.io;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and writes NumPy's {@code .npy} format (versions 1.0, 2.0 and 3.0): little- and big-endian
+ * floats (f2 is not supported), signed and unsigned integers, booleans, C or Fortran order.
+ * Fortran-ordered arrays are returned in C order.
+ */
+public final class Npy {
+
+  private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+  private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
+  private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+  private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+
+  private Npy() {}
+
+  /** Reads a {@code .npy} file; the message of any failure names the file. */
+  public static NpyArray read(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new IOException(file + ": no such file");
+    }
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      return read(in);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new IOException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads one array from a stream positioned at the magic string. */
+  public static NpyArray read(InputStream stream) throws IOException {
+    DataInputStream in = new DataInputStream(stream);
+    byte[] magic = new byte[6];
+    readFully(in, magic, "the magic string");
+    if (!Arrays.equals(magic, MAGIC)) {
+      throw new IOException("not a .npy file (bad magic string)");
+    }
+    int major = in.readUnsignedByte();
+    in.readUnsignedByte();
+    long headerLen;
+    if (major == 1) {
+      headerLen = Short.toUnsignedInt(Short.reverseBytes(in.readShort()));
+    } else if (major == 2 || major == 3) {
+      headerLen = Integer.toUnsignedLong(Integer.reverseBytes(in.readInt()));
+    } else {
+      throw new IOException("unsupported .npy version " + major);
+    }
+    byte[] headerBytes = new byte[(int) headerLen];
+    readFully(in, headerBytes, "the header");
+    String header =
+        new String(headerBytes, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+    String descr = find(DESCR, header, "descr");
+    boolean fortran = "True".equals(find(FORTRAN, header, "fortran_order"));
+    int[] shape = parseShape(find(SHAPE, header, "shape"));
+
+    Dtype dt = Dtype.parse(descr);
+    long n = 1;
+    for (int d : shape) {
+      n *= d;
+    }
+    if (n * dt.width > Integer.MAX_VALUE) {
+      throw new IOException("array of " + n + " elements is too large");
+    }
+    byte[] raw = new byte[(int) (n * dt.width)];
+    readFully(in, raw, "the data (" + n + " elements of " + descr + ")");
+    ByteBuffer buf = ByteBuffer.wrap(raw).order(dt.order);
+    double[] values = new double[(int) n];
+    long[] longs = dt.kind == 'f' ? null : new long[(int) n];
+    for (int i = 0; i < n; i++) {
+      switch (dt.kind) {
+        case 'f' -> values[i] = dt.width == 4 ? buf.getFloat() : buf.getDouble();
+        case 'i', 'u', 'b' -> {
+          long v =
+              switch (dt.width) {
+                case 1 -> dt.kind == 'i' ? buf.get() : Byte.toUnsignedLong(buf.get());
+                case 2 -> dt.kind == 'i' ? buf.getShort() : Short.toUnsignedLong(buf.getShort());
+                case 4 -> dt.kind == 'i' ? buf.getInt() : Integer.toUnsignedLong(buf.getInt());
+                default -> buf.getLong();
+              };
+          longs[i] = v;
+          values[i] = dt.kind == 'u' && dt.width == 8 && v < 0 ? Math.pow(2, 64) + v : v;
+        }
+        default -> throw new IllegalStateException();
+      }
+    }
+    if (fortran && shape.length > 1) {
+      values = toCOrder(values, shape);
+      if (longs != null) {
+        double[] asDouble = new double[longs.length];
+        for (int i = 0; i < longs.length; i++) {
+          asDouble[i] = Double.longBitsToDouble(longs[i]);
+        }
+        double[] reordered = toCOrder(asDouble, shape);
+        for (int i = 0; i < longs.length; i++) {
+          longs[i] = Double.doubleToRawLongBits(reordered[i]);
+        }
+      }
+    }
+    return new NpyArray(descr, shape, values, longs);
+  }
+
+  /** Writes float32 values with the given shape, atomically (temporary file, then move). */
+  public static void writeFloat32(Path file, float[] data, int... shape) throws IOException {
+    checkShape(data.length, shape);
+    ByteBuffer buf = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : data) {
+      buf.putFloat(v);
+    }
+    write(file, "<f4", shape, buf.array());
+  }
+
+  /** Writes float64 values with the given shape, atomically. */
+  public static void writeFloat64(Path file, double[] data, int... shape) throws IOException {
+    checkShape(data.length, shape);
+    ByteBuffer buf = ByteBuffer.allocate(data.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    for (double v : data) {
+      buf.putDouble(v);
+    }
+    write(file, "<f8", shape, buf.array());
+  }
+
+  /** Writes int64 values with the given shape, atomically. */
+  public static void writeInt64(Path file, long[] data, int... shape) throws IOException {
+    checkShape(data.length, shape);
+    ByteBuffer buf = ByteBuffer.allocate(data.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    for (long v : data) {
+      buf.putLong(v);
+    }
+    write(file, "<i8", shape, buf.array());
+  }
+
+  /** Writes one array (header and raw little-endian data) to a stream. */
+  public static void write(OutputStream out, String descr, int[] shape, byte[] data)
+      throws IOException {
+    StringBuilder dims = new StringBuilder();
+    for (int d : shape) {
+      dims.append(d).append(", ");
+    }
+    if (shape.length > 1) {
+      dims.setLength(dims.length() - 2);
+    } else if (shape.length == 1) {
+      dims.setLength(dims.length() - 1);
+    }
+    String dict =
+        "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+    int unpadded = MAGIC.length + 2 + 2 + dict.length() + 1;
+    int pad = (64 - unpadded % 64) % 64;
+    String header = dict + " ".repeat(pad) + "\n";
+    out.write(MAGIC);
+    out.write(1);
+    out.write(0);
+    out.write(header.length() & 0xff);
+    out.write((header.length() >> 8) & 0xff);
+    out.write(header.getBytes(StandardCharsets.ISO_8859_1));
+    out.write(data);
+  }
+
+  private static void write(Path file, String descr, int[] shape, byte[] data)
+      throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+    try {
+      try (OutputStream out = Files.newOutputStream(tmp)) {
+        write(out, descr, shape, data);
+      }
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static void checkShape(int length, int[] shape) {
+    long n = 1;
+    for (int d : shape) {
+      n *= d;
+    }
+    if (n != length) {
+      throw new IllegalArgumentException(
+          "shape " + Arrays.toString(shape) + " needs " + n + " values but got " + length);
+    }
+  }
+
+  private static double[] toCOrder(double[] fortran, int[] shape) {
+    double[] out = new double[fortran.length];
+    int rank = shape.length;
+    int[] idx = new int[rank];
+    for (int c = 0; c < out.length; c++) {
+      // idx is the C-order multi-index of c; its Fortran offset has the first axis fastest.
+      int f = 0;
+      int stride = 1;
+      for (int a = 0; a < rank; a++) {
+        f += idx[a] * stride;
+        stride *= shape[a];
+      }
+      out[c] = fortran[f];
+      for (int a = rank - 1; a >= 0; a--) {
+        if (++idx[a] < shape[a]) {
+          break;
+        }
+        idx[a] = 0;
+      }
+    }
+    return out;
+  }
+
+  private static int[] parseShape(String text) throws IOException {
+    List<Integer> dims = new ArrayList<>();
+    for (String part : text.split(",")) {
+      String p = part.trim();
+      if (!p.isEmpty()) {
+        try {
+          dims.add(Integer.parseInt(p.endsWith("L") ? p.substring(0, p.length() - 1) : p));
+        } catch (NumberFormatException e) {
+          throw new IOException("bad shape (" + text + ") in header");
+        }
+      }
+    }
+    return dims.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static String find(Pattern p, String header, String key) throws IOException {
+    Matcher m = p.matcher(header);
+    if (!m.find()) {
+      throw new IOException("header has no '" + key + "': " + header.trim());
+    }
+    return m.group(1);
+  }
+
+  private static void readFully(DataInputStream in, byte[] b, String what) throws IOException {
+    try {
+      in.readFully(b);
+    } catch (EOFException e) {
+      throw new IOException("file ends inside " + what + " (truncated?)");
+    }
+  }
+
+  private record Dtype(char kind, int width, ByteOrder order) {
+    static Dtype parse(String descr) throws IOException {
+      if (descr.length() < 3) {
+        throw new IOException("unsupported dtype '" + descr + "'");
+      }
+      char endian = descr.charAt(0);
+      char kind = descr.charAt(1);
+      int width;
+      try {
+        width = Integer.parseInt(descr.substring(2));
+      } catch (NumberFormatException e) {
+        throw new IOException("unsupported dtype '" + descr + "'");
+      }
+      boolean ok =
+          switch (kind) {
+            case 'f' -> width == 4 || width == 8;
+            case 'i', 'u' -> width == 1 || width == 2 || width == 4 || width == 8;
+            case 'b' -> width == 1;
+            default -> false;
+          };
+      if (!ok || "<>|=".indexOf(endian) < 0) {
+        throw new IOException(
+            "unsupported dtype '" + descr + "' (expected float32/64, integers or bool)");
+      }
+      return new Dtype(
+          kind, width, endian == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+    }
+  }
+}
