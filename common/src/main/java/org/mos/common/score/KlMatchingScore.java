@@ -1,6 +1,5 @@
 package org.mos.common.score;
 
-import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
@@ -15,18 +14,21 @@ import java.util.stream.IntStream;
  */
 public final class KlMatchingScore implements LogitScore {
 
-  /** Rows per task: their probabilities (and one class block of the logs) stay in L2. */
+  /** Rows per task; their partial sums (rows x classes) stay in L2. */
   private static final int ROWS_PER_TASK = 32;
 
-  /** Classes per block: the block's log-means for 4 dimensions and 2 rows' sums stay in L1. */
-  private static final int CLASS_BLOCK = 64;
+  /** Classes per block: four rows of log-means and two rows of sums stay in L1. */
+  private static final int CLASS_BLOCK = 128;
+
+  /** Dimensions per block: the block's log-means (32 x 128) are reused by every row of a task. */
+  private static final int DIM_BLOCK = 32;
 
   private final KlClassMeans means;
   private final int dims;
   private final int classes;
 
-  /** log d_ci laid out dimension-major: logMeans[i * classes + c]. */
-  private final double[] logMeans;
+  /** log d_ci laid out dimension-major, logMeans[i][c], so the kernel's loads share its index. */
+  private final double[][] logMeans;
 
   /** KL matching against fitted class means. */
   public KlMatchingScore(KlClassMeans means) {
@@ -34,10 +36,10 @@ public final class KlMatchingScore implements LogitScore {
     double[][] d = means.means();
     this.dims = means.dims();
     this.classes = d.length;
-    this.logMeans = new double[dims * classes];
+    this.logMeans = new double[dims][classes];
     for (int c = 0; c < classes; c++) {
       for (int i = 0; i < dims; i++) {
-        logMeans[i * classes + c] = Math.log(d[c][i]);
+        logMeans[i][c] = Math.log(d[c][i]);
       }
     }
   }
@@ -77,64 +79,53 @@ public final class KlMatchingScore implements LogitScore {
 
   private void scoreRows(float[] v, int r0, int r1, double[] out) {
     int n = r1 - r0;
-    double[] p = new double[n * dims];
+    // An odd row count is padded with a zero row whose result is not used.
+    int padded = n + (n & 1);
+    double[] p = new double[padded * dims];
     double[] negEntropy = new double[n];
     for (int r = 0; r < n; r++) {
       negEntropy[r] = Softmax.row(v, (r0 + r) * dims, dims, p, r * dims);
     }
-    double[] best = new double[n];
-    Arrays.fill(best, Double.NEGATIVE_INFINITY);
-    double[] acc0 = new double[CLASS_BLOCK];
-    double[] acc1 = new double[CLASS_BLOCK];
+    double[][] cross = new double[padded][classes];
     for (int c0 = 0; c0 < classes; c0 += CLASS_BLOCK) {
-      int cb = Math.min(CLASS_BLOCK, classes - c0);
-      for (int r = 0; r < n; r += 2) {
-        // An odd last row is paired with itself; its second result is simply not used.
-        int ra = r * dims;
-        int rb = (r + 1 < n ? r + 1 : r) * dims;
-        Arrays.fill(acc0, 0);
-        Arrays.fill(acc1, 0);
-        crossBlock(p, ra, rb, c0, cb, acc0, acc1);
-        best[r] = Math.max(best[r], max(acc0, cb));
-        if (r + 1 < n) {
-          best[r + 1] = Math.max(best[r + 1], max(acc1, cb));
+      int c1 = Math.min(classes, c0 + CLASS_BLOCK);
+      for (int i0 = 0; i0 < dims; i0 += DIM_BLOCK) {
+        int i1 = Math.min(dims, i0 + DIM_BLOCK);
+        for (int r = 0; r < padded; r += 2) {
+          crossBlock(p, r * dims, (r + 1) * dims, i0, i1, c0, c1, cross[r], cross[r + 1]);
         }
       }
     }
     for (int r = 0; r < n; r++) {
-      out[r0 + r] = best[r] - negEntropy[r];
+      out[r0 + r] = max(cross[r], classes) - negEntropy[r];
     }
   }
 
   /**
-   * acc0[c] = sum_i p[ra + i] * log d_(c0+c),i and acc1 likewise for row rb, for c < cb; four
-   * dimensions and two rows per pass so that each log-mean loaded serves eight products.
+   * acc0[c] += sum_{i0 <= i < i1} p[ra + i] log d_ci, and acc1 likewise for row rb, for c0 <= c <
+   * c1. Four dimensions and two rows per pass, so that each log-mean loaded serves eight products;
+   * every array access in the inner loop uses the same index c, which lets the JIT vectorise it.
    */
   private void crossBlock(
-      double[] p, int ra, int rb, int c0, int cb, double[] acc0, double[] acc1) {
-    double[] l = logMeans;
-    int stride = classes;
-    int i = 0;
-    for (; i + 3 < dims; i += 4) {
+      double[] p, int ra, int rb, int i0, int i1, int c0, int c1, double[] acc0, double[] acc1) {
+    int i = i0;
+    for (; i + 3 < i1; i += 4) {
       double a0 = p[ra + i], a1 = p[ra + i + 1], a2 = p[ra + i + 2], a3 = p[ra + i + 3];
       double b0 = p[rb + i], b1 = p[rb + i + 1], b2 = p[rb + i + 2], b3 = p[rb + i + 3];
-      int o0 = i * stride + c0;
-      int o1 = o0 + stride;
-      int o2 = o1 + stride;
-      int o3 = o2 + stride;
-      for (int c = 0; c < cb; c++) {
-        double l0 = l[o0 + c], l1 = l[o1 + c], l2 = l[o2 + c], l3 = l[o3 + c];
-        acc0[c] += a0 * l0 + a1 * l1 + a2 * l2 + a3 * l3;
-        acc1[c] += b0 * l0 + b1 * l1 + b2 * l2 + b3 * l3;
+      double[] l0 = logMeans[i], l1 = logMeans[i + 1], l2 = logMeans[i + 2], l3 = logMeans[i + 3];
+      for (int c = c0; c < c1; c++) {
+        double x0 = l0[c], x1 = l1[c], x2 = l2[c], x3 = l3[c];
+        acc0[c] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+        acc1[c] += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
       }
     }
-    for (; i < dims; i++) {
+    for (; i < i1; i++) {
       double a = p[ra + i];
       double b = p[rb + i];
-      int o = i * stride + c0;
-      for (int c = 0; c < cb; c++) {
-        acc0[c] += a * l[o + c];
-        acc1[c] += b * l[o + c];
+      double[] l = logMeans[i];
+      for (int c = c0; c < c1; c++) {
+        acc0[c] += a * l[c];
+        acc1[c] += b * l[c];
       }
     }
   }
