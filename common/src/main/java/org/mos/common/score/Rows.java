@@ -19,13 +19,24 @@ final class Rows {
     range.forEach(body);
   }
 
-  /** Max of v[from, to). */
+  /** Max of v[from, to) (values are finite, checked by {@link Batch}). */
   static double max(float[] v, int from, int to) {
-    float m = v[from];
-    for (int j = from + 1; j < to; j++) {
-      m = Math.max(m, v[j]);
+    // Four running maxima break the dependency chain of one; the loop is memory-bound again.
+    float m0 = v[from];
+    float m1 = m0;
+    float m2 = m0;
+    float m3 = m0;
+    int j = from;
+    for (; j + 3 < to; j += 4) {
+      m0 = v[j] > m0 ? v[j] : m0;
+      m1 = v[j + 1] > m1 ? v[j + 1] : m1;
+      m2 = v[j + 2] > m2 ? v[j + 2] : m2;
+      m3 = v[j + 3] > m3 ? v[j + 3] : m3;
     }
-    return m;
+    for (; j < to; j++) {
+      m0 = v[j] > m0 ? v[j] : m0;
+    }
+    return Math.max(Math.max(m0, m1), Math.max(m2, m3));
   }
 
   /** Sum of exp((v[j] - shift) * scale) over [from, to), in double. */
