@@ -25,6 +25,9 @@ import java.util.regex.Pattern;
  */
 public final class Npy {
 
+  /** numpy itself refuses headers over 10 000 bytes unless told otherwise. */
+  private static final long MAX_HEADER = 1 << 20;
+
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
   private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
   private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
@@ -61,6 +64,9 @@ public final class Npy {
       headerLen = Integer.toUnsignedLong(Integer.reverseBytes(in.readInt()));
     } else {
       throw new IOException("unsupported .npy version " + major);
+    }
+    if (headerLen > MAX_HEADER) {
+      throw new IOException("header length " + headerLen + " is implausible (corrupt file?)");
     }
     byte[] headerBytes = new byte[(int) headerLen];
     readFully(in, headerBytes, "the header");
@@ -101,17 +107,17 @@ public final class Npy {
       }
     }
     if (fortran && shape.length > 1) {
-      values = toCOrder(values, shape);
-      if (longs != null) {
-        double[] asDouble = new double[longs.length];
-        for (int i = 0; i < longs.length; i++) {
-          asDouble[i] = Double.longBitsToDouble(longs[i]);
-        }
-        double[] reordered = toCOrder(asDouble, shape);
-        for (int i = 0; i < longs.length; i++) {
-          longs[i] = Double.doubleToRawLongBits(reordered[i]);
+      int[] source = fortranSourceIndex(shape, values.length);
+      double[] cValues = new double[values.length];
+      long[] cLongs = longs == null ? null : new long[longs.length];
+      for (int c = 0; c < source.length; c++) {
+        cValues[c] = values[source[c]];
+        if (cLongs != null) {
+          cLongs[c] = longs[source[c]];
         }
       }
+      values = cValues;
+      longs = cLongs;
     }
     return new NpyArray(descr, shape, values, longs);
   }
@@ -196,11 +202,12 @@ public final class Npy {
     }
   }
 
-  private static double[] toCOrder(double[] fortran, int[] shape) {
-    double[] out = new double[fortran.length];
+  /** For every C-order position, the position of the same element in Fortran order. */
+  private static int[] fortranSourceIndex(int[] shape, int n) {
+    int[] source = new int[n];
     int rank = shape.length;
     int[] idx = new int[rank];
-    for (int c = 0; c < out.length; c++) {
+    for (int c = 0; c < n; c++) {
       // idx is the C-order multi-index of c; its Fortran offset has the first axis fastest.
       int f = 0;
       int stride = 1;
@@ -208,7 +215,7 @@ public final class Npy {
         f += idx[a] * stride;
         stride *= shape[a];
       }
-      out[c] = fortran[f];
+      source[c] = f;
       for (int a = rank - 1; a >= 0; a--) {
         if (++idx[a] < shape[a]) {
           break;
@@ -216,7 +223,7 @@ public final class Npy {
         idx[a] = 0;
       }
     }
-    return out;
+    return source;
   }
 
   private static int[] parseShape(String text) throws IOException {
@@ -228,6 +235,9 @@ public final class Npy {
           dims.add(Integer.parseInt(p.endsWith("L") ? p.substring(0, p.length() - 1) : p));
         } catch (NumberFormatException e) {
           throw new IOException("bad shape (" + text + ") in header");
+        }
+        if (dims.get(dims.size() - 1) < 0) {
+          throw new IOException("negative dimension in shape (" + text + ")");
         }
       }
     }

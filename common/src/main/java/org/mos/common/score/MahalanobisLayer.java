@@ -1,0 +1,176 @@
+package org.mos.common.score;
+
+import java.util.Arrays;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+
+/**
+ * Fitted Mahalanobis statistics of one layer: the class means mu_c of its (spatially averaged)
+ * features and one tied precision matrix P, the pseudo-inverse of the maximum-likelihood covariance
+ * of the class-centred features. Immutable; serialisable with Jackson.
+ *
+ * @param classes the class of each mean, ascending (classes without members are left out)
+ * @param classMeans one mean per entry of {@code classes}
+ * @param precision the D x D tied precision matrix
+ */
+public record MahalanobisLayer(int[] classes, double[][] classMeans, double[][] precision) {
+
+  public MahalanobisLayer {
+    if (classes.length == 0 || classes.length != classMeans.length) {
+      throw new IllegalArgumentException(
+          "expected one mean per class but got "
+              + classes.length
+              + " classes and "
+              + classMeans.length
+              + " means");
+    }
+    int dims = classMeans[0].length;
+    if (precision.length != dims) {
+      throw new IllegalArgumentException(
+          "the means have "
+              + dims
+              + " dimensions but the precision is "
+              + precision.length
+              + " x ...");
+    }
+    for (double[] row : classMeans) {
+      checkRow(row, dims, "class mean");
+    }
+    for (double[] row : precision) {
+      checkRow(row, dims, "precision row");
+    }
+    classes = classes.clone();
+    classMeans = KlClassMeans.deepCopy(classMeans);
+    precision = KlClassMeans.deepCopy(precision);
+  }
+
+  private static void checkRow(double[] row, int dims, String what) {
+    if (row.length != dims) {
+      throw new IllegalArgumentException(
+          "a " + what + " has " + row.length + " entries, expected " + dims);
+    }
+    for (double x : row) {
+      if (!Double.isFinite(x)) {
+        throw new IllegalArgumentException("a " + what + " holds " + x);
+      }
+    }
+  }
+
+  /**
+   * Fits class means and the tied precision from one layer's features of a fit set: the covariance
+   * is the maximum-likelihood estimate over all rows after subtracting each row's class mean (as
+   * sklearn's {@code EmpiricalCovariance(assume_centered=False)} on class-centred features), the
+   * precision its pseudo-inverse (EJML, SVD).
+   *
+   * @param labels the class of every row
+   */
+  public static MahalanobisLayer fit(Batch features, int[] labels) {
+    int n = features.rows();
+    int d = features.cols();
+    if (labels.length != n) {
+      throw new IllegalArgumentException(
+          "got " + labels.length + " labels for " + n + " rows of features");
+    }
+    int numClasses = 0;
+    for (int r = 0; r < n; r++) {
+      if (labels[r] < 0) {
+        throw new IllegalArgumentException("label of row " + r + " is " + labels[r]);
+      }
+      numClasses = Math.max(numClasses, labels[r] + 1);
+    }
+    float[] v = features.values();
+    double[][] sums = new double[numClasses][];
+    int[] counts = new int[numClasses];
+    for (int r = 0; r < n; r++) {
+      int y = labels[r];
+      if (sums[y] == null) {
+        sums[y] = new double[d];
+      }
+      for (int i = 0; i < d; i++) {
+        sums[y][i] += v[r * d + i];
+      }
+      counts[y]++;
+    }
+    int[] classes =
+        java.util.stream.IntStream.range(0, numClasses).filter(c -> counts[c] > 0).toArray();
+    double[][] means = new double[numClasses][];
+    for (int c : classes) {
+      means[c] = sums[c];
+      for (int i = 0; i < d; i++) {
+        means[c][i] /= counts[c];
+      }
+    }
+    DMatrixRMaj centred = new DMatrixRMaj(n, d);
+    for (int r = 0; r < n; r++) {
+      double[] mu = means[labels[r]];
+      for (int i = 0; i < d; i++) {
+        centred.data[r * d + i] = v[r * d + i] - mu[i];
+      }
+    }
+    // The class-centred rows average to 0 up to rounding; subtract that mean as sklearn does.
+    DMatrixRMaj mean = new DMatrixRMaj(1, d);
+    CommonOps_DDRM.sumCols(centred, mean);
+    CommonOps_DDRM.divide(mean, n);
+    for (int r = 0; r < n; r++) {
+      for (int i = 0; i < d; i++) {
+        centred.data[r * d + i] -= mean.data[i];
+      }
+    }
+    DMatrixRMaj cov = new DMatrixRMaj(d, d);
+    CommonOps_DDRM.multTransA(centred, centred, cov);
+    CommonOps_DDRM.divide(cov, n);
+    DMatrixRMaj precision = new DMatrixRMaj(d, d);
+    CommonOps_DDRM.pinv(cov, precision);
+    double[][] kept = new double[classes.length][];
+    for (int k = 0; k < classes.length; k++) {
+      kept[k] = means[classes[k]];
+    }
+    return new MahalanobisLayer(classes, kept, toArrays(precision));
+  }
+
+  static double[][] toArrays(DMatrixRMaj m) {
+    double[][] out = new double[m.numRows][];
+    for (int r = 0; r < m.numRows; r++) {
+      out[r] = Arrays.copyOfRange(m.data, r * m.numCols, (r + 1) * m.numCols);
+    }
+    return out;
+  }
+
+  /** Feature dimension D. */
+  public int dims() {
+    return precision.length;
+  }
+
+  @Override
+  public int[] classes() {
+    return classes.clone();
+  }
+
+  @Override
+  public double[][] classMeans() {
+    return KlClassMeans.deepCopy(classMeans);
+  }
+
+  @Override
+  public double[][] precision() {
+    return KlClassMeans.deepCopy(precision);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof MahalanobisLayer m
+        && Arrays.equals(classes, m.classes)
+        && Arrays.deepEquals(classMeans, m.classMeans)
+        && Arrays.deepEquals(precision, m.precision);
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(classes) * 31 + precision.length;
+  }
+
+  @Override
+  public String toString() {
+    return "MahalanobisLayer[" + classes.length + " classes, " + dims() + " dims]";
+  }
+}

@@ -1,0 +1,168 @@
+package org.mos.common.score;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
+
+/**
+ * The Mahalanobis score (Lee, Lee, Lee &amp; Shin, "A Simple Unified Framework for Detecting
+ * Out-of-Distribution Samples and Adversarial Attacks", NeurIPS 2018) as the MOS paper uses it. Per
+ * layer l: {@code s_l(x) = max_c -1/2 (f_l - mu_lc)^T P_l (f_l - mu_lc)} on the spatially averaged
+ * features f_l; the final score is {@code -P(OOD) = -sigmoid(b + sum_l w_l s_l)} with the fitted
+ * logistic regression. The input perturbation happens before the features are computed.
+ *
+ * <p>Each precision P = V diag(lambda) V^T is factored once as W = diag(sqrt(lambda)) V^T, so the
+ * distance is {@code |W f - W mu_c|^2}: subtracting in the whitened space keeps precision when the
+ * features are far from the origin.
+ */
+public final class MahalanobisScore implements OodScore {
+
+  private final MahalanobisStatistics statistics;
+  private final List<Whitened> layers = new ArrayList<>();
+
+  /** The score for fitted statistics. */
+  public MahalanobisScore(MahalanobisStatistics statistics) {
+    this.statistics = statistics;
+    for (MahalanobisLayer layer : statistics.layers()) {
+      layers.add(Whitened.of(layer));
+    }
+  }
+
+  @Override
+  public String id() {
+    return "mahalanobis";
+  }
+
+  /** The fitted statistics. */
+  public MahalanobisStatistics statistics() {
+    return statistics;
+  }
+
+  /** -P(OOD) from the layer features of the outputs. */
+  @Override
+  public double[] score(ModelOutputs outputs) {
+    double[][] perLayer = perLayerScores(outputs.layerFeatures());
+    double[] w = statistics.regressionWeights();
+    int rows = perLayer[0].length;
+    double[] out = new double[rows];
+    for (int r = 0; r < rows; r++) {
+      double z = statistics.regressionBias();
+      for (int l = 0; l < w.length; l++) {
+        z += w[l] * perLayer[l][r];
+      }
+      out[r] = -1 / (1 + Math.exp(-z));
+    }
+    return out;
+  }
+
+  /** The per-layer scores s_l(x), indexed [layer][row]. */
+  public double[][] perLayerScores(List<Batch> layerFeatures) {
+    if (layerFeatures.size() != layers.size()) {
+      throw new IllegalArgumentException(
+          "mahalanobis: fitted for "
+              + layers.size()
+              + " layers but got features of "
+              + layerFeatures.size());
+    }
+    double[][] out = new double[layers.size()][];
+    for (int l = 0; l < layers.size(); l++) {
+      out[l] = layers.get(l).score(layerFeatures.get(l), l);
+    }
+    return out;
+  }
+
+  /** One layer in whitened coordinates: y = W f, means m_c = W mu_c. */
+  private record Whitened(int dims, int rank, double[] w, double[] means, int classes) {
+
+    static Whitened of(MahalanobisLayer layer) {
+      int d = layer.dims();
+      double[][] p = layer.precision();
+      DMatrixRMaj m = new DMatrixRMaj(p);
+      // Symmetrise: the fitted precision is symmetric up to rounding.
+      for (int i = 0; i < d; i++) {
+        for (int j = 0; j < i; j++) {
+          double s = 0.5 * (m.get(i, j) + m.get(j, i));
+          m.set(i, j, s);
+          m.set(j, i, s);
+        }
+      }
+      EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(d, true, true);
+      if (!eig.decompose(m)) {
+        throw new IllegalStateException("the eigendecomposition of a precision did not converge");
+      }
+      List<double[]> rowsOfW = new ArrayList<>();
+      for (int k = 0; k < d; k++) {
+        double lambda = eig.getEigenvalue(k).real;
+        // A pseudo-inverse is positive semi-definite: drop its null space (and rounding noise).
+        if (lambda > 0) {
+          DMatrixRMaj vec = eig.getEigenVector(k);
+          double s = Math.sqrt(lambda);
+          double[] row = new double[d];
+          for (int i = 0; i < d; i++) {
+            row[i] = s * vec.get(i, 0);
+          }
+          rowsOfW.add(row);
+        }
+      }
+      int rank = rowsOfW.size();
+      double[] w = new double[rank * d];
+      for (int k = 0; k < rank; k++) {
+        System.arraycopy(rowsOfW.get(k), 0, w, k * d, d);
+      }
+      double[][] mu = layer.classMeans();
+      double[] means = new double[mu.length * rank];
+      for (int c = 0; c < mu.length; c++) {
+        transform(w, rank, d, mu[c], 0, means, c * rank);
+      }
+      return new Whitened(d, rank, w, means, mu.length);
+    }
+
+    double[] score(Batch features, int layer) {
+      if (features.cols() != dims) {
+        throw new IllegalArgumentException(
+            "mahalanobis: layer "
+                + layer
+                + " was fitted on "
+                + dims
+                + "-dimensional features but got "
+                + features.cols());
+      }
+      float[] v = features.values();
+      double[] out = new double[features.rows()];
+      Rows.forEach(
+          features.rows(),
+          dims * Math.max(1, rank),
+          r -> {
+            double[] f = new double[dims];
+            for (int i = 0; i < dims; i++) {
+              f[i] = v[r * dims + i];
+            }
+            double[] y = new double[rank];
+            transform(w, rank, dims, f, 0, y, 0);
+            double best = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+              double dist = 0;
+              for (int k = 0; k < rank; k++) {
+                double diff = y[k] - means[c * rank + k];
+                dist += diff * diff;
+              }
+              best = Math.max(best, -0.5 * dist);
+            }
+            out[r] = best;
+          });
+      return out;
+    }
+
+    static void transform(double[] w, int rank, int d, double[] f, int at, double[] y, int to) {
+      for (int k = 0; k < rank; k++) {
+        double s = 0;
+        for (int i = 0; i < d; i++) {
+          s += w[k * d + i] * f[at + i];
+        }
+        y[to + k] = s;
+      }
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package org.mos.common.score;
+
+import java.util.List;
+
+/**
+ * What a model emitted for one batch of inputs: its logits and, when asked for, the features of
+ * some layers (for Mahalanobis: the stem and blocks 1-4, each averaged over space).
+ *
+ * @param logits the logits, or null when the model was not asked for them
+ * @param layerFeatures the features per layer, in layer order (empty when none)
+ */
+public record ModelOutputs(Batch logits, List<Batch> layerFeatures) {
+
+  public ModelOutputs {
+    layerFeatures = List.copyOf(layerFeatures);
+    int rows = logits != null ? logits.rows() : -1;
+    for (int l = 0; l < layerFeatures.size(); l++) {
+      int r = layerFeatures.get(l).rows();
+      if (rows >= 0 && r != rows) {
+        throw new IllegalArgumentException(
+            "layer " + l + " has features for " + r + " inputs but the batch has " + rows);
+      }
+      rows = r;
+    }
+  }
+
+  /** Logits only. */
+  public static ModelOutputs ofLogits(Batch logits) {
+    return new ModelOutputs(logits, List.of());
+  }
+
+  /** Layer features only. */
+  public static ModelOutputs ofFeatures(List<Batch> layerFeatures) {
+    return new ModelOutputs(null, layerFeatures);
+  }
+}

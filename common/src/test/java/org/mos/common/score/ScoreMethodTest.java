@@ -1,0 +1,76 @@
+package org.mos.common.score;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.mos.common.layout.GroupLayout;
+
+class ScoreMethodTest {
+
+  @Test
+  void registryHoldsThePapersMethods() {
+    assertThat(Arrays.stream(ScoreMethod.values()).map(ScoreMethod::id))
+        .containsExactly("mos", "msp", "maxlogit", "energy", "odin", "kl", "mahalanobis");
+    for (ScoreMethod m : ScoreMethod.values()) {
+      assertThat(ScoreMethod.byId(m.id())).isEqualTo(m);
+    }
+  }
+
+  @Test
+  void createdScoresCarryTheirIdAndDefaults() {
+    ScoreSettings layout = ScoreSettings.builder().layout(GroupLayout.ofSizes(2, 2)).build();
+    for (ScoreMethod m : ScoreMethod.values()) {
+      if (m.needsOnlyLogits() && m != ScoreMethod.KL) {
+        assertThat(m.create(layout).id()).isEqualTo(m.id());
+      }
+    }
+    assertThat(((OdinScore) ScoreMethod.ODIN.create(layout)).temperature()).isEqualTo(1000);
+    assertThat(((EnergyScore) ScoreMethod.ENERGY.create(layout)).temperature()).isEqualTo(1);
+  }
+
+  @Test
+  void unknownIdsAndMissingSettingsAreNamed() {
+    assertThatThrownBy(() -> ScoreMethod.byId("vim"))
+        .hasMessage(
+            "unknown score method 'vim'; known: mos, msp, maxlogit, energy, odin, kl, mahalanobis");
+    assertThatThrownBy(() -> ScoreMethod.MOS.create(ScoreSettings.none()))
+        .hasMessage("score method 'mos' needs a group layout");
+    assertThatThrownBy(() -> ScoreMethod.KL.create(ScoreSettings.none()))
+        .hasMessageContaining("'kl' needs fitted class-mean softmax vectors");
+    assertThatThrownBy(() -> ScoreMethod.MAHALANOBIS.create(ScoreSettings.none()))
+        .hasMessageContaining("'mahalanobis' needs fitted Mahalanobis statistics");
+  }
+
+  @Test
+  void logitScoresRefuseOutputsWithoutLogits() {
+    assertThatThrownBy(
+            () ->
+                new MaxLogit()
+                    .score(
+                        ModelOutputs.ofFeatures(
+                            java.util.List.of(Batch.copyOf(new float[] {1}, 1, 1)))))
+        .hasMessage("score 'maxlogit' needs logits but none were given");
+  }
+
+  @Test
+  void klRejectsZeroMeansAndMismatchedWidths() {
+    assertThatThrownBy(
+            () ->
+                new KlClassMeans(
+                    KlLabelSource.TRUE_LABELS, new int[] {0}, new double[][] {{1.0, 0.0}}))
+        .hasMessageContaining("class 0 has entry 0.0 at 1");
+    KlMatchingScore kl =
+        new KlMatchingScore(
+            new KlClassMeans(
+                KlLabelSource.TRUE_LABELS, new int[] {0}, new double[][] {{0.5, 0.5}}));
+    assertThatThrownBy(() -> kl.score(Batch.copyOf(new float[3], 1, 3)))
+        .hasMessage("kl: the class means have 2 entries but the logits have 3 columns");
+    assertThatThrownBy(
+            () ->
+                KlClassMeans.fit(
+                    Batch.copyOf(new float[4], 2, 2), new int[] {0}, KlLabelSource.TRUE_LABELS))
+        .hasMessage("fitting by true labels needs one label per row: 2 rows but 1 labels");
+  }
+}
