@@ -145,13 +145,14 @@ public final class DemoBenchmark {
       return this;
     }
 
-    /** The factor applied to every image count (default 1.0; > 0, at most {@value #MAX}). */
+    /**
+     * The factor applied to every image count (default 1.0; > 0, at most {@value
+     * DemoBenchmark#MAX_SCALE}); counts round to the nearest integer, at least 1.
+     */
     public Builder optScale(double scale) {
       this.scale = scale;
       return this;
     }
-
-    private static final double MAX = MAX_SCALE;
 
     /** The side of the generated images in pixels (default 32; Fashion-MNIST is always 28). */
     public Builder optImageSize(int imageSize) {
