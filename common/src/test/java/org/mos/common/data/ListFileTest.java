@@ -1,0 +1,151 @@
+package org.mos.common.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ListFileTest {
+
+  @TempDir Path dir;
+
+  private Path write(String name, String content) throws IOException {
+    Path p = dir.resolve(name);
+    Files.writeString(p, content);
+    return p;
+  }
+
+  @Test
+  void readsFlatLinesWithPathsRelativeToTheRoot() throws IOException {
+    Path file =
+        write(
+            "val.txt",
+            "n01440764/ILSVRC2012_val_00000293.JPEG 448\nn01443537/ILSVRC2012_val_00000236.JPEG"
+                + " 449\n");
+    Path root = Path.of("/data/imagenet/val");
+
+    ListFile list = ListFile.read(file, root, ListFile.Format.FLAT);
+
+    assertThat(list.format()).isEqualTo(ListFile.Format.FLAT);
+    assertThat(list.samples())
+        .containsExactly(
+            Sample.labelled(root.resolve("n01440764/ILSVRC2012_val_00000293.JPEG"), 448),
+            Sample.labelled(root.resolve("n01443537/ILSVRC2012_val_00000236.JPEG"), 449));
+  }
+
+  @Test
+  void keepsSpacesInsidePathsAndTakesTheLastTokensAsLabels() throws IOException {
+    Path file = write("f.txt", "my photos/a  b.png 3\n  with tab.jpg\t12  \n\n");
+
+    ListFile list = ListFile.read(file, dir, ListFile.Format.AUTO);
+
+    assertThat(list.format()).isEqualTo(ListFile.Format.FLAT);
+    assertThat(list.samples())
+        .containsExactly(
+            Sample.labelled(dir.resolve("my photos/a  b.png"), 3),
+            Sample.labelled(dir.resolve("with tab.jpg"), 12));
+  }
+
+  @Test
+  void readsGroupLinesWithSpacesInPaths() throws IOException {
+    Path file = write("g.txt", "a dir/x 1.png 0 287\nb.png 7 1\n");
+
+    ListFile list = ListFile.read(file, dir, ListFile.Format.GROUP);
+
+    assertThat(list.samples())
+        .containsExactly(
+            Sample.grouped(dir.resolve("a dir/x 1.png"), 0, 287),
+            Sample.grouped(dir.resolve("b.png"), 7, 1));
+    assertThat(list.samples().get(0).hasLabel()).isFalse();
+  }
+
+  @Test
+  void detectsTheGroupFormatFromTheFirstLine() throws IOException {
+    Path file = write("g.txt", "\nn01/a.JPEG 0 287\nn02/b.JPEG 1 4\n");
+
+    assertThat(ListFile.read(file, dir, ListFile.Format.AUTO).format())
+        .isEqualTo(ListFile.Format.GROUP);
+  }
+
+  @Test
+  void anExplicitFlatFormatReadsAPathEndingInANumberToken() throws IOException {
+    Path file = write("f.txt", "scan 12 3\n");
+
+    assertThat(ListFile.read(file, dir, ListFile.Format.AUTO).format())
+        .isEqualTo(ListFile.Format.GROUP);
+    assertThat(ListFile.read(file, dir, ListFile.Format.FLAT).samples())
+        .containsExactly(Sample.labelled(dir.resolve("scan 12"), 3));
+  }
+
+  @Test
+  void rejectsABadLineNamingFileLineNumberAndLine() throws IOException {
+    Path file = write("bad.txt", "a.png 1\nb.png 2\nc.png two\n");
+
+    assertThatThrownBy(() -> ListFile.read(file, dir, ListFile.Format.AUTO))
+        .isInstanceOf(DatasetException.class)
+        .hasMessageContaining(file + ":3:")
+        .hasMessageContaining("'path label'")
+        .hasMessageEndingWith("c.png two");
+  }
+
+  @Test
+  void rejectsALineWithoutAPath() throws IOException {
+    Path file = write("bad.txt", "a.png 1\n5\n");
+
+    assertThatThrownBy(() -> ListFile.read(file, dir, ListFile.Format.FLAT))
+        .isInstanceOf(DatasetException.class)
+        .hasMessageContaining(file + ":2:");
+  }
+
+  @Test
+  void rejectsAFlatLineInAGroupList() throws IOException {
+    Path file = write("bad.txt", "a.png 0 1\nb.png 1\n");
+
+    assertThatThrownBy(() -> ListFile.read(file, dir, ListFile.Format.AUTO))
+        .isInstanceOf(DatasetException.class)
+        .hasMessageContaining(file + ":2:")
+        .hasMessageContaining("'path group index_in_group'")
+        .hasMessageEndingWith("b.png 1");
+  }
+
+  @Test
+  void rejectsNegativeLabels() throws IOException {
+    Path file = write("bad.txt", "a.png -1\n");
+
+    assertThatThrownBy(() -> ListFile.read(file, dir, ListFile.Format.FLAT))
+        .isInstanceOf(DatasetException.class)
+        .hasMessageContaining(file + ":1:");
+  }
+
+  @Test
+  void rejectsAnEmptyOrMissingFile() throws IOException {
+    Path empty = write("empty.txt", "\n\n");
+    assertThatThrownBy(() -> ListFile.read(empty, dir, ListFile.Format.AUTO))
+        .isInstanceOf(DatasetException.class)
+        .hasMessageContaining(empty + " has no entries");
+    Path missing = dir.resolve("missing.txt");
+    assertThatThrownBy(() -> ListFile.read(missing, dir, ListFile.Format.AUTO))
+        .isInstanceOf(DatasetException.class)
+        .hasMessageContaining(missing + " does not exist");
+  }
+
+  @Test
+  void writesLinesThatReadBack() throws IOException {
+    Path file =
+        write(
+            "w.txt",
+            ListFile.flatLine("train/a b/000001.png", 4)
+                + "\n"
+                + ListFile.flatLine("train/c/000002.png", 0)
+                + "\n");
+    assertThat(ListFile.groupLine("x y.png", 2, 5)).isEqualTo("x y.png 2 5");
+    assertThat(ListFile.read(file, dir, ListFile.Format.AUTO).samples())
+        .containsExactly(
+            Sample.labelled(dir.resolve("train/a b/000001.png"), 4),
+            Sample.labelled(dir.resolve("train/c/000002.png"), 0));
+  }
+}
