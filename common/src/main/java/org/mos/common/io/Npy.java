@@ -158,8 +158,7 @@ public final class Npy {
     } else if (shape.length == 1) {
       dims.setLength(dims.length() - 1);
     }
-    String dict =
-        "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+    String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
     int unpadded = MAGIC.length + 2 + 2 + dict.length() + 1;
     int pad = (64 - unpadded % 64) % 64;
     String header = dict + " ".repeat(pad) + "\n";
@@ -172,8 +171,7 @@ public final class Npy {
     out.write(data);
   }
 
-  private static void write(Path file, String descr, int[] shape, byte[] data)
-      throws IOException {
+  private static void write(Path file, String descr, int[] shape, byte[] data) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
@@ -276,8 +274,7 @@ public final class Npy {
         throw new IOException(
             "unsupported dtype '" + descr + "' (expected float32/64, integers or bool)");
       }
-      return new Dtype(
-          kind, width, endian == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+      return new Dtype(kind, width, endian == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
     }
   }
 }

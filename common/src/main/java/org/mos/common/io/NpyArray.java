@@ -61,9 +61,7 @@ public record NpyArray(String dtype, int[] shape, double[] values, long[] longs)
     return out;
   }
 
-  /**
-   * The values as ints; fails, naming the value, when one is not an integer or does not fit.
-   */
+  /** The values as ints; fails, naming the value, when one is not an integer or does not fit. */
   public int[] toInts() {
     int[] out = new int[values.length];
     for (int i = 0; i < out.length; i++) {
