@@ -1,6 +1,7 @@
 package org.mos.common.image;
 
 import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,7 +12,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 
 /**
@@ -109,7 +112,17 @@ public final class ImageDecoder {
     reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
     reader.setInput(in, true, true);
     String format = reader.getFormatName().toUpperCase(Locale.ROOT);
-    BufferedImage image = reader.read(0);
+    // Ask for the raw image type: the decoded samples in the file's own colour space. The default
+    // type makes ImageIO colour-manage images with an embedded non-sRGB ICC profile (Adobe RGB
+    // photos), which Pillow never does, and it is several times slower.
+    ImageReadParam param = reader.getDefaultReadParam();
+    // CMYK/YCCK keep the default type: TwelveMonkeys' raw type there is the undecoded (inverted or
+    // YCCK) samples, its default the CMYK inks that Pillow's formula expects.
+    ImageTypeSpecifier raw = reader.getRawImageType(0);
+    if (raw != null && raw.getColorModel().getColorSpace().getType() != ColorSpace.TYPE_CMYK) {
+      param.setDestinationType(raw);
+    }
+    BufferedImage image = reader.read(0, param);
     // libjpeg pads a truncated JPEG with grey and only warns; Pillow refuses such a file, so do we.
     for (String warning : warnings) {
       if (warning.toLowerCase(Locale.ROOT).contains("premature end")) {

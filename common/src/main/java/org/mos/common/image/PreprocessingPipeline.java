@@ -69,6 +69,7 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
   private final Thread dispatcher;
   private final long startNanos = System.nanoTime();
   private final List<UnreadableImage> unreadable = new ArrayList<>();
+  private final List<Thread> ownThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private volatile boolean closing;
   private volatile boolean stopDispatching;
@@ -99,8 +100,8 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
               .asFloatBuffer());
     }
     String prefix = "mos-image-pipeline-" + PIPELINES.incrementAndGet();
-    this.workers = Executors.newFixedThreadPool(b.threads, named(prefix + "-worker-"));
-    this.dispatcher = named(prefix + "-dispatcher").newThread(this::dispatch);
+    this.workers = Executors.newFixedThreadPool(b.threads, named(prefix + "-worker-", ownThreads));
+    this.dispatcher = named(prefix + "-dispatcher", ownThreads).newThread(this::dispatch);
     dispatcher.start();
   }
 
@@ -242,7 +243,10 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
     }
     try {
       workers.awaitTermination(30, TimeUnit.SECONDS);
-      dispatcher.join(30_000);
+      // a terminated pool's threads may still be finishing: join them, so none outlives us
+      for (Thread t : ownThreads) {
+        t.join(30_000);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -255,11 +259,12 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
     return new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (index + 1L)));
   }
 
-  private static ThreadFactory named(String prefix) {
+  private static ThreadFactory named(String prefix, List<Thread> created) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
       Thread t = new Thread(r, prefix.endsWith("-") ? prefix + n.incrementAndGet() : prefix);
       t.setDaemon(true);
+      created.add(t);
       return t;
     };
   }

@@ -41,7 +41,8 @@ class ImageDecoderTest {
             "china_progressive.jpg",
             "flower_progressive.jpg",
             "gray_120x90.jpg",
-            "cmyk_96x72.jpg")) {
+            "cmyk_96x72.jpg",
+            "adobe_rgb_profile.jpg")) {
       RgbImage expected = Fixtures.npyImage(name.replace('.', '_') + "_pixels.npy.gz");
       RgbImage actual = decoder.decode(Fixtures.file(name));
       int diff = Fixtures.maxAbsDiff(actual, expected);
