@@ -3,6 +3,7 @@ package org.mos.common.image;
 import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -97,7 +98,7 @@ public final class ImageDecoder {
       }
       ImageReader reader = readers.next();
       try {
-        return read(reader, in, source);
+        return read(reader, in, source, YCbCrJpeg.isPlainYCbCr(encoded));
       } finally {
         reader.dispose();
       }
@@ -106,12 +107,22 @@ public final class ImageDecoder {
     }
   }
 
-  private RgbImage read(ImageReader reader, ImageInputStream in, String source)
+  private RgbImage read(ImageReader reader, ImageInputStream in, String source, boolean ycbcr)
       throws IOException, ImageDecodeException {
     List<String> warnings = new ArrayList<>(1);
     reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
     reader.setInput(in, true, true);
     String format = reader.getFormatName().toUpperCase(Locale.ROOT);
+    if (ycbcr && format.equals("JPEG")) {
+      Raster raster = reader.readRaster(0, null);
+      checkWarnings(warnings, source, format);
+      RgbImage rgb = YCbCrJpeg.toRgb(raster);
+      if (rgb != null) {
+        return rgb;
+      }
+      in.seek(0); // unexpected raster layout: decode again the general way
+      reader.setInput(in, true, true);
+    }
     // Ask for the raw image type: the decoded samples in the file's own colour space. The default
     // type makes ImageIO colour-manage images with an embedded non-sRGB ICC profile (Adobe RGB
     // photos), which Pillow never does, and it is several times slower.
@@ -123,16 +134,23 @@ public final class ImageDecoder {
       param.setDestinationType(raw);
     }
     BufferedImage image = reader.read(0, param);
-    // libjpeg pads a truncated JPEG with grey and only warns; Pillow refuses such a file, so do we.
+    checkWarnings(warnings, source, format);
+    if (image == null || image.getWidth() <= 0 || image.getHeight() <= 0) {
+      throw new ImageDecodeException(source, "the " + format + " reader returned no pixels");
+    }
+    return RgbConversion.toRgb(image, cmykConversion);
+  }
+
+  /**
+   * libjpeg pads a truncated JPEG with grey and only warns; Pillow refuses such a file, so do we.
+   */
+  private static void checkWarnings(List<String> warnings, String source, String format)
+      throws ImageDecodeException {
     for (String warning : warnings) {
       if (warning.toLowerCase(Locale.ROOT).contains("premature end")) {
         throw new ImageDecodeException(source, "truncated " + format + " data (" + warning + ")");
       }
     }
-    if (image == null || image.getWidth() <= 0 || image.getHeight() <= 0) {
-      throw new ImageDecodeException(source, "the " + format + " reader returned no pixels");
-    }
-    return RgbConversion.toRgb(image, cmykConversion);
   }
 
   private static String describe(Throwable e) {

@@ -42,7 +42,9 @@ class ImageDecoderTest {
             "flower_progressive.jpg",
             "gray_120x90.jpg",
             "cmyk_96x72.jpg",
-            "adobe_rgb_profile.jpg")) {
+            "adobe_rgb_profile.jpg",
+            "subsampling_422.jpg",
+            "subsampling_444.jpg")) {
       RgbImage expected = Fixtures.npyImage(name.replace('.', '_') + "_pixels.npy.gz");
       RgbImage actual = decoder.decode(Fixtures.file(name));
       int diff = Fixtures.maxAbsDiff(actual, expected);
