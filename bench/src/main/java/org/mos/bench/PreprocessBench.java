@@ -1,5 +1,7 @@
 package org.mos.bench;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -53,11 +55,14 @@ public final class PreprocessBench {
         pre.preprocess(decoder.decode(f), one, 0, null);
       }
     }
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    long cpu = mx.getCurrentThreadCpuTime();
     long t = System.nanoTime();
     for (Path f : work) {
       pre.preprocess(decoder.decode(f), one, 0, null);
     }
     double single = work.size() / ((System.nanoTime() - t) / 1e9);
+    double perCpuSecond = work.size() / ((mx.getCurrentThreadCpuTime() - cpu) / 1e9);
 
     List<RgbImage> decoded = new ArrayList<>();
     t = System.nanoTime();
@@ -74,8 +79,9 @@ public final class PreprocessBench {
     double multi = pipeline(work, threads);
     System.out.printf("ours: %d images (%d files x %d)%n", work.size(), files.size(), repeats);
     System.out.printf(
-        "ours single thread: %.1f images/s (decode only %.1f/s, resize+normalise only %.1f/s)%n",
-        single, decodeOnly, resizeOnly);
+        "ours single thread: %.1f images/s wall, %.1f images per CPU second"
+            + " (decode only %.1f/s, resize+normalise only %.1f/s)%n",
+        single, perCpuSecond, decodeOnly, resizeOnly);
     System.out.printf("ours pipeline, %d threads, batch 32: %.1f images/s%n", threads, multi);
   }
 

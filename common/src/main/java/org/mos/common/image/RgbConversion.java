@@ -128,7 +128,7 @@ final class RgbConversion {
       for (int x = 0; x < w; x++) {
         raster.getPixel(x + raster.getMinX(), y + raster.getMinY(), pixel);
         for (int b = 0; b < bands; b++) {
-          pixel[b] = to8Bits(pixel[b], bits[b]);
+          pixel[b] = to8Bits(pixel[b], bits[b], channels == Channels.GRAY);
         }
         switch (channels) {
           case GRAY -> {
@@ -173,12 +173,16 @@ final class RgbConversion {
         "unsupported colour space type " + csType + " with " + bands + " bands");
   }
 
-  private static int to8Bits(int sample, int bits) {
+  private static int to8Bits(int sample, int bits, boolean gray) {
     if (bits == 8) {
       return sample;
     }
-    // 16-bit: keep the high byte, as Pillow does for 48-bit RGB PNGs ("RGB;16B").
-    return bits > 8 ? sample >>> (bits - 8) : sample * 255 / ((1 << bits) - 1);
+    if (bits > 8) {
+      // Pillow keeps the high byte of 48/64-bit RGB(A) PNGs ("RGB;16B"), but opens 16-bit gray as
+      // 32-bit "I" whose convert('RGB') clips to 255: reproduced, odd as it is.
+      return gray ? Math.min(sample, 255) : sample >>> (bits - 8);
+    }
+    return sample * 255 / ((1 << bits) - 1);
   }
 
   /**

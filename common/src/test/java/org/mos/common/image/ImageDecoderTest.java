@@ -20,7 +20,12 @@ class ImageDecoderTest {
   @Test
   void losslessInputsDecodeToExactlyPillowsPixels() throws Exception {
     for (String name :
-        List.of("gray_120x90.png", "rgba_37x50.png", "palette_70x50.png", "png_named.JPEG")) {
+        List.of(
+            "gray_120x90.png",
+            "gray16_40x30.png",
+            "rgba_37x50.png",
+            "palette_70x50.png",
+            "png_named.JPEG")) {
       RgbImage expected = Fixtures.npyImage(name.replace('.', '_') + "_pixels.npy.gz");
       RgbImage actual = decoder.decode(Fixtures.file(name));
       assertThat(Fixtures.maxAbsDiff(actual, expected)).as(name).isZero();
