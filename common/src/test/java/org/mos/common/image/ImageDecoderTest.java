@@ -155,6 +155,24 @@ class ImageDecoderTest {
   }
 
   @Test
+  void truncatedPngIsRejected() throws Exception {
+    byte[] png = Files.readAllBytes(Fixtures.file("china_crop.png"));
+    byte[] half = java.util.Arrays.copyOf(png, png.length / 2);
+    assertThatThrownBy(() -> decoder.decode(half, "half.png"))
+        .isInstanceOf(ImageDecodeException.class)
+        .hasMessageStartingWith("half.png: ");
+  }
+
+  @Test
+  void truncatedProgressiveJpegIsRejected() throws Exception {
+    byte[] jpeg = Files.readAllBytes(Fixtures.file("china_progressive.jpg"));
+    byte[] cut = java.util.Arrays.copyOf(jpeg, jpeg.length - 600);
+    assertThatThrownBy(() -> decoder.decode(cut, "cut.jpg"))
+        .isInstanceOf(ImageDecodeException.class)
+        .hasMessageStartingWith("cut.jpg: truncated JPEG data");
+  }
+
+  @Test
   void emptyFileIsRejectedNamingThePath() {
     Path file = Fixtures.file("empty.jpg");
     assertThatThrownBy(() -> decoder.decode(file))
