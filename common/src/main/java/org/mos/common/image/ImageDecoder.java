@@ -48,6 +48,12 @@ public final class ImageDecoder {
 
   private static final ImageDecoder PILLOW_COMPATIBLE = new ImageDecoder(CmykConversion.PILLOW);
 
+  static {
+    // ImageIO's registry is filled from the class path it first sees; under application servers
+    // (Quarkus' class loaders) the TwelveMonkeys plugin may only be visible to the context loader.
+    ImageIO.scanForPlugins();
+  }
+
   private final CmykConversion cmykConversion;
 
   private ImageDecoder(CmykConversion cmykConversion) {

@@ -71,6 +71,7 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
   private final List<UnreadableImage> unreadable = new ArrayList<>();
   private final List<Thread> ownThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+  private long endNanos;
   private volatile boolean closing;
   private volatile boolean stopDispatching;
   private FloatBuffer held;
@@ -155,6 +156,7 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
     nextBatch++;
     delivered += rows.length;
     if (nextBatch == batches) {
+      endNanos = System.nanoTime();
       stopThreads(false);
     }
     int done = Math.min(inputs.size(), (pending.number + 1) * batchSize);
@@ -167,13 +169,16 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
 
   /** What happened so far (complete once the last batch has been taken). */
   public PipelineReport report() {
-    return new PipelineReport(
-        inputs.size(), delivered, unreadable, (System.nanoTime() - startNanos) / 1e9);
+    long end = endNanos != 0 ? endNanos : System.nanoTime();
+    return new PipelineReport(inputs.size(), delivered, unreadable, (end - startNanos) / 1e9);
   }
 
   /** Stops the workers and the producer; safe to call more than once. */
   @Override
   public void close() {
+    if (endNanos == 0) {
+      endNanos = System.nanoTime();
+    }
     closing = true;
     stopDispatching = true;
     stopThreads(true);
