@@ -10,7 +10,6 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -141,10 +140,15 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
       failed = true;
       close();
       throw new IllegalStateException(
-          "preprocessing failed unexpectedly on " + pending.errorInput, pending.error);
+          "preprocessing failed unexpectedly on input #"
+              + pending.errorIndex
+              + " ("
+              + inputs.get(pending.errorIndex)
+              + ")",
+          pending.error);
     }
     List<UnreadableImage> skipped = new ArrayList<>();
-    int[] rows = pack(pending, skipped);
+    int[] rows = pending.pack(floatsPerImage, skipped);
     unreadable.addAll(skipped);
     if (policy == BadFilePolicy.FAIL && !skipped.isEmpty()) {
       failed = true;
@@ -201,26 +205,6 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
     }
   }
 
-  /** Moves the readable images to the front, in input order; returns their input indices. */
-  private int[] pack(PendingBatch pending, List<UnreadableImage> skipped) {
-    int n = pending.failures.length;
-    int[] rows = new int[n];
-    int count = 0;
-    FloatBuffer source = pending.buffer.duplicate();
-    for (int slot = 0; slot < n; slot++) {
-      ImageDecodeException failure = pending.failures[slot];
-      if (failure != null) {
-        skipped.add(UnreadableImage.of(pending.first + slot, failure));
-        continue;
-      }
-      if (count != slot) {
-        pending.buffer.put(count * floatsPerImage, source, slot * floatsPerImage, floatsPerImage);
-      }
-      rows[count++] = pending.first + slot;
-    }
-    return java.util.Arrays.copyOf(rows, count);
-  }
-
   private void dispatch() {
     try {
       for (int b = 0; b < batches && !stopDispatching; b++) {
@@ -231,11 +215,25 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
         ready.put(pending);
         for (int i = pending.first; i < pending.end; i++) {
           int index = i;
-          workers.execute(() -> pending.process(index));
+          workers.execute(() -> pending.process(index, this::fill, this::onFailure));
         }
       }
     } catch (InterruptedException | RejectedExecutionException e) {
       // closing: nothing more to produce
+    }
+  }
+
+  private void fill(int index, FloatBuffer buffer, int slot) throws ImageDecodeException {
+    if (closing) {
+      return; // the result will not be read
+    }
+    RgbImage image = opener.apply(inputs.get(index)).decode(decoder);
+    preprocessor.preprocess(image, buffer, slot, randomFor(index));
+  }
+
+  private void onFailure(boolean unexpected) {
+    if (unexpected || policy == BadFilePolicy.FAIL) {
+      stopDispatching = true; // batches already started still finish
     }
   }
 
@@ -272,49 +270,6 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
       created.add(t);
       return t;
     };
-  }
-
-  /** A batch whose images are being decoded into {@code buffer}. */
-  private final class PendingBatch {
-    final int number;
-    final int first;
-    final int end;
-    final FloatBuffer buffer;
-    final ImageDecodeException[] failures;
-    final CountDownLatch done;
-    volatile Throwable error;
-    volatile String errorInput;
-
-    PendingBatch(int number, int first, int end, FloatBuffer buffer) {
-      this.number = number;
-      this.first = first;
-      this.end = end;
-      this.buffer = buffer;
-      this.failures = new ImageDecodeException[end - first];
-      this.done = new CountDownLatch(end - first);
-    }
-
-    void process(int index) {
-      try {
-        if (closing) {
-          return;
-        }
-        ImageSource source = opener.apply(inputs.get(index));
-        RgbImage image = source.decode(decoder);
-        preprocessor.preprocess(image, buffer, index - first, randomFor(index));
-      } catch (ImageDecodeException e) {
-        failures[index - first] = e;
-        if (policy == BadFilePolicy.FAIL) {
-          stopDispatching = true;
-        }
-      } catch (RuntimeException | Error e) {
-        errorInput = "input #" + index + " (" + inputs.get(index) + ")";
-        error = e;
-        stopDispatching = true;
-      } finally {
-        done.countDown(); // publishes this slot's pixels and failure to the consumer
-      }
-    }
   }
 
   /** Builds a pipeline; {@link #setSpec} (or {@link #setPreprocessor}) is required. */

@@ -170,6 +170,26 @@ class PreprocessingPipelineTest {
   }
 
   @Test
+  void unexpectedErrorsStopThePipelineNamingTheInput() throws Exception {
+    List<String> names = List.of("a.jpg", "b.jpg", "c.jpg");
+    Function<String, ImageSource> opener =
+        name -> {
+          if (name.equals("b.jpg")) {
+            throw new IllegalArgumentException("bad record");
+          }
+          return ImageSource.of(name, png(1));
+        };
+    try (var pipeline =
+        PreprocessingPipeline.builder(names, opener).setSpec(SPEC).optBatchSize(3).build()) {
+      assertThatThrownBy(pipeline::next)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("preprocessing failed unexpectedly on input #1 (b.jpg)")
+          .hasRootCauseMessage("bad record");
+      assertThat(pipeline.hasNext()).isFalse();
+    }
+  }
+
+  @Test
   void slowConsumerHoldsTheProducerBackToTheBufferBound() throws Exception {
     AtomicInteger opened = new AtomicInteger();
     int batchSize = 4;
