@@ -104,7 +104,7 @@ public final class ImageDecoder {
       }
       ImageReader reader = readers.next();
       try {
-        return read(reader, in, source, YCbCrJpeg.isPlainYCbCr(encoded));
+        return read(reader, in, source, JpegRaster.kindOf(encoded));
       } finally {
         reader.dispose();
       }
@@ -113,16 +113,22 @@ public final class ImageDecoder {
     }
   }
 
-  private RgbImage read(ImageReader reader, ImageInputStream in, String source, boolean ycbcr)
+  private RgbImage read(
+      ImageReader reader, ImageInputStream in, String source, JpegRaster.Kind kind)
       throws IOException, ImageDecodeException {
     List<String> warnings = new ArrayList<>(1);
     reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
     reader.setInput(in, true, true);
     String format = reader.getFormatName().toUpperCase(Locale.ROOT);
-    if (ycbcr && format.equals("JPEG")) {
+    boolean pillowCmyk = cmykConversion == CmykConversion.PILLOW && kind != JpegRaster.Kind.YCBCR;
+    if (format.equals("JPEG")
+        && (kind == JpegRaster.Kind.YCBCR || (pillowCmyk && kind != JpegRaster.Kind.OTHER))) {
       Raster raster = reader.readRaster(0, null);
       checkWarnings(warnings, source, format);
-      RgbImage rgb = YCbCrJpeg.toRgb(raster);
+      RgbImage rgb =
+          kind == JpegRaster.Kind.YCBCR
+              ? JpegRaster.ycbcrToRgb(raster)
+              : JpegRaster.cmykToRgb(raster, kind == JpegRaster.Kind.YCCK);
       if (rgb != null) {
         return rgb;
       }

@@ -47,6 +47,8 @@ class ImageDecoderTest {
             "flower_progressive.jpg",
             "gray_120x90.jpg",
             "cmyk_96x72.jpg",
+            "cmyk_profile_96x72.jpg",
+            "ycck_96x72.jpg",
             "adobe_rgb_profile.jpg",
             "subsampling_422.jpg",
             "subsampling_444.jpg")) {
@@ -131,8 +133,7 @@ class ImageDecoderTest {
 
   /**
    * Without an embedded CMYK profile (PIL writes none) TwelveMonkeys falls back to a naive CMYK
-   * colour space, so the colour-managed path agrees with Pillow; measured max difference 0. Files
-   * with an embedded profile (Photoshop's) would differ; no CMYK profile is available offline here.
+   * colour space whose conversion equals Pillow's formula: measured max difference 0.
    */
   @Test
   void iccCmykConversionWithoutAnEmbeddedProfileAgreesWithPillow() throws Exception {
@@ -143,6 +144,42 @@ class ImageDecoderTest {
     int max = Fixtures.maxAbsDiff(pil, managed);
     System.out.println("CMYK via ICC_PROFILE (no embedded profile) vs Pillow: max diff " + max);
     assertThat(max).isLessThanOrEqualTo(1);
+  }
+
+  /**
+   * With an embedded CMYK profile, colour management changes the pixels a lot compared with what
+   * Pillow (and so the paper's models) saw; it comes close to littleCMS's managed conversion.
+   */
+  @Test
+  void iccCmykConversionWithAnEmbeddedProfileDiffersFromPillow() throws Exception {
+    RgbImage pil = Fixtures.npyImage("cmyk_profile_96x72_jpg_pixels.npy.gz");
+    RgbImage lcms = Fixtures.npyImage("cmyk_profile_96x72_lcms_srgb.npy.gz");
+    RgbImage managed =
+        ImageDecoder.withCmykConversion(ImageDecoder.CmykConversion.ICC_PROFILE)
+            .decode(Fixtures.file("cmyk_profile_96x72.jpg"));
+    double vsPillow = meanAbsDiff(managed, pil);
+    double vsLcms = meanAbsDiff(managed, lcms);
+    System.out.printf(
+        "CMYK with FOGRA39 profile, ICC_PROFILE vs Pillow: max %d, mean %.2f;"
+            + " vs littleCMS: max %d, mean %.2f; littleCMS vs Pillow: max %d, mean %.2f%n",
+        Fixtures.maxAbsDiff(managed, pil),
+        vsPillow,
+        Fixtures.maxAbsDiff(managed, lcms),
+        vsLcms,
+        Fixtures.maxAbsDiff(lcms, pil),
+        meanAbsDiff(lcms, pil));
+    assertThat(Fixtures.maxAbsDiff(managed, pil)).isGreaterThan(10);
+    assertThat(vsLcms).isLessThan(vsPillow);
+  }
+
+  private static double meanAbsDiff(RgbImage a, RgbImage b) {
+    byte[] x = a.copyPixels();
+    byte[] y = b.copyPixels();
+    double sum = 0;
+    for (int i = 0; i < x.length; i++) {
+      sum += Math.abs((x[i] & 0xFF) - (y[i] & 0xFF));
+    }
+    return sum / x.length;
   }
 
   @Test

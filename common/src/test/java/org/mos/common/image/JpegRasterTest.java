@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
 
-class YCbCrJpegTest {
+class JpegRasterTest {
+
+  private static JpegRaster.Kind kind(String fixture) throws Exception {
+    return JpegRaster.kindOf(Files.readAllBytes(Fixtures.file(fixture)));
+  }
 
   private static boolean plain(String fixture) throws Exception {
-    return YCbCrJpeg.isPlainYCbCr(Files.readAllBytes(Fixtures.file(fixture)));
+    return kind(fixture) == JpegRaster.Kind.YCBCR;
   }
 
   /** The fidelity tests of ImageDecoderTest go through the fast path for exactly these files. */
@@ -21,13 +25,19 @@ class YCbCrJpegTest {
   }
 
   @Test
-  void leavesGrayCmykPngAndGarbageToTheGeneralPath() throws Exception {
-    assertThat(plain("gray_120x90.jpg")).isFalse();
-    assertThat(plain("cmyk_96x72.jpg")).isFalse();
-    assertThat(plain("png_named.JPEG")).isFalse();
-    assertThat(plain("not_an_image.jpg")).isFalse();
-    assertThat(YCbCrJpeg.isPlainYCbCr(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF}))
-        .isFalse();
+  void recognisesAdobeCmykAndYcckJpegs() throws Exception {
+    assertThat(kind("cmyk_96x72.jpg")).isEqualTo(JpegRaster.Kind.CMYK);
+    assertThat(kind("cmyk_profile_96x72.jpg")).isEqualTo(JpegRaster.Kind.CMYK);
+    assertThat(kind("ycck_96x72.jpg")).isEqualTo(JpegRaster.Kind.YCCK);
+  }
+
+  @Test
+  void leavesGrayPngAndGarbageToTheGeneralPath() throws Exception {
+    assertThat(kind("gray_120x90.jpg")).isEqualTo(JpegRaster.Kind.OTHER);
+    assertThat(kind("png_named.JPEG")).isEqualTo(JpegRaster.Kind.OTHER);
+    assertThat(kind("not_an_image.jpg")).isEqualTo(JpegRaster.Kind.OTHER);
+    assertThat(JpegRaster.kindOf(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF}))
+        .isEqualTo(JpegRaster.Kind.OTHER);
   }
 
   @Test
@@ -44,7 +54,7 @@ class YCbCrJpegTest {
             3,
             new int[] {0, 1, 2},
             null);
-    RgbImage rgb = YCbCrJpeg.toRgb(raster);
+    RgbImage rgb = JpegRaster.ycbcrToRgb(raster);
     assertThat(rgb.sample(0, 0, 0)).isEqualTo(201);
     assertThat(rgb.sample(0, 0, 1)).isEqualTo(62);
     assertThat(rgb.sample(0, 0, 2)).isEqualTo(33);
