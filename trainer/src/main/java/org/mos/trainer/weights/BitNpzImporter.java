@@ -49,7 +49,12 @@ public final class BitNpzImporter {
         ZipEntry entry = zip.getEntry(key + ".npy");
         if (entry == null) {
           throw new IllegalArgumentException(
-              npz + " has no array '" + key + "' (expected shape " + expected(target) + ")");
+              npz
+                  + " has no array '"
+                  + key
+                  + "' (expected shape "
+                  + Arrays.toString(expected(target))
+                  + ")");
         }
         NpyArray array;
         try (InputStream in = zip.getInputStream(entry)) {
