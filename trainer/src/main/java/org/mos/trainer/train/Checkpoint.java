@@ -2,6 +2,7 @@ package org.mos.trainer.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
@@ -41,7 +43,9 @@ public final class Checkpoint {
     Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
     try {
       try (OutputStream os = Files.newOutputStream(tmp);
-          ZipOutputStream zip = new ZipOutputStream(os)) {
+          ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(os))) {
+        // float weights barely compress; storing them keeps saving fast
+        zip.setLevel(Deflater.NO_COMPRESSION);
         zip.putNextEntry(new ZipEntry(STEP));
         ByteBuffer step = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         step.putLong(finetuner.currentStep());

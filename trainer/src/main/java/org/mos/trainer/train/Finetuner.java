@@ -110,7 +110,7 @@ public final class Finetuner implements AutoCloseable {
         long first = (long) step * settings.batchSize() + (long) m * micro;
         try (NDManager scope = manager.newSubManager()) {
           NDArray l = microBatchLoss(scope, first, micro, alpha > 0, lambda, random);
-          collector.backward(l.div(split));
+          collector.backward(l.div((float) split));
           lossSum += l.getFloat();
         }
       }
@@ -147,7 +147,7 @@ public final class Finetuner implements AutoCloseable {
     }
     NDArray a = loss.loss(logits, labelArray(scope, labels, micro, width));
     NDArray b = loss.loss(logits, labelArray(scope, permuted, micro, width));
-    return a.mul(lambda).add(b.mul(1 - lambda));
+    return a.mul((float) lambda).add(b.mul((float) (1 - lambda)));
   }
 
   private NDArray forward(NDArray x) {

@@ -46,8 +46,8 @@ public final class SgdMomentum implements AutoCloseable {
                   zeros.setName(k);
                   return zeros;
                 });
-        buf.muli(momentum).addi(grad);
-        try (NDArray delta = buf.mul(learningRate)) {
+        buf.muli((float) momentum).addi(grad);
+        try (NDArray delta = buf.mul((float) learningRate)) {
           weight.subi(delta);
         }
         grad.subi(grad);
