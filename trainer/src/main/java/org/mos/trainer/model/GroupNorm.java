@@ -1,0 +1,137 @@
+package org.mos.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.Initializer;
+import ai.djl.util.PairList;
+
+/**
+ * Group normalisation with a per-channel affine transform, as BiT uses it (32 groups, eps 1e-5).
+ * Written on plain NDArray operations: the PyTorch engine cannot take a mean over several axes, so
+ * the input is reshaped to (N, groups, -1) and reduced over the last axis.
+ */
+public final class GroupNorm extends AbstractBlock {
+
+  /** BiT's number of groups. */
+  public static final int DEFAULT_GROUPS = 32;
+
+  /** BiT's (and PyTorch's) epsilon. */
+  public static final double DEFAULT_EPSILON = 1e-5;
+
+  private static final byte VERSION = 1;
+
+  private final int groups;
+  private final double epsilon;
+  private final Parameter gamma;
+  private final Parameter beta;
+
+  private GroupNorm(Builder builder) {
+    super(VERSION);
+    this.groups = builder.groups;
+    this.epsilon = builder.epsilon;
+    this.gamma =
+        addParameter(
+            Parameter.builder()
+                .setName("gamma")
+                .setType(Parameter.Type.GAMMA)
+                .optInitializer(Initializer.ONES)
+                .build());
+    this.beta =
+        addParameter(
+            Parameter.builder()
+                .setName("beta")
+                .setType(Parameter.Type.BETA)
+                .optInitializer(Initializer.ZEROS)
+                .build());
+  }
+
+  /** Returns a builder with BiT's defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Per-channel scale. */
+  public Parameter gamma() {
+    return gamma;
+  }
+
+  /** Per-channel shift. */
+  public Parameter beta() {
+    return beta;
+  }
+
+  @Override
+  protected void prepare(Shape[] inputShapes) {
+    long channels = inputShapes[0].get(1);
+    if (channels % groups != 0) {
+      throw new IllegalArgumentException(
+          "group norm with " + groups + " groups got " + channels + " channels, not a multiple");
+    }
+    gamma.setShape(new Shape(channels));
+    beta.setShape(new Shape(channels));
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    return new Shape[] {inputShapes[0]};
+  }
+
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore parameterStore,
+      NDList inputs,
+      boolean training,
+      PairList<String, Object> params) {
+    NDArray x = inputs.singletonOrThrow();
+    Shape shape = x.getShape();
+    long channels = shape.get(1);
+    NDArray g = parameterStore.getValue(gamma, x.getDevice(), training);
+    NDArray b = parameterStore.getValue(beta, x.getDevice(), training);
+    try (NDManager scope = x.getManager().newSubManager()) {
+      NDArray grouped = Scoped.view(x, scope).reshape(shape.get(0), groups, -1);
+      NDArray centred = grouped.sub(grouped.mean(new int[] {2}, true));
+      NDArray variance = centred.square().mean(new int[] {2}, true);
+      NDArray normalised = centred.div(variance.add(epsilon).sqrt()).reshape(shape);
+      Shape perChannel = new Shape(1, channels, 1, 1);
+      NDArray scale = Scoped.view(g, scope).reshape(perChannel);
+      NDArray shift = Scoped.view(b, scope).reshape(perChannel);
+      return new NDList(Scoped.keep(normalised.mul(scale).add(shift), x));
+    }
+  }
+
+  /** Builder in DJL's style; every setting is optional. */
+  public static final class Builder {
+    private int groups = DEFAULT_GROUPS;
+    private double epsilon = DEFAULT_EPSILON;
+
+    private Builder() {}
+
+    /** Number of groups (default 32). */
+    public Builder optGroups(int groups) {
+      this.groups = groups;
+      return this;
+    }
+
+    /** Added to the variance (default 1e-5). */
+    public Builder optEpsilon(double epsilon) {
+      this.epsilon = epsilon;
+      return this;
+    }
+
+    /** Checks the settings and builds the block. */
+    public GroupNorm build() {
+      if (groups <= 0) {
+        throw new IllegalArgumentException("groups must be positive, got " + groups);
+      }
+      if (!(epsilon > 0)) {
+        throw new IllegalArgumentException("epsilon must be positive, got " + epsilon);
+      }
+      return new GroupNorm(this);
+    }
+  }
+}

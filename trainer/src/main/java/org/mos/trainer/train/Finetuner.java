@@ -1,0 +1,181 @@
+package org.mos.trainer.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.SplittableRandom;
+import org.mos.trainer.model.ResNetV2;
+import org.mos.trainer.weights.BitKeys;
+
+/**
+ * BiT-style finetuning loop: each optimiser step takes {@code batchSize} examples in {@code
+ * batchSplit} micro-batches whose gradients accumulate (each micro-batch loss divided by the
+ * split), then one SGD-momentum update with the HyperRule learning rate for that step.
+ *
+ * <p>Everything random (example order, mixup lambda and permutations) is a pure function of the
+ * seed and the step number, so a run resumed from a checkpoint at step s continues exactly as the
+ * uninterrupted run would.
+ */
+public final class Finetuner implements AutoCloseable {
+
+  /**
+   * @param batchSize examples per optimiser step (BiT: 512)
+   * @param batchSplit micro-batches per step; must divide the batch
+   * @param numBlockOpen see {@link OpenBlocks}
+   * @param rule schedule, learning rate and mixup
+   * @param seed seed of the data order and of mixup
+   */
+  public record Settings(
+      int batchSize, int batchSplit, int numBlockOpen, HyperRule rule, long seed) {
+    public Settings {
+      if (batchSize < 1 || batchSplit < 1 || batchSize % batchSplit != 0) {
+        throw new IllegalArgumentException(
+            "batch " + batchSize + " must be a positive multiple of batch split " + batchSplit);
+      }
+    }
+  }
+
+  /** What one optimiser step did. */
+  public record StepReport(int step, double learningRate, double loss) {}
+
+  private final ResNetV2 model;
+  private final SoftmaxLoss loss;
+  private final TrainingData data;
+  private final Settings settings;
+  private final NDManager manager;
+  private final ParameterStore parameterStore;
+  private final SgdMomentum optimizer;
+  private int step;
+  private int[] epochOrder;
+  private long orderEpoch = -1;
+
+  /** Sets up finetuning of an initialised model; freezes parameters per {@code numBlockOpen}. */
+  public Finetuner(
+      ResNetV2 model, SoftmaxLoss loss, TrainingData data, Settings settings, NDManager manager) {
+    this.model = model;
+    this.loss = loss;
+    this.data = data;
+    this.settings = settings;
+    this.manager = manager;
+    OpenBlocks.apply(model, settings.numBlockOpen());
+    this.parameterStore = new ParameterStore(manager, false);
+    this.optimizer = new SgdMomentum(BitKeys.of(model), SgdMomentum.BIT_MOMENTUM, manager);
+  }
+
+  public ResNetV2 model() {
+    return model;
+  }
+
+  public SgdMomentum optimizer() {
+    return optimizer;
+  }
+
+  /** Steps done so far. */
+  public int currentStep() {
+    return step;
+  }
+
+  /** Continues from {@code step} (when resuming from a checkpoint). */
+  public void resumeAt(int step) {
+    if (step < 0) {
+      throw new IllegalArgumentException("step must not be negative: " + step);
+    }
+    this.step = step;
+  }
+
+  public boolean finished() {
+    return settings.rule().learningRate(step).isEmpty();
+  }
+
+  /** Runs one optimiser step, or returns empty when the schedule is over. */
+  public Optional<StepReport> step() {
+    OptionalDouble lr = settings.rule().learningRate(step);
+    if (lr.isEmpty()) {
+      return Optional.empty();
+    }
+    SplittableRandom random =
+        new SplittableRandom(settings.seed() ^ (0x9E3779B97F4A7C15L * (step + 1)));
+    double alpha = settings.rule().mixupAlpha();
+    double lambda = alpha > 0 ? Mixup.lambda(alpha, random) : 1;
+    int split = settings.batchSplit();
+    int micro = settings.batchSize() / split;
+    double lossSum = 0;
+    try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+      for (int m = 0; m < split; m++) {
+        long first = (long) step * settings.batchSize() + (long) m * micro;
+        try (NDManager scope = manager.newSubManager()) {
+          NDArray l = microBatchLoss(scope, first, micro, alpha > 0, lambda, random);
+          collector.backward(l.div((float) split));
+          lossSum += l.getFloat();
+        }
+      }
+    }
+    optimizer.step(lr.getAsDouble());
+    step++;
+    return Optional.of(new StepReport(step - 1, lr.getAsDouble(), lossSum / split));
+  }
+
+  private NDArray microBatchLoss(
+      NDManager scope, long first, int micro, boolean mix, double lambda, SplittableRandom random) {
+    int[] shape = data.imageShape();
+    int imageSize = shape[0] * shape[1] * shape[2];
+    int width = data.labelWidth();
+    float[] images = new float[micro * imageSize];
+    int[] labels = new int[micro * width];
+    float[] image = new float[imageSize];
+    int[] label = new int[width];
+    for (int r = 0; r < micro; r++) {
+      data.example(exampleAt(first + r), image, label);
+      System.arraycopy(image, 0, images, r * imageSize, imageSize);
+      System.arraycopy(label, 0, labels, r * width, width);
+    }
+    Shape inputShape = new Shape(micro, shape[0], shape[1], shape[2]);
+    if (!mix) {
+      NDArray logits = forward(scope.create(images, inputShape));
+      return loss.loss(logits, labelArray(scope, labels, micro, width));
+    }
+    int[] perm = Mixup.permutation(micro, random);
+    NDArray logits = forward(scope.create(Mixup.mix(images, imageSize, perm, lambda), inputShape));
+    int[] permuted = new int[labels.length];
+    for (int r = 0; r < micro; r++) {
+      System.arraycopy(labels, perm[r] * width, permuted, r * width, width);
+    }
+    NDArray a = loss.loss(logits, labelArray(scope, labels, micro, width));
+    NDArray b = loss.loss(logits, labelArray(scope, permuted, micro, width));
+    return a.mul((float) lambda).add(b.mul((float) (1 - lambda)));
+  }
+
+  private NDArray forward(NDArray x) {
+    NDList out = model.forward(parameterStore, new NDList(x), true);
+    return out.get(ResNetV2.OUTPUT_LOGITS);
+  }
+
+  private static NDArray labelArray(NDManager scope, int[] labels, int micro, int width) {
+    long[] longs = new long[labels.length];
+    for (int i = 0; i < labels.length; i++) {
+      longs[i] = labels[i];
+    }
+    return scope.create(longs, width == 1 ? new Shape(micro) : new Shape(micro, width));
+  }
+
+  /** The example drawn j-th overall: a fresh seeded shuffle of the data every epoch. */
+  private int exampleAt(long j) {
+    int n = data.size();
+    long epoch = j / n;
+    if (epoch != orderEpoch) {
+      epochOrder = Mixup.permutation(n, new SplittableRandom(settings.seed() * 1_000_003L + epoch));
+      orderEpoch = epoch;
+    }
+    return epochOrder[(int) (j % n)];
+  }
+
+  @Override
+  public void close() {
+    optimizer.close();
+  }
+}

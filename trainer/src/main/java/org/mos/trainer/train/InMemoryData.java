@@ -1,0 +1,67 @@
+package org.mos.trainer.train;
+
+import java.util.Arrays;
+
+/** Training data held in arrays, for tests and small experiments. */
+public final class InMemoryData implements TrainingData {
+
+  private final float[][] images;
+  private final int[][] labels;
+  private final int[] shape;
+
+  /**
+   * @param images CHW images, all of {@code shape}
+   * @param labels one label vector per image, all of one width
+   */
+  public InMemoryData(float[][] images, int[][] labels, int... shape) {
+    if (images.length != labels.length || images.length == 0) {
+      throw new IllegalArgumentException(
+          images.length + " images and " + labels.length + " labels: expected equal, non-zero");
+    }
+    int n = 1;
+    for (int d : shape) {
+      n *= d;
+    }
+    for (int i = 0; i < images.length; i++) {
+      if (images[i].length != n) {
+        throw new IllegalArgumentException(
+            "image "
+                + i
+                + " has "
+                + images[i].length
+                + " values, shape "
+                + Arrays.toString(shape)
+                + " needs "
+                + n);
+      }
+      if (labels[i].length != labels[0].length) {
+        throw new IllegalArgumentException(
+            "label " + i + " has width " + labels[i].length + ", expected " + labels[0].length);
+      }
+    }
+    this.images = images;
+    this.labels = labels;
+    this.shape = shape.clone();
+  }
+
+  @Override
+  public int size() {
+    return images.length;
+  }
+
+  @Override
+  public int[] imageShape() {
+    return shape.clone();
+  }
+
+  @Override
+  public int labelWidth() {
+    return labels[0].length;
+  }
+
+  @Override
+  public void example(int index, float[] image, int[] label) {
+    System.arraycopy(images[index], 0, image, 0, image.length);
+    System.arraycopy(labels[index], 0, label, 0, label.length);
+  }
+}

@@ -1,0 +1,71 @@
+package org.mos.trainer.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mos.trainer.model.ResNetV2;
+import org.mos.trainer.train.Finetuner.Settings;
+import org.mos.trainer.weights.BitKeys;
+
+class CheckpointTest {
+
+  private static final HyperRule RULE = new HyperRule(new int[] {1, 6}, 0.05, 0.1);
+
+  @TempDir Path dir;
+
+  private static Finetuner finetuner(NDManager manager) {
+    ResNetV2 model = TinyProblem.model(manager, 2);
+    return new Finetuner(
+        model,
+        SoftmaxLoss.flat(),
+        TinyProblem.flatData(8, 2),
+        new Settings(4, 2, 2, RULE, 9),
+        manager);
+  }
+
+  private static Map<String, float[]> weights(Finetuner f) {
+    Map<String, float[]> values = new LinkedHashMap<>();
+    BitKeys.of(f.model()).forEach((k, p) -> values.put(k, p.getArray().toFloatArray()));
+    return values;
+  }
+
+  @Test
+  void resumingAfterAKillGivesTheWeightsOfAnUninterruptedRun() throws IOException {
+    Map<String, float[]> uninterrupted;
+    try (NDManager manager = NDManager.newBaseManager();
+        Finetuner f = finetuner(manager)) {
+      while (f.step().isPresent()) {}
+      uninterrupted = weights(f);
+    }
+    Path file = dir.resolve("ckpt.npz");
+    try (NDManager manager = NDManager.newBaseManager();
+        Finetuner f = finetuner(manager)) {
+      for (int i = 0; i < 3; i++) {
+        f.step();
+      }
+      Checkpoint.save(file, f);
+    } // the "killed" run: its model and momentum are gone
+    Map<String, float[]> resumed;
+    try (NDManager manager = NDManager.newBaseManager();
+        Finetuner f = finetuner(manager)) {
+      Checkpoint.restore(file, f);
+      assertThat(f.currentStep()).isEqualTo(3);
+      while (f.step().isPresent()) {}
+      assertThat(f.currentStep()).isEqualTo(6);
+      resumed = weights(f);
+    }
+    assertThat(resumed.keySet()).isEqualTo(uninterrupted.keySet());
+    // isEqualTo compares float arrays element by element (bit-exact), and fast on large arrays
+    uninterrupted.forEach((k, v) -> assertThat(resumed.get(k)).as(k).isEqualTo(v));
+    try (var files = Files.list(dir)) {
+      assertThat(files).containsExactly(file); // no temporary file left behind
+    }
+  }
+}
