@@ -1,0 +1,13 @@
+package org.mos.trainer.cli;
+
+import io.quarkus.picocli.runtime.annotations.TopCommand;
+import picocli.CommandLine.Command;
+
+/** The trainer's command line: {@code trainer train ...}. */
+@TopCommand
+@Command(
+    name = "trainer",
+    mixinStandardHelpOptions = true,
+    description = "Finetune BiT ResNetV2 models with flat or group (MOS) softmax.",
+    subcommands = {TrainCommand.class})
+public class TrainerCommand {}
