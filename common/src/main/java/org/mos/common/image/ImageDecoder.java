@@ -104,7 +104,7 @@ public final class ImageDecoder {
       }
       ImageReader reader = readers.next();
       try {
-        return read(reader, in, source, JpegRaster.kindOf(encoded));
+        return read(reader, in, encoded, source);
       } finally {
         reader.dispose();
       }
@@ -113,16 +113,18 @@ public final class ImageDecoder {
     }
   }
 
-  private RgbImage read(
-      ImageReader reader, ImageInputStream in, String source, JpegRaster.Kind kind)
+  private RgbImage read(ImageReader reader, ImageInputStream in, byte[] encoded, String source)
       throws IOException, ImageDecodeException {
     List<String> warnings = new ArrayList<>(1);
     reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
     reader.setInput(in, true, true);
     String format = reader.getFormatName().toUpperCase(Locale.ROOT);
-    boolean pillowCmyk = cmykConversion == CmykConversion.PILLOW && kind != JpegRaster.Kind.YCBCR;
-    if (format.equals("JPEG")
-        && (kind == JpegRaster.Kind.YCBCR || (pillowCmyk && kind != JpegRaster.Kind.OTHER))) {
+    JpegRaster.Kind kind =
+        format.equals("JPEG") ? JpegRaster.kindOf(encoded) : JpegRaster.Kind.OTHER;
+    boolean rawJpeg =
+        kind == JpegRaster.Kind.YCBCR
+            || (kind != JpegRaster.Kind.OTHER && cmykConversion == CmykConversion.PILLOW);
+    if (rawJpeg) {
       Raster raster = reader.readRaster(0, null);
       checkWarnings(warnings, source, format);
       RgbImage rgb =
@@ -132,15 +134,15 @@ public final class ImageDecoder {
       if (rgb != null) {
         return rgb;
       }
-      in.seek(0); // unexpected raster layout: decode again the general way
-      reader.setInput(in, true, true);
+      // unexpected raster layout: decode again the general way, from a fresh stream
+      reader.setInput(new ByteArrayImageInputStream(encoded), true, true);
     }
     // Ask for the raw image type: the decoded samples in the file's own colour space. The default
     // type makes ImageIO colour-manage images with an embedded non-sRGB ICC profile (Adobe RGB
-    // photos), which Pillow never does, and it is several times slower.
+    // photos), which Pillow never does, and it is several times slower. CMYK keeps the default
+    // (sRGB) type: only CmykConversion.ICC_PROFILE, or an unusual CMYK JPEG, gets here, and
+    // TwelveMonkeys' raw CMYK type is left undecoded (inverted inks, YCCK).
     ImageReadParam param = reader.getDefaultReadParam();
-    // CMYK/YCCK keep the default type: TwelveMonkeys' raw type there is the undecoded (inverted or
-    // YCCK) samples, its default the CMYK inks that Pillow's formula expects.
     ImageTypeSpecifier raw = reader.getRawImageType(0);
     if (raw != null && raw.getColorModel().getColorSpace().getType() != ColorSpace.TYPE_CMYK) {
       param.setDestinationType(raw);
