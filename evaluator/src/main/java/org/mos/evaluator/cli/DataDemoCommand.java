@@ -124,7 +124,9 @@ public class DataDemoCommand implements Callable<Integer> {
       int tenth = total == 0 ? 10 : (int) (10L * done / total);
       if (tenth != lastTenth) {
         lastTenth = tenth;
-        err.printf("written %d of %d images (%d%%)%n", done, total, 100L * done / total);
+        err.printf(
+            "written %d of %d images (%d%%)%n",
+            done, total, total == 0 ? 100 : 100L * done / total);
         err.flush();
       }
     }

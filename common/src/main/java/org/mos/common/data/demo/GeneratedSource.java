@@ -104,9 +104,9 @@ final class GeneratedSource implements DemoSource {
     Color mean = Painting.background(image, r);
     Graphics2D g = Painting.graphics(image);
     Glyphs.clutter(g, size, r);
-    Glyphs.draw(g, shape, Painting.contrasting(r, mean, 0.25), size, r);
+    Glyphs.draw(g, shape, Painting.contrasting(r, mean, 0.3), size, r);
     g.dispose();
-    Painting.noise(image, r, 3 + 15 * r.nextDouble());
+    Painting.noise(image, r, 2 + 10 * r.nextDouble());
     return image;
   }
 
@@ -114,7 +114,9 @@ final class GeneratedSource implements DemoSource {
   static BufferedImage textureScene(SplittableRandom r, int size) {
     BufferedImage image = Painting.canvas(size);
     Color a = Painting.color(r, 0.0, 0.0);
-    Painting.texture(image, r, a, Painting.contrasting(r, a, 0.25), r.nextInt(5));
+    // Contrast 25-60%: full-contrast edges everywhere would make any classifier over-confident.
+    Color b = Painting.blend(a, Painting.contrasting(r, a, 0.3), 0.25 + 0.35 * r.nextDouble());
+    Painting.texture(image, r, a, b, r.nextInt(5));
     Graphics2D g = Painting.graphics(image);
     Glyphs.clutter(g, size, r);
     g.dispose();
@@ -133,7 +135,7 @@ final class GeneratedSource implements DemoSource {
       g.setColor(Painting.color(r, 0.0, 0.0));
       g.fillRect(0, 0, size, size);
       g.dispose();
-      Painting.noise(image, r, 30 + 50 * r.nextDouble());
+      Painting.noise(image, r, 10 + 25 * r.nextDouble());
       return image;
     }
     int cells = 2 + r.nextInt(6);
@@ -155,18 +157,19 @@ final class GeneratedSource implements DemoSource {
   @Override
   public String describe() {
     return """
-        Generated shapes (Java2D), %dx%d RGB. Every image: a random background (flat colour, \
-        gradient, or low-contrast stripes/checks/dots/rings/plaid), 0-3 distractors (short bars, \
-        small blobs), one shape of random size (radius 22-38%% of the side), position, rotation \
-        (letters only +-30 degrees), stretch (0.8-1.2) and colour (luminance at least 0.25 away \
-        from the background's mean), then Gaussian pixel noise (sigma 3-18 of 255).
+        Generated shapes (Java2D), %dx%d RGB. Every image: a random background (40%% flat \
+        colour, 40%% gradient, 20%% faint stripes/checks/dots/rings/plaid), 0-2 distractors \
+        (short bars, small blobs), one shape of random size (radius 28-42%% of the side), \
+        position, rotation (letters only +-30 degrees), stretch (0.8-1.2) and colour (luminance \
+        at least 0.3 away from the background's mean), then Gaussian pixel noise (sigma 2-12 of \
+        255).
 
         OOD sets:
         - `near-shapes`: held-out shapes of the same four families drawn the same way, in turn: \
         semicircle (curve), letter l (letter), five-pointed star (polygon), arrow (stroke).
-        - `far-textures`: full-contrast two-colour textures (stripes, checkerboard, dots, \
-        concentric rings, plaid) with distractors and noise, no shape.
-        - `far-noise`: Gaussian colour noise (sigma 30-80) around a random colour, or smooth \
+        - `far-textures`: two-colour textures (stripes, checkerboard, dots, concentric rings, \
+        plaid) at 25-60%% contrast, with distractors and noise, no shape.
+        - `far-noise`: Gaussian colour noise (sigma 10-35) around a random colour, or smooth \
         colour blobs (a 2x2 to 7x7 random grid scaled up bilinearly) with fine noise, no shape.
         """
         .formatted(size, size);

@@ -51,7 +51,7 @@ final class Glyphs {
    */
   static void draw(Graphics2D g, String id, Color color, int size, SplittableRandom r) {
     boolean letter = id.length() == 1;
-    double radius = size * (0.22 + 0.16 * r.nextDouble());
+    double radius = size * (0.28 + 0.14 * r.nextDouble());
     double margin = radius * 0.8;
     double cx = margin + (size - 2 * margin) * r.nextDouble();
     double cy = margin + (size - 2 * margin) * r.nextDouble();
@@ -175,22 +175,22 @@ final class Glyphs {
     return p;
   }
 
-  /** Draws 0 to 3 distractors: short bars and small blobs in random colours. */
+  /** Draws 0 to 2 distractors: short bars and small blobs in random colours. */
   static void clutter(Graphics2D g, int size, SplittableRandom r) {
-    int n = r.nextInt(4);
+    int n = r.nextInt(3);
     for (int k = 0; k < n; k++) {
       g.setColor(Painting.color(r, 0.0, 0.0));
       double x = size * r.nextDouble();
       double y = size * r.nextDouble();
       if (r.nextBoolean()) {
-        double len = size * (0.15 + 0.2 * r.nextDouble());
+        double len = size * (0.1 + 0.15 * r.nextDouble());
         double a = r.nextDouble() * 2 * StrictMath.PI;
-        g.setStroke(new BasicStroke((float) (size * (0.03 + 0.04 * r.nextDouble()))));
+        g.setStroke(new BasicStroke((float) (size * (0.02 + 0.03 * r.nextDouble()))));
         g.draw(
             new java.awt.geom.Line2D.Double(
                 x, y, x + len * StrictMath.cos(a), y + len * StrictMath.sin(a)));
       } else {
-        double rad = size * (0.04 + 0.06 * r.nextDouble());
+        double rad = size * (0.03 + 0.04 * r.nextDouble());
         g.fill(disk(x, y, rad));
       }
     }

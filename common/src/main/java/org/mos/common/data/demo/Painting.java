@@ -60,7 +60,9 @@ final class Painting {
   static Color background(BufferedImage image, SplittableRandom r) {
     int size = image.getWidth();
     Color a = color(r, 0.0, 0.0);
-    int kind = r.nextInt(4);
+    // 40% flat, 40% gradient, 20% faint texture: busy enough to matter, calm enough to learn.
+    int pick = r.nextInt(10);
+    int kind = pick < 4 ? 0 : pick < 8 ? 1 : 2 + (pick & 1);
     if (kind == 0) {
       Graphics2D g = graphics(image);
       g.setColor(a);
@@ -68,7 +70,7 @@ final class Painting {
       g.dispose();
       return a;
     }
-    Color b = blend(a, color(r, 0.0, 0.0), kind == 1 ? 0.8 : 0.15 + 0.25 * r.nextDouble());
+    Color b = blend(a, color(r, 0.0, 0.0), kind == 1 ? 0.8 : 0.08 + 0.12 * r.nextDouble());
     if (kind == 1) {
       Graphics2D g = graphics(image);
       g.setPaint(
