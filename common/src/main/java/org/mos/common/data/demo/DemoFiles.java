@@ -66,7 +66,7 @@ final class DemoFiles {
             + " --scale "
             + s.scale()
             + (s.source().equals("generated") ? " --image-size " + s.imageSize() : "")
-            + "`; the same command writes byte-identical files.");
+            + "`; the same command (on the same Java version) writes byte-identical files.");
     l.add("");
     l.add(description.strip());
     l.add("");
