@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The trainer's command line: {@code trainer train ...}. */
 @TopCommand
 @Command(
-    name = "trainer",
+    name = "mos",
     mixinStandardHelpOptions = true,
     description = "Finetune BiT ResNetV2 models with flat or group (MOS) softmax.",
     subcommands = {TrainCommand.class, DemoCommand.class})
