@@ -43,7 +43,7 @@ final class Rows {
   static double sumExp(float[] v, int from, int to, double shift, double scale) {
     double s = 0;
     for (int j = from; j < to; j++) {
-      s += Math.exp((v[j] - shift) * scale);
+      s += Exp.nonPositive((v[j] - shift) * scale);
     }
     return s;
   }
