@@ -9,15 +9,15 @@ package org.mos.common.score;
  */
 final class Exp {
 
-  private static final double LOG2E = 1.4426950408889634;
+  static final double LOG2E = 1.4426950408889634;
 
   /** ln 2 split so that k * LN2_HI is exact for |k| &lt; 2^11 (Cody and Waite). */
-  private static final double LN2_HI = 0.6931471803691238;
+  static final double LN2_HI = 0.6931471803691238;
 
-  private static final double LN2_LO = 1.9082149292705877e-10;
+  static final double LN2_LO = 1.9082149292705877e-10;
 
   /** Below this 2^k would be subnormal; Math.exp handles that rare range. */
-  private static final double NORMAL_LIMIT = -708.0;
+  static final double NORMAL_LIMIT = -708.0;
 
   private Exp() {}
 

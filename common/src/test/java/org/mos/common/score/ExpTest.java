@@ -37,4 +37,24 @@ class ExpTest {
     assertThat(Exp.nonPositive(-Math.log(2) * 10))
         .isCloseTo(1.0 / 1024, org.assertj.core.api.Assertions.within(1e-18));
   }
+
+  @Test
+  void theHandInlinedSumInRowsAgreesWithMathExp() {
+    // exp(-0.5 j) for j = 0..1599 reaches the subnormal range and 0 at the end.
+    float[] v = new float[1600];
+    double expected = 0;
+    for (int j = 0; j < v.length; j++) {
+      v[j] = -0.5f * j;
+      expected += Math.exp(-0.5 * j);
+    }
+    assertThat(Rows.sumExp(v, 0, v.length, 0, 1))
+        .isCloseTo(expected, org.assertj.core.api.Assertions.within(4e-16 * expected));
+    // shift and scale: sum_j exp((v_j - 2) / 4) over the first 10
+    double scaled = 0;
+    for (int j = 0; j < 10; j++) {
+      scaled += Math.exp((-0.5 * j - 2) / 4);
+    }
+    assertThat(Rows.sumExp(v, 0, 10, 2, 0.25))
+        .isCloseTo(scaled, org.assertj.core.api.Assertions.within(4e-16 * scaled));
+  }
 }
