@@ -1,6 +1,5 @@
 package org.mos.common.layout;
 
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,9 +103,5 @@ final class ClassMappingCheck {
             "class name '" + name + "' is used by classes " + before + " and " + i);
       }
     }
-  }
-
-  static String describe(int[] sizes) {
-    return Arrays.toString(sizes);
   }
 }

@@ -1,5 +1,6 @@
 package org.mos.common.score;
 
+import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
@@ -14,14 +15,11 @@ import java.util.stream.IntStream;
  */
 public final class KlMatchingScore implements LogitScore {
 
-  /** Rows per task; their partial sums (rows x classes) stay in L2. */
+  /** Rows per task (a unit of parallel work). */
   private static final int ROWS_PER_TASK = 32;
 
   /** Classes per block: four rows of log-means and two rows of sums stay in L1. */
   private static final int CLASS_BLOCK = 128;
-
-  /** Dimensions per block: the block's log-means (32 x 128) are reused by every row of a task. */
-  private static final int DIM_BLOCK = 32;
 
   private final KlClassMeans means;
   private final int dims;
@@ -86,18 +84,19 @@ public final class KlMatchingScore implements LogitScore {
     for (int r = 0; r < n; r++) {
       negEntropy[r] = Softmax.row(v, (r0 + r) * dims, dims, p, r * dims);
     }
-    double[][] cross = new double[padded][classes];
-    for (int c0 = 0; c0 < classes; c0 += CLASS_BLOCK) {
-      int c1 = Math.min(classes, c0 + CLASS_BLOCK);
-      for (int i0 = 0; i0 < dims; i0 += DIM_BLOCK) {
-        int i1 = Math.min(dims, i0 + DIM_BLOCK);
-        for (int r = 0; r < padded; r += 2) {
-          crossBlock(p, r * dims, (r + 1) * dims, i0, i1, c0, c1, cross[r], cross[r + 1]);
-        }
+    double[] acc0 = new double[classes];
+    double[] acc1 = new double[classes];
+    for (int r = 0; r < padded; r += 2) {
+      Arrays.fill(acc0, 0);
+      Arrays.fill(acc1, 0);
+      for (int c0 = 0; c0 < classes; c0 += CLASS_BLOCK) {
+        int c1 = Math.min(classes, c0 + CLASS_BLOCK);
+        crossBlock(p, r * dims, (r + 1) * dims, 0, dims, c0, c1, acc0, acc1);
       }
-    }
-    for (int r = 0; r < n; r++) {
-      out[r0 + r] = max(cross[r], classes) - negEntropy[r];
+      out[r0 + r] = max(acc0, classes) - negEntropy[r];
+      if (r + 1 < n) {
+        out[r0 + r + 1] = max(acc1, classes) - negEntropy[r + 1];
+      }
     }
   }
 

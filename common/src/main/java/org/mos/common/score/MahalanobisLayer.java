@@ -1,6 +1,7 @@
 package org.mos.common.score;
 
 import java.util.Arrays;
+import java.util.stream.IntStream;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 
@@ -78,10 +79,24 @@ public record MahalanobisLayer(int[] classes, double[][] classMeans, double[][] 
       }
       numClasses = Math.max(numClasses, labels[r] + 1);
     }
+    double[][] means = classMeans(features, labels, numClasses);
+    int[] classes = IntStream.range(0, numClasses).filter(c -> means[c] != null).toArray();
+    DMatrixRMaj precision = new DMatrixRMaj(d, d);
+    CommonOps_DDRM.pinv(tiedCovariance(features, labels, means), precision);
+    double[][] kept = new double[classes.length][];
+    for (int k = 0; k < classes.length; k++) {
+      kept[k] = means[classes[k]];
+    }
+    return new MahalanobisLayer(classes, kept, toArrays(precision));
+  }
+
+  /** The mean feature of every class 0..numClasses-1, null for a class without rows. */
+  private static double[][] classMeans(Batch features, int[] labels, int numClasses) {
     float[] v = features.values();
+    int d = features.cols();
     double[][] sums = new double[numClasses][];
     int[] counts = new int[numClasses];
-    for (int r = 0; r < n; r++) {
+    for (int r = 0; r < labels.length; r++) {
       int y = labels[r];
       if (sums[y] == null) {
         sums[y] = new double[d];
@@ -91,15 +106,19 @@ public record MahalanobisLayer(int[] classes, double[][] classMeans, double[][] 
       }
       counts[y]++;
     }
-    int[] classes =
-        java.util.stream.IntStream.range(0, numClasses).filter(c -> counts[c] > 0).toArray();
-    double[][] means = new double[numClasses][];
-    for (int c : classes) {
-      means[c] = sums[c];
-      for (int i = 0; i < d; i++) {
-        means[c][i] /= counts[c];
+    for (int c = 0; c < numClasses; c++) {
+      for (int i = 0; sums[c] != null && i < d; i++) {
+        sums[c][i] /= counts[c];
       }
     }
+    return sums;
+  }
+
+  /** Maximum-likelihood covariance (divided by n) of the rows minus their class means. */
+  private static DMatrixRMaj tiedCovariance(Batch features, int[] labels, double[][] means) {
+    float[] v = features.values();
+    int n = features.rows();
+    int d = features.cols();
     DMatrixRMaj centred = new DMatrixRMaj(n, d);
     for (int r = 0; r < n; r++) {
       double[] mu = means[labels[r]];
@@ -119,13 +138,7 @@ public record MahalanobisLayer(int[] classes, double[][] classMeans, double[][] 
     DMatrixRMaj cov = new DMatrixRMaj(d, d);
     CommonOps_DDRM.multTransA(centred, centred, cov);
     CommonOps_DDRM.divide(cov, n);
-    DMatrixRMaj precision = new DMatrixRMaj(d, d);
-    CommonOps_DDRM.pinv(cov, precision);
-    double[][] kept = new double[classes.length][];
-    for (int k = 0; k < classes.length; k++) {
-      kept[k] = means[classes[k]];
-    }
-    return new MahalanobisLayer(classes, kept, toArrays(precision));
+    return cov;
   }
 
   static double[][] toArrays(DMatrixRMaj m) {

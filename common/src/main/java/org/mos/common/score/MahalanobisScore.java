@@ -19,6 +19,8 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
  */
 public final class MahalanobisScore implements OodScore {
 
+  private static final int ROWS_PER_TASK = 64;
+
   private final MahalanobisStatistics statistics;
   private final List<Whitened> layers = new ArrayList<>();
 
@@ -130,29 +132,40 @@ public final class MahalanobisScore implements OodScore {
                 + features.cols());
       }
       float[] v = features.values();
-      double[] out = new double[features.rows()];
+      int rows = features.rows();
+      double[] out = new double[rows];
+      int tasks = (rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
       Rows.forEach(
-          features.rows(),
-          dims * Math.max(1, rank),
-          r -> {
+          tasks,
+          ROWS_PER_TASK * dims * Math.max(1, rank),
+          t -> {
+            // Scratch per task of rows, not per row.
             double[] f = new double[dims];
-            for (int i = 0; i < dims; i++) {
-              f[i] = v[r * dims + i];
-            }
             double[] y = new double[rank];
-            transform(w, rank, dims, f, 0, y, 0);
-            double best = Double.NEGATIVE_INFINITY;
-            for (int c = 0; c < classes; c++) {
-              double dist = 0;
-              for (int k = 0; k < rank; k++) {
-                double diff = y[k] - means[c * rank + k];
-                dist += diff * diff;
+            for (int r = t * ROWS_PER_TASK; r < Math.min(rows, (t + 1) * ROWS_PER_TASK); r++) {
+              for (int i = 0; i < dims; i++) {
+                f[i] = v[r * dims + i];
               }
-              best = Math.max(best, -0.5 * dist);
+              transform(w, rank, dims, f, 0, y, 0);
+              out[r] = nearestMean(y);
             }
-            out[r] = best;
           });
       return out;
+    }
+
+    /** max_c -1/2 |y - m_c|^2. */
+    private double nearestMean(double[] y) {
+      double best = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < classes; c++) {
+        double dist = 0;
+        int base = c * rank;
+        for (int k = 0; k < rank; k++) {
+          double diff = y[k] - means[base + k];
+          dist += diff * diff;
+        }
+        best = Math.max(best, -0.5 * dist);
+      }
+      return best;
     }
 
     static void transform(double[] w, int rank, int d, double[] f, int at, double[] y, int to) {

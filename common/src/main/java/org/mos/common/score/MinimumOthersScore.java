@@ -59,7 +59,7 @@ public final class MinimumOthersScore implements LogitScore {
             int to = from + length[g];
             double max = Rows.max(v, from, to);
             // p(others) = exp(l_0 - max) / sum_j exp(l_j - max): no overflow, the sum is >= 1.
-            double p = Math.exp(v[from] - max) / Rows.sumExp(v, from, to, max, 1.0);
+            double p = Exp.nonPositive(v[from] - max) / Rows.sumExp(v, from, to, max, 1.0);
             minOthers = Math.min(minOthers, p);
           }
           out[r] = -minOthers;

@@ -18,7 +18,7 @@ final class Softmax {
     double max = Rows.max(v, from, from + n);
     double sum = 0;
     for (int i = 0; i < n; i++) {
-      double e = Math.exp(v[from + i] - max);
+      double e = Exp.nonPositive(v[from + i] - max);
       out[at + i] = e;
       sum += e;
     }
