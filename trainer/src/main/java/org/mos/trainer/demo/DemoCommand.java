@@ -92,15 +92,26 @@ public class DemoCommand implements Callable<Integer> {
       description = "Image decoding threads (default: ${DEFAULT-VALUE}).")
   int threads;
 
+  @Option(
+      names = "--torch-threads",
+      defaultValue = "1",
+      description =
+          "libtorch intra-op threads (default: ${DEFAULT-VALUE}: the demo's small tensors gain"
+              + " little from more, and OpenMP threads that wait on a busy machine lose a lot).")
+  int torchThreads;
+
   @Override
   public Integer call() throws Exception {
     if (System.getProperty("ai.djl.offline") == null) {
       System.setProperty("ai.djl.offline", "true"); // never download anything at run time
     }
-    if (steps < 1 || batch < 1 || !(learningRate > 0) || threads < 1) {
-      err("--steps, --batch, --lr and --threads must be positive");
+    if (steps < 1 || batch < 1 || !(learningRate > 0) || threads < 1 || torchThreads < 1) {
+      err("--steps, --batch, --lr, --threads and --torch-threads must be positive");
       return 2;
     }
+    // Read by DJL's PyTorch engine when it starts, i.e. at the first NDManager below.
+    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(torchThreads));
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     long start = System.nanoTime();
     Path data = out.resolve("data");
     DemoBenchmark.Source src;
