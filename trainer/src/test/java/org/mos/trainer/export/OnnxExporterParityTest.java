@@ -48,7 +48,7 @@ class OnnxExporterParityTest {
   void r50x1WithFormulaWeightsMatchesDjlAtTwoSizesAndBatches() throws Exception {
     try (NDManager manager = NDManager.newBaseManager()) {
       ResNetV2 model = formulaModel(manager, R50, 64, 10);
-      assertParity(manager, model, new int[][] {{2, 32}, {1, 48}});
+      assertParity(manager, model, new int[][] {{2, 64}, {1, 48}});
     }
   }
 
@@ -57,7 +57,7 @@ class OnnxExporterParityTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       ResNetV2 model = formulaModel(manager, SMALL, 32, 7);
       float[] before = model.headBias().getArray().toFloatArray();
-      train(manager, model, 3);
+      train(manager, model, 3, 0.05);
       assertThat(model.headBias().getArray().toFloatArray()).isNotEqualTo(before);
       assertParity(manager, model, new int[][] {{3, 40}, {1, 48}});
     }
@@ -67,8 +67,9 @@ class OnnxExporterParityTest {
   void r50x1MatchesDjlAfterTrainingSteps() throws Exception {
     try (NDManager manager = NDManager.newBaseManager()) {
       ResNetV2 model = formulaModel(manager, R50, 64, 10);
-      train(manager, model, 2);
-      assertParity(manager, model, new int[][] {{2, 32}, {1, 40}});
+      // a smaller step: R50x1's formula-weight activations are large, and so are its gradients
+      train(manager, model, 2, 0.01);
+      assertParity(manager, model, new int[][] {{2, 48}, {1, 40}});
     }
   }
 
@@ -126,7 +127,7 @@ class OnnxExporterParityTest {
   }
 
   /** A few SGD steps on every parameter, towards class 0, so norms, kernels and head all move. */
-  static void train(NDManager manager, ResNetV2 model, int steps) {
+  static void train(NDManager manager, ResNetV2 model, int steps, double learningRate) {
     try (SgdMomentum sgd = new SgdMomentum(BitKeys.of(model), 0.9, manager)) {
       for (var p : BitKeys.of(model).values()) {
         p.getArray().setRequiresGradient(true);
@@ -140,7 +141,7 @@ class OnnxExporterParityTest {
           NDArray loss = out.get(ResNetV2.OUTPUT_LOGITS).logSoftmax(1).get(":, 0").mean().neg();
           collector.backward(loss);
         }
-        sgd.step(0.05);
+        sgd.step(learningRate);
       }
     }
   }
