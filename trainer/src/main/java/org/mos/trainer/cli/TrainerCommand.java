@@ -4,11 +4,18 @@ import io.quarkus.picocli.runtime.annotations.TopCommand;
 import org.mos.trainer.demo.DemoCommand;
 import picocli.CommandLine.Command;
 
-/** The trainer's command line: {@code trainer train ...}. */
+/** The trainer module's command line (reached through the {@code ./mos} launcher). */
 @TopCommand
 @Command(
     name = "mos",
     mixinStandardHelpOptions = true,
-    description = "Finetune BiT ResNetV2 models with flat or group (MOS) softmax.",
-    subcommands = {TrainCommand.class, DemoCommand.class})
+    description =
+        "MOS trainer: finetune BiT ResNetV2 models (flat or group softmax), export and import"
+            + " model bundles, and run the end-to-end demo.",
+    subcommands = {
+      TrainCommand.class,
+      ExportCommand.class,
+      ImportCommand.class,
+      DemoCommand.class
+    })
 public class TrainerCommand {}

@@ -1,0 +1,104 @@
+package org.mos.trainer.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.mos.common.bundle.BundleManifest;
+import org.mos.trainer.export.BundleExport;
+import org.mos.trainer.export.ResNetV2Spec;
+import org.mos.trainer.export.WeightMap;
+import org.mos.trainer.imports.NpzWeights;
+import org.mos.trainer.imports.PaperKeys;
+import org.mos.trainer.imports.TorchCheckpoint;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code import}: released weights (BiT .npz, the MOS paper's PyTorch checkpoints) to a bundle. */
+@Command(
+    name = "import",
+    mixinStandardHelpOptions = true,
+    description =
+        "Import BiT .npz weights or a MOS paper PyTorch checkpoint into a model bundle (ONNX +"
+            + " manifest)")
+public class ImportCommand implements Callable<Integer> {
+
+  @ArgGroup(multiplicity = "1")
+  Source source;
+
+  static final class Source {
+    @Option(names = "--bit-npz", description = "BiT weights (.npz, e.g. BiT-S-R101x1.npz)")
+    Path bitNpz;
+
+    @Option(
+        names = "--torch-checkpoint",
+        description = "A torch.save checkpoint with 'model' (and 'step'), as the paper released")
+    Path torchCheckpoint;
+  }
+
+  @Mixin BundleOptions bundle;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    try {
+      return run();
+    } catch (IOException | RuntimeException e) {
+      // a clear one-line message; the stack trace only helps with bugs, not with bad input
+      spec.commandLine().getErr().println("import failed: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private int run() throws IOException {
+    WeightMap weights;
+    long step = -1;
+    Map<String, Object> provenance = new LinkedHashMap<>();
+    Path file;
+    if (source.bitNpz != null) {
+      file = source.bitNpz;
+      weights = NpzWeights.readBit(file);
+      provenance.put("source", "BiT npz " + file.toAbsolutePath());
+    } else {
+      file = source.torchCheckpoint;
+      TorchCheckpoint checkpoint = TorchCheckpoint.read(file);
+      try {
+        weights = PaperKeys.toWeights(checkpoint.state());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+      }
+      step = checkpoint.step();
+      provenance.put("source", "PyTorch checkpoint " + file.toAbsolutePath());
+      provenance.put("step", step);
+    }
+    ResNetV2Spec inferred = ResNetV2Spec.inferFrom(weights);
+    ResNetV2Spec spec = ResNetV2Spec.parse(bundle.architecture, inferred.numLogits());
+    if (source.torchCheckpoint != null) {
+      spec.check(weights, file.toString(), k -> "module." + PaperKeys.toPaperKey(k));
+    } else {
+      spec.check(weights, file.toString());
+    }
+    BundleManifest written =
+        new BundleExport(
+                bundle.architecture,
+                spec,
+                weights,
+                bundle.layout(spec.numLogits()),
+                bundle.inputSize,
+                provenance)
+            .write(bundle.out, bundle.zip, bundle.replace);
+    System.out.printf(
+        "wrote %s: %s, %d classes%s%n",
+        bundle.out,
+        written.architecture(),
+        written.classNames().size(),
+        written.isGrouped() ? " in " + written.groupSizes().size() + " groups" : " (flat)");
+    return 0;
+  }
+}

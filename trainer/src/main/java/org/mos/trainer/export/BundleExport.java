@@ -1,0 +1,112 @@
+package org.mos.trainer.export;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.mos.common.bundle.BundleManifest;
+import org.mos.common.bundle.BundleWriter;
+import org.mos.common.layout.GroupLayout;
+
+/**
+ * Exports weights to a model bundle: {@code model.onnx} (see {@link OnnxExporter}), {@code
+ * class_table.tsv} (see {@link BundleClasses}) and {@code manifest.json}, written atomically by
+ * {@link BundleWriter}; optionally packed into one zip.
+ *
+ * @param architecture the manifest's architecture name, e.g. {@code BiT-S-R101x1}
+ * @param spec the network's shape (checked against the weights)
+ * @param weights the parameters by BiT key
+ * @param layout the head's class layout
+ * @param inputSize the square input side the preprocessing produces
+ * @param provenance origin of the weights (source, step, training configuration)
+ */
+public record BundleExport(
+    String architecture,
+    ResNetV2Spec spec,
+    WeightMap weights,
+    GroupLayout layout,
+    int inputSize,
+    Map<String, Object> provenance) {
+
+  /** BiT's normalisation: (x - 0.5) / 0.5 per channel. */
+  public static final List<Double> BIT_MEAN = List.of(0.5, 0.5, 0.5);
+
+  public static final List<Double> BIT_STD = List.of(0.5, 0.5, 0.5);
+
+  /** The graph's file name in a bundle. */
+  public static final String MODEL_FILE = "model.onnx";
+
+  public BundleExport {
+    if (inputSize < 32) {
+      throw new IllegalArgumentException("input size must be at least 32 pixels, got " + inputSize);
+    }
+    provenance = Map.copyOf(provenance);
+  }
+
+  /**
+   * Writes the bundle folder {@code out}, or, with {@code zip}, the single file {@code out}.
+   *
+   * @return the manifest as written
+   */
+  public BundleManifest write(Path out, boolean zip, boolean replace) throws IOException {
+    BundleClasses classes = BundleClasses.of(layout, spec.numLogits());
+    ModelProto model = OnnxExporter.export(spec, weights);
+    Map<String, Object> origin = new LinkedHashMap<>(provenance);
+    origin.put("exporter", "mos-trainer OnnxExporter, ONNX opset " + OnnxExporter.OPSET);
+    origin.put(
+        "class_order",
+        "bundle class i = i-th class logit, 'others' skipped; see " + BundleClasses.CLASS_TABLE);
+    BundleManifest manifest =
+        new BundleManifest(
+            BundleManifest.SCHEMA_VERSION,
+            architecture,
+            inputSize,
+            BIT_MEAN,
+            BIT_STD,
+            classes.names(),
+            classes.groupSizes(),
+            OnnxExporter.OUTPUTS,
+            null,
+            origin,
+            null);
+    if (!zip) {
+      return writer(out, replace, model, classes).commit(manifest);
+    }
+    if (Files.exists(out) && !replace) {
+      throw new IOException(out + " already exists (choose another --out or replace it)");
+    }
+    Path parent = out.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    Path staging = Files.createTempDirectory(parent, "." + out.getFileName() + ".export-");
+    try {
+      BundleManifest written =
+          writer(staging.resolve("bundle"), false, model, classes).commit(manifest);
+      BundleWriter.zip(staging.resolve("bundle"), out);
+      return written;
+    } finally {
+      deleteTree(staging);
+    }
+  }
+
+  private static BundleWriter writer(
+      Path dir, boolean replace, ModelProto model, BundleClasses classes) {
+    return BundleWriter.to(dir)
+        .replaceExisting(replace)
+        .write(MODEL_FILE, model::writeTo)
+        .write(BundleClasses.CLASS_TABLE, o -> o.write(classes.classTable()));
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

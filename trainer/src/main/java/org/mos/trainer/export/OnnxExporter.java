@@ -1,0 +1,204 @@
+package org.mos.trainer.export;
+
+import static org.mos.trainer.export.OnnxGraph.integer;
+import static org.mos.trainer.export.OnnxGraph.ints;
+import static org.mos.trainer.export.OnnxGraph.real;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import java.util.List;
+import org.mos.trainer.model.GroupNorm;
+import org.mos.trainer.model.ResNetV2;
+import org.mos.trainer.model.StdConv2d;
+import org.mos.trainer.weights.BitKeys;
+
+/**
+ * Writes a BiT ResNetV2 as an ONNX graph (opset 21), built directly with the ONNX protobuf classes.
+ *
+ * <p>Input {@code input}: (N, 3, H, W) float32, N, H and W symbolic (the manifest's input size is
+ * what the preprocessing produces, but any size the network accepts runs). Outputs: {@code logits}
+ * (N, numLogits), {@code features} (N, 2048 w, the pooled pre-logits), and the spatial means {@code
+ * stem}, {@code block1} .. {@code block4} (N, width) that Mahalanobis scoring reads. The spatial
+ * means are side branches (GlobalAveragePool + Flatten off the trunk), so a session asked only for
+ * {@code logits} need not run them.
+ *
+ * <p>Weight standardisation is folded into the kernels here (computed in double, stored as float),
+ * so the graph has plain convolutions. Group norm is written as Reshape (N, 32, -1) ->
+ * InstanceNormalization (unit scale, zero shift, eps 1e-5) -> Reshape back -> per-channel Mul and
+ * Add: that is exactly GN's definition, runs on every ONNX runtime, and avoids GroupNormalization,
+ * whose scale/bias meaning changed between opsets 18 (per group) and 21 (per channel).
+ */
+public final class OnnxExporter {
+
+  /** The opset the graph is written for. */
+  public static final long OPSET = 21;
+
+  /** IR version that goes with {@link #OPSET}. */
+  public static final long IR_VERSION = 10;
+
+  public static final String INPUT = "input";
+  public static final String LOGITS = "logits";
+  public static final String FEATURES = "features";
+
+  /** Output names in the order the manifest lists them. */
+  public static final List<String> OUTPUTS =
+      List.of(LOGITS, FEATURES, "stem", "block1", "block2", "block3", "block4");
+
+  private static final AttributeProto[] NONE = {};
+  private static final String BATCH = "N";
+
+  private final OnnxGraph graph = new OnnxGraph("bit_resnetv2");
+  private final WeightMap weights;
+  private final ResNetV2Spec spec;
+  private String gnGroupShape;
+  private String gnOnes;
+  private String gnZeros;
+
+  private OnnxExporter(ResNetV2Spec spec, WeightMap weights) {
+    this.spec = spec;
+    this.weights = weights;
+  }
+
+  /**
+   * Builds the graph for {@code spec} from {@code weights}.
+   *
+   * @throws IllegalArgumentException naming the first parameter that is missing or misshapen
+   */
+  public static ModelProto export(ResNetV2Spec spec, WeightMap weights) {
+    spec.check(weights, "the weights");
+    return new OnnxExporter(spec, weights).build();
+  }
+
+  private ModelProto build() {
+    graph.input(INPUT, BATCH, 3, "H", "W");
+    int groups = GroupNorm.DEFAULT_GROUPS;
+    gnGroupShape = graph.longs("gn/group_shape", 0, groups, -1);
+    gnOnes = graph.floats("gn/ones", filled(groups, 1f), groups);
+    gnZeros = graph.floats("gn/zeros", new float[groups], groups);
+
+    String h = conv("stem", BitKeys.PREFIX + "root_block/standardized_conv2d/kernel", INPUT, 2, 3);
+    String pads = graph.longs("stem/pads", 0, 0, 1, 1, 0, 0, 1, 1);
+    h = graph.node("Pad", "stem", NONE, h, pads);
+    h =
+        graph.node(
+            "MaxPool",
+            "stem",
+            new AttributeProto[] {ints("kernel_shape", 3, 3), ints("strides", 2, 2)},
+            h);
+    spatialMean("stem", h);
+    int[] units = spec.units();
+    for (int b = 1; b <= ResNetV2.NUM_BLOCKS; b++) {
+      for (int u = 1; u <= units[b - 1]; u++) {
+        h = unit(b, u, h, u == 1 && b > 1 ? 2 : 1);
+      }
+      spatialMean("block" + b, h);
+    }
+    h = relu("head", groupNorm("head", BitKeys.PREFIX, h));
+    String pooled = graph.node("GlobalAveragePool", "head", NONE, h);
+    String features =
+        graph.nodeTo(FEATURES, "Flatten", new AttributeProto[] {integer("axis", 1)}, pooled);
+    graph.output(FEATURES, BATCH, spec.featureWidth());
+    WeightMap.Tensor kernel = weights.get(BitKeys.HEAD_KERNEL);
+    String w = graph.floats("head/weight", kernel.values(), spec.numLogits(), spec.featureWidth());
+    String bias =
+        graph.floats("head/bias", weights.get(BitKeys.HEAD_BIAS).values(), spec.numLogits());
+    graph.nodeTo(LOGITS, "Gemm", new AttributeProto[] {integer("transB", 1)}, features, w, bias);
+    graph.output(LOGITS, BATCH, spec.numLogits());
+    return graph.model(
+        IR_VERSION,
+        OPSET,
+        "mos-trainer",
+        "BiT ResNetV2 " + spec.architectureName() + " (weight standardisation folded)");
+  }
+
+  private String unit(int block, int unit, String x, int stride) {
+    String name = String.format("block%d/unit%02d", block, unit);
+    String prefix = ResNetV2Spec.unitKey(block, unit);
+    String out = relu(name, groupNorm(name + "/gn1", prefix + "a/", x));
+    String shortcut =
+        unit == 1
+            ? conv(name + "/proj", ResNetV2Spec.convKey(block, unit, "a/proj"), out, stride, 0)
+            : x;
+    String h = conv(name + "/conv1", ResNetV2Spec.convKey(block, unit, "a"), out, 1, 0);
+    h = relu(name, groupNorm(name + "/gn2", prefix + "b/", h));
+    h = conv(name + "/conv2", ResNetV2Spec.convKey(block, unit, "b"), h, stride, 1);
+    h = relu(name, groupNorm(name + "/gn3", prefix + "c/", h));
+    h = conv(name + "/conv3", ResNetV2Spec.convKey(block, unit, "c"), h, 1, 0);
+    return graph.node("Add", name, NONE, h, shortcut);
+  }
+
+  private String conv(String name, String key, String x, int stride, int pad) {
+    WeightMap.Tensor kernel = weights.get(key);
+    int[] s = kernel.shape();
+    String w =
+        graph.floats(name + "/weight", standardise(kernel.values(), s[0]), s[0], s[1], s[2], s[3]);
+    AttributeProto[] attributes = {
+      ints("kernel_shape", s[2], s[3]),
+      ints("strides", stride, stride),
+      ints("pads", pad, pad, pad, pad)
+    };
+    return graph.node("Conv", name, attributes, x, w);
+  }
+
+  private String groupNorm(String name, String prefix, String x) {
+    String shape = graph.node("Shape", name, NONE, x);
+    String grouped = graph.node("Reshape", name, NONE, x, gnGroupShape);
+    String normalised =
+        graph.node(
+            "InstanceNormalization",
+            name,
+            new AttributeProto[] {real("epsilon", (float) GroupNorm.DEFAULT_EPSILON)},
+            grouped,
+            gnOnes,
+            gnZeros);
+    String back = graph.node("Reshape", name, NONE, normalised, shape);
+    float[] gamma = weights.get(ResNetV2Spec.normKey(prefix, "gamma")).values();
+    float[] beta = weights.get(ResNetV2Spec.normKey(prefix, "beta")).values();
+    String scale = graph.floats(name + "/gamma", gamma, gamma.length, 1, 1);
+    String shift = graph.floats(name + "/beta", beta, beta.length, 1, 1);
+    return graph.node("Add", name, NONE, graph.node("Mul", name, NONE, back, scale), shift);
+  }
+
+  private String relu(String name, String x) {
+    return graph.node("Relu", name, NONE, x);
+  }
+
+  private void spatialMean(String output, String x) {
+    String pooled = graph.node("GlobalAveragePool", output, NONE, x);
+    graph.nodeTo(output, "Flatten", new AttributeProto[] {integer("axis", 1)}, pooled);
+    int index = OUTPUTS.indexOf(output) - 2;
+    graph.output(output, BATCH, spec.layerWidths()[index]);
+  }
+
+  /**
+   * BiT's weight standardisation of an OIHW kernel with {@code out} rows, in double: {@code (w -
+   * mean) / sqrt(var + 1e-10)} per output channel, biased variance.
+   */
+  static float[] standardise(float[] kernel, int out) {
+    int n = kernel.length / out;
+    float[] result = new float[kernel.length];
+    for (int o = 0; o < out; o++) {
+      double sum = 0;
+      for (int i = 0; i < n; i++) {
+        sum += kernel[o * n + i];
+      }
+      double mean = sum / n;
+      double squares = 0;
+      for (int i = 0; i < n; i++) {
+        double d = kernel[o * n + i] - mean;
+        squares += d * d;
+      }
+      double scale = 1 / Math.sqrt(squares / n + StdConv2d.EPSILON);
+      for (int i = 0; i < n; i++) {
+        result[o * n + i] = (float) ((kernel[o * n + i] - mean) * scale);
+      }
+    }
+    return result;
+  }
+
+  private static float[] filled(int n, float value) {
+    float[] a = new float[n];
+    java.util.Arrays.fill(a, value);
+    return a;
+  }
+}

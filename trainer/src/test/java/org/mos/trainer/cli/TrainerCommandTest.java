@@ -1,0 +1,203 @@
+package org.mos.trainer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mos.common.bundle.BundleManifest;
+import org.mos.common.bundle.ModelBundle;
+import org.mos.common.io.Npy;
+import org.mos.trainer.export.OrtRunner;
+import org.mos.trainer.export.WeightMap;
+import org.mos.trainer.model.ResNetV2;
+import org.mos.trainer.weights.BitNpzImporter;
+import org.mos.trainer.weights.FormulaWeights;
+import picocli.CommandLine;
+
+class TrainerCommandTest {
+
+  private static final String SMALL = "units=1,1,1,1/width=32";
+
+  @TempDir Path dir;
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine cli = new CommandLine(new TrainerCommand());
+    cli.setErr(new PrintWriter(err, true));
+    return cli.execute(args);
+  }
+
+  private static String fixture(String name) {
+    return org.mos.trainer.imports.TorchCheckpointTestAccess.fixture(name).toString();
+  }
+
+  @Test
+  void importsAPaperGroupCheckpointWithTheClassTableInGroupOrder() throws IOException {
+    Path out = dir.resolve("bundle");
+    int code =
+        run(
+            "import",
+            "--torch-checkpoint",
+            fixture("group.pth"),
+            "--arch",
+            SMALL,
+            "--layout",
+            fixture("classes_group.tsv"),
+            "--input-size",
+            "32",
+            "--out",
+            out.toString());
+    assertThat(code).as(err.toString()).isZero();
+    try (ModelBundle bundle = ModelBundle.open(out)) {
+      BundleManifest m = bundle.manifest();
+      assertThat(m.groupSizes()).containsExactly(2, 3, 1);
+      // classes_group.tsv: flat 0..5 sit at (1,0) (0,1) (2,0) (1,2) (0,0) (1,1); bundle order is
+      // group order: (0,0)=flat 4, (0,1)=flat 1, (1,0)=flat 0, (1,1)=flat 5, (1,2)=flat 3, (2,0)=2
+      assertThat(m.classNames())
+          .containsExactly(
+              "n00000104", "n00000101", "n00000100", "n00000105", "n00000103", "n00000102");
+      assertThat(m.outputs()).startsWith("logits", "features").contains("stem", "block4");
+      assertThat(m.provenance()).containsEntry("step", 500);
+      assertThat(m.inputSize()).isEqualTo(32);
+      String table = Files.readString(bundle.file("class_table.tsv"));
+      // bundle class 2 is flat 0 at (1, 0): logit = slice start of group 1 (3) + 1 + 0 = 4
+      assertThat(table).contains("\n2\tn00000100\t0\t1\t0\t4\n");
+    }
+  }
+
+  @Test
+  void importsAFlatCheckpointIntoAZip() throws IOException {
+    Path zip = dir.resolve("flat.zip");
+    int code =
+        run(
+            "import",
+            "--torch-checkpoint",
+            fixture("flat.pth"),
+            "--arch",
+            SMALL,
+            "--layout",
+            "flat",
+            "--out",
+            zip.toString(),
+            "--zip");
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(zip).isRegularFile();
+    try (ModelBundle bundle = ModelBundle.open(zip)) {
+      assertThat(bundle.manifest().isGrouped()).isFalse();
+      assertThat(bundle.manifest().classNames()).hasSize(5);
+      assertThat(bundle.manifest().inputSize()).isEqualTo(480);
+    }
+  }
+
+  @Test
+  void aLayoutThatDoesNotFitTheHeadFailsNamingTheCounts() {
+    int code =
+        run(
+            "import",
+            "--torch-checkpoint",
+            fixture("group.pth"),
+            "--arch",
+            SMALL,
+            "--layout",
+            "2,2",
+            "--out",
+            dir.resolve("x").toString());
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString())
+        .startsWith("import failed: group sizes sum to 4")
+        .contains("the model has 9 logits");
+    assertThat(dir.resolve("x")).doesNotExist();
+  }
+
+  @Test
+  void exportRequiresTheArchitectureBecauseCheckpointsDoNotRecordIt() {
+    int code = run("export", "--checkpoint", "c.npz", "--layout", "flat", "--out", "b");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("Missing required option: '--arch");
+  }
+
+  @Test
+  void exportsATrainerCheckpointThatRunsLikeTheModel() throws Exception {
+    int[] units = {1, 1, 1, 1};
+    Path npz =
+        FormulaWeights.writeNpz(
+            dir.resolve("bit.npz"), FormulaWeights.bitShapes(units, 32, 4), Set.of(), Map.of());
+    ResNetV2 model = ResNetV2.builder().setUnits(units).optBaseWidth(32).setNumClasses(4).build();
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Shape shape = new Shape(1, 3, 32, 32);
+      model.initialize(manager, DataType.FLOAT32, shape);
+      BitNpzImporter.load(npz, model, BitNpzImporter.HeadPolicy.KEEP);
+      Path run = Files.createDirectories(dir.resolve("run"));
+      writeTrainerCheckpoint(run.resolve("checkpoint.npz"), WeightMap.of(model), 42);
+      Path out = dir.resolve("exported");
+      int code =
+          run(
+              "export",
+              "--checkpoint",
+              run.toString(),
+              "--arch",
+              SMALL,
+              "--layout",
+              "1,1",
+              "--out",
+              out.toString());
+      assertThat(code).as(err.toString()).isZero();
+      float[] input = FormulaWeights.values("input", (int) shape.size());
+      NDList djl =
+          model.forward(
+              new ParameterStore(manager, false), new NDList(manager.create(input, shape)), false);
+      try (ModelBundle bundle = ModelBundle.open(out);
+          OrtRunner ort = new OrtRunner(bundle.model())) {
+        assertThat(bundle.manifest().groupSizes()).containsExactly(1, 1);
+        assertThat(bundle.manifest().provenance()).containsEntry("step", 42);
+        float[] got = ort.run(input, 1, 32, Set.of("logits")).get("logits");
+        float[] want = djl.get(ResNetV2.OUTPUT_LOGITS).toFloatArray();
+        for (int i = 0; i < want.length; i++) {
+          assertThat((double) got[i])
+              .as("logit %d", i)
+              .isCloseTo(want[i], org.assertj.core.api.Assertions.within(1e-4));
+        }
+      }
+    }
+  }
+
+  /** The trainer's checkpoint format (org.mos.trainer.train.Checkpoint): param/KEY, step. */
+  private static void writeTrainerCheckpoint(Path file, WeightMap weights, long step)
+      throws IOException {
+    try (OutputStream os = Files.newOutputStream(file);
+        ZipOutputStream zip = new ZipOutputStream(os)) {
+      zip.putNextEntry(new ZipEntry("step.npy"));
+      ByteBuffer s = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(step);
+      Npy.write(zip, "<i8", new int[] {1}, s.array());
+      zip.closeEntry();
+      for (String key : weights.keys()) {
+        WeightMap.Tensor t = weights.get(key);
+        ByteBuffer buf = ByteBuffer.allocate(4 * t.values().length).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asFloatBuffer().put(t.values());
+        zip.putNextEntry(new ZipEntry("param/" + key + ".npy"));
+        Npy.write(zip, "<f4", t.shape(), buf.array());
+        zip.closeEntry();
+      }
+    }
+    assertThat(new String(Files.readAllBytes(file), 0, 2, StandardCharsets.US_ASCII))
+        .isEqualTo("PK");
+  }
+}
