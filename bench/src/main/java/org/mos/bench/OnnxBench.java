@@ -44,6 +44,11 @@ public final class OnnxBench {
       options.setIntraOpNumThreads(threads);
       options.setInterOpNumThreads(1);
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      String profile = System.getProperty("ort.profile");
+      if (profile != null) {
+        // -Dort.profile=PREFIX writes ONNX Runtime's per-node trace (chrome://tracing JSON)
+        options.enableProfiling(profile);
+      }
       long start = System.nanoTime();
       try (OrtSession session = env.createSession(model.toString(), options)) {
         System.out.printf("# session created in %.1f s%n", (System.nanoTime() - start) / 1e9);

@@ -23,10 +23,14 @@ import org.mos.trainer.weights.BitNpzImporter.HeadPolicy;
 import org.mos.trainer.weights.FormulaWeights;
 
 /**
- * The exported graph run by ONNX Runtime against the DJL model it was exported from: logits and
- * features to 1e-4 absolute, the spatial means to 1e-4 relative to the layer's largest mean (they
- * average activations much larger than themselves; see ResNetV2ParityTest), at two resolutions and
- * two batch sizes, with formula weights and after a few training steps.
+ * The exported graph run by ONNX Runtime against the DJL model it was exported from, at two
+ * resolutions and two batch sizes, with formula weights and after a few training steps; and against
+ * the float64 PyTorch reference of make_trainer_fixtures.py. Logits and features to 1e-4 absolute;
+ * the spatial means of stem and blocks to 1e-4 relative to the layer's largest magnitude: they
+ * average activations much larger than themselves (block4 means near 50-100 with random weights),
+ * so float32 rounding in two convolution implementations shows there (see ResNetV2ParityTest). At
+ * 32 px, R50x1's last block is 1x1 and its group norms amplify rounding: features there came 1.4e-4
+ * apart, so R50x1 is checked at 40-64 px.
  */
 class OnnxExporterParityTest {
 
@@ -84,8 +88,7 @@ class OnnxExporterParityTest {
         Map<String, float[]> out =
             ort.run(input, 2, 64, new LinkedHashSet<>(java.util.List.of("logits", "features")));
         assertClose("logits", out.get("logits"), reference("logits"), TOLERANCE);
-        float[] features = reference("pre_logits");
-        assertClose("features", out.get("features"), features, TOLERANCE * scale(features));
+        assertClose("features", out.get("features"), reference("pre_logits"), TOLERANCE);
       }
     }
   }
@@ -180,7 +183,7 @@ class OnnxExporterParityTest {
             float[] want = djl.get(index[o]).toFloatArray();
             float[] got = onnxOut.get(name);
             assertThat(got).as(name).hasSameSizeAs(want);
-            double tolerance = TOLERANCE * (o == 0 ? 1 : scale(want));
+            double tolerance = TOLERANCE * (o < 2 ? 1 : scale(want));
             double worst = 0;
             for (int i = 0; i < want.length; i++) {
               double diff = Math.abs(got[i] - want[i]);
