@@ -71,6 +71,14 @@ public final class BundleWriter {
     Path parent = target.getParent();
     Files.createDirectories(parent);
     Path staging = Files.createTempDirectory(parent, "." + target.getFileName() + ".staging-");
+    // createTempDirectory makes the folder owner-only; a bundle is read by other users (a
+    // scorer in a container), so give it the usual rwxr-xr-x where the file system has modes.
+    try {
+      Files.setPosixFilePermissions(
+          staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: its defaults apply
+    }
     try {
       Map<String, String> sums = new TreeMap<>();
       for (Map.Entry<String, Object> e : files.entrySet()) {

@@ -64,6 +64,14 @@ class ModelBundleTest {
   }
 
   @Test
+  void aWrittenBundleFolderIsReadableByOtherUsers() throws IOException {
+    Path target = writeBundle("perm");
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(target)))
+        .isEqualTo("rwxr-xr-x");
+  }
+
+  @Test
   void sha256MatchesAnIndependentlyComputedDigest() throws IOException {
     Path f = tmp.resolve("x");
     Files.writeString(f, "abc");

@@ -68,19 +68,19 @@ public class DemoCommand implements Callable<Integer> {
 
   @Option(
       names = "--steps",
-      defaultValue = "300",
+      defaultValue = "600",
       description = "Optimiser steps per model (default: ${DEFAULT-VALUE}).")
   int steps;
 
   @Option(
       names = "--batch",
-      defaultValue = "64",
+      defaultValue = "32",
       description = "Images per step (default: ${DEFAULT-VALUE}).")
   int batch;
 
   @Option(
       names = "--lr",
-      defaultValue = "0.05",
+      defaultValue = "0.01",
       description =
           "Peak learning rate; the models train from scratch, so higher than BiT's finetuning"
               + " rate (default: ${DEFAULT-VALUE}).")
