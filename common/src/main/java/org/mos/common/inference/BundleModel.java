@@ -22,6 +22,7 @@ import org.mos.common.bundle.BundleManifest;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.image.ImagePreprocessor;
 import org.mos.common.image.PreprocessSpec;
+import org.mos.common.image.RgbImage;
 import org.mos.common.score.Batch;
 
 /**
@@ -198,6 +199,17 @@ public final class BundleModel implements AutoCloseable {
   /** The graph's output names. */
   public Set<String> outputNames() {
     return outputNames;
+  }
+
+  /**
+   * The model's test preprocessing of one image into a new CHW array, for callers that preprocess
+   * on their own threads and hand the tensors to a batching thread ({@link InputBatch#put(int,
+   * float[])}). Thread-safe.
+   */
+  public float[] preprocess(RgbImage image) {
+    float[] chw = new float[InputBatch.floatsPerImage(manifest.inputSize())];
+    preprocessor.preprocess(image, FloatBuffer.wrap(chw), 0, null);
+    return chw;
   }
 
   /** A new reusable input buffer for up to {@code capacity} images. */

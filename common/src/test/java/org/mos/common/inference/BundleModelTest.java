@@ -142,4 +142,23 @@ class BundleModelTest {
           .hasMessageContaining("input_size 5");
     }
   }
+
+  @Test
+  void preprocessedTensorsGiveTheSameOutputsAsImagesPutDirectly() throws Exception {
+    Path dir = tmp.resolve("flat");
+    flatBundle(Map.of()).writeTo(dir);
+    try (ModelBundle bundle = ModelBundle.open(dir);
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      float[] chw = model.preprocess(solid(7));
+      // every value of channel c is the normalised colour: (1, -1, -0.6)
+      assertThat(chw).hasSize(48);
+      assertThat(chw[0]).isEqualTo(1f);
+      assertThat(chw[16]).isEqualTo(-1f);
+      assertThat(chw[47]).isCloseTo(-0.6f, within(1e-6f));
+      InputBatch batch = model.newInputBatch(1);
+      batch.put(0, chw);
+      assertThat(model.run(batch, 1, List.of("logits")).get("logits").row(0))
+          .containsExactly(new float[] {1.5f, -2f, 0.85f}, within(1e-6f));
+    }
+  }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.mos.common.image.ImageDecodeException;
 import org.mos.common.image.ImageDecoder;
+import org.mos.common.image.RgbImage;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.ScoredBatch;
@@ -137,7 +138,10 @@ public class ScoringService {
       int side = model.model().inputSize();
       List<Object> prepared = new ArrayList<>(inputs.size());
       for (ImageInput input : inputs) {
-        prepared.add(prepare(input, side));
+        Object p = prepare(input, side);
+        // resize and normalise here, on the request's thread, so that the batching thread
+        // only copies tensors and runs the model
+        prepared.add(p instanceof RgbImage image ? model.model().preprocess(image) : p);
       }
       Job job = new Job(prepared, request, new CompletableFuture<>());
       model.run(job);
