@@ -99,4 +99,73 @@ class BundleScorerTest {
                     new ScoreRequest(List.of("nope"), 0.95, 0, false, false)))
         .hasMessageContaining("unknown score method 'nope'");
   }
+
+  @Test
+  void readsKlAndMahalanobisStatisticsFromTheBundleAndScoresWithThem() throws Exception {
+    Path flat = tmp.resolve("flat");
+    BundleModelTest.flatBundle(Map.of()).writeTo(flat);
+    Path dir = tmp.resolve("stats");
+    double[] means = {0.5, 0.25, 0.25, 0.2, 0.6, 0.2, 1 / 3.0, 1 / 3.0, 1 / 3.0};
+    String maha =
+        "{\"layers\":[{\"classes\":[0,1],\"classMeans\":[[1,-1,0],[0,0,0]],"
+            + "\"precision\":[[1,0,0],[0,1,0],[0,0,1]]}],"
+            + "\"regressionWeights\":[2.0],\"regressionBias\":0.1}";
+    var manifest =
+        org.mos.common.bundle.ModelBundle.open(flat)
+            .manifest()
+            .withStatistics(
+                "kl",
+                new org.mos.common.bundle.BundleManifest.Statistics(
+                    Map.of("class_means", "kl_means.npy"), Map.of("labels", "true")))
+            .withStatistics(
+                "mahalanobis",
+                new org.mos.common.bundle.BundleManifest.Statistics(
+                    Map.of("statistics", "mahalanobis.json"),
+                    Map.of("layers", List.of("features"))));
+    org.mos.common.bundle.BundleWriter.to(dir)
+        .copyFile("model.onnx", flat.resolve("model.onnx"))
+        .write(
+            "kl_means.npy",
+            out -> {
+              var b = java.nio.ByteBuffer.allocate(72).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+              for (double m : means) {
+                b.putDouble(m);
+              }
+              org.mos.common.io.Npy.write(out, "<f8", new int[] {3, 3}, b.array());
+            })
+        .write(
+            "mahalanobis.json",
+            out -> out.write(maha.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        .commit(manifest);
+    try (ModelBundle bundle = ModelBundle.open(dir);
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      BundleScorer scorer = BundleScorer.of(bundle);
+      assertThat(scorer.methods())
+          .containsExactly("msp", "maxlogit", "energy", "odin", "kl", "mahalanobis");
+      ScoreRequest request = new ScoreRequest(List.of("kl", "mahalanobis"), 0.95, 0, false, false);
+      assertThat(scorer.requiredOutputs(request)).containsExactly("logits", "features");
+      InputBatch batch = model.newInputBatch(1);
+      batch.put(0, BundleModelTest.solid(4));
+      ImageResult r =
+          scorer
+              .score(model.run(batch, 1, scorer.requiredOutputs(request)), request)
+              .images()
+              .get(0);
+      // p = softmax(1.5, -2, 0.85); kl = -min_c sum_i p_i log(p_i / d_ci)
+      double[] l = {1.5, -2, 0.85};
+      double z = Math.exp(l[0]) + Math.exp(l[1]) + Math.exp(l[2]);
+      double best = Double.MAX_VALUE;
+      for (int c = 0; c < 3; c++) {
+        double kl = 0;
+        for (int i = 0; i < 3; i++) {
+          double p = Math.exp(l[i]) / z;
+          kl += p * Math.log(p / means[3 * c + i]);
+        }
+        best = Math.min(best, kl);
+      }
+      assertThat(r.scores().get("kl")).isCloseTo(-best, within(1e-6));
+      // f = (1, -1, -0.6): s = max(-0.5 * 0.36, -0.5 * 2.36) = -0.18; z = 0.1 + 2 * s = -0.26
+      assertThat(r.scores().get("mahalanobis")).isCloseTo(-1 / (1 + Math.exp(0.26)), within(1e-6));
+    }
+  }
 }
