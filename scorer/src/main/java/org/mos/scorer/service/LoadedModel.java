@@ -1,6 +1,9 @@
 package org.mos.scorer.service;
 
 import java.io.IOException;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
@@ -27,7 +30,10 @@ public final class LoadedModel {
   private final BatchRunner runner;
   private final MicroBatcher batcher;
   private final int maxBatch;
-  private final ThreadLocal<InputBatch> ownBatch;
+  // without micro-batching: at most one run per core at a time, each with a reused input buffer
+  private final Semaphore runs =
+      new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()));
+  private final Queue<InputBatch> freeBatches = new ConcurrentLinkedQueue<>();
   private final AtomicInteger users = new AtomicInteger();
   private final AtomicBoolean retired = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -53,7 +59,6 @@ public final class LoadedModel {
         batching
             ? new MicroBatcher(name, runner, model.newInputBatch(maxBatch), maxWaitNanos)
             : null;
-    this.ownBatch = ThreadLocal.withInitial(() -> model.newInputBatch(maxBatch));
   }
 
   public String name() {
@@ -93,7 +98,19 @@ public final class LoadedModel {
     if (batcher != null) {
       batcher.submit(job);
     } else {
-      runner.runAlone(job, ownBatch.get());
+      runs.acquireUninterruptibly();
+      InputBatch batch = freeBatches.poll();
+      try {
+        if (batch == null) {
+          batch = model.newInputBatch(maxBatch);
+        }
+        runner.runAlone(job, batch);
+      } finally {
+        if (batch != null) {
+          freeBatches.add(batch);
+        }
+        runs.release();
+      }
     }
   }
 
