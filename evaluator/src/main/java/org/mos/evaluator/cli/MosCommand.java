@@ -10,5 +10,5 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "mos 0.1.0",
     description = "MOS out-of-distribution suite: scores, metrics, data and evaluation.",
-    subcommands = {MetricsCommand.class, ScoreCommand.class, DataCommand.class})
+    subcommands = {MetricsCommand.class, ScoreCommand.class, DataCommand.class, InferCommand.class})
 public class MosCommand {}

@@ -1,0 +1,325 @@
+package org.mos.common.inference;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Logger;
+import org.mos.common.bundle.BundleException;
+import org.mos.common.bundle.BundleManifest;
+import org.mos.common.bundle.ModelBundle;
+import org.mos.common.image.ImagePreprocessor;
+import org.mos.common.image.PreprocessSpec;
+import org.mos.common.image.RgbImage;
+import org.mos.common.score.Batch;
+
+/**
+ * The ONNX graph of a model bundle, opened once in ONNX Runtime and shared: one session per model
+ * (ONNX Runtime sessions may run concurrently from many threads), on the CPU or through the CUDA
+ * execution provider. Inputs come from reusable direct buffers ({@link InputBatch}); each run asks
+ * the session only for the outputs the caller needs. Close it to free the native session.
+ */
+public final class BundleModel implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger(BundleModel.class.getName());
+
+  /** The output every bundle has: one row of logits per image. */
+  public static final String LOGITS = "logits";
+
+  /** The penultimate features (spatially averaged), when the bundle exports them. */
+  public static final String FEATURES = "features";
+
+  private final BundleManifest manifest;
+  private final String checksum;
+  private final OrtEnvironment env;
+  private final OrtSession session;
+  private final String inputName;
+  private final Set<String> outputNames;
+  private final Device device;
+  private final PreprocessSpec spec;
+  private final ImagePreprocessor preprocessor;
+
+  private BundleModel(
+      BundleManifest manifest,
+      String checksum,
+      OrtEnvironment env,
+      OrtSession session,
+      Device device)
+      throws OrtException {
+    this.manifest = manifest;
+    this.checksum = checksum;
+    this.env = env;
+    this.session = session;
+    this.device = device;
+    this.inputName = session.getInputNames().iterator().next();
+    this.outputNames = Set.copyOf(session.getOutputNames());
+    this.spec =
+        PreprocessSpec.builder()
+            .setResize(manifest.inputSize())
+            .optNormalization(floats(manifest.mean()), floats(manifest.std()))
+            .build();
+    this.preprocessor = new ImagePreprocessor(spec);
+  }
+
+  /**
+   * Opens the graph of an opened (verified) bundle and checks it against the manifest: one float
+   * input of shape (N, 3, size, size), and every output the manifest lists, {@code logits} among
+   * them.
+   *
+   * @throws BundleException when the graph and the manifest disagree or ONNX Runtime refuses it
+   */
+  public static BundleModel open(ModelBundle bundle, InferenceOptions options)
+      throws BundleException {
+    BundleManifest manifest = bundle.manifest();
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtSession session = null;
+    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+      so.setIntraOpNumThreads(options.intraOpThreads());
+      Device used = chooseDevice(options, so);
+      session = env.createSession(bundle.model().toString(), so);
+      checkGraph(bundle, manifest, session);
+      return new BundleModel(manifest, bundle.checksum(), env, session, used);
+    } catch (OrtException e) {
+      closeQuietly(session);
+      throw new BundleException(
+          bundle.source() + ": ONNX Runtime cannot load model.onnx (" + e.getMessage() + ")");
+    } catch (RuntimeException e) {
+      closeQuietly(session);
+      throw e;
+    }
+  }
+
+  private static Device chooseDevice(InferenceOptions options, OrtSession.SessionOptions so)
+      throws OrtException, BundleException {
+    if (options.device() == Device.CPU) {
+      return Device.CPU;
+    }
+    String why;
+    if (OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+      try {
+        so.addCUDA(0);
+        return Device.CUDA;
+      } catch (OrtException e) {
+        why = "the CUDA execution provider failed to start (" + e.getMessage() + ")";
+      }
+    } else {
+      why =
+          "this ONNX Runtime has no CUDA execution provider (build with the onnxruntime_gpu"
+              + " artifact)";
+    }
+    if (options.strictDevice()) {
+      throw new BundleException("device cuda was asked for strictly but " + why);
+    }
+    LOG.warning("device cuda was asked for but " + why + "; running on the CPU");
+    return Device.CPU;
+  }
+
+  private static void checkGraph(ModelBundle bundle, BundleManifest m, OrtSession session)
+      throws OrtException, BundleException {
+    Map<String, NodeInfo> inputs = session.getInputInfo();
+    if (inputs.size() != 1) {
+      throw new BundleException(
+          bundle.source() + ": model.onnx has inputs " + inputs.keySet() + ", expected exactly 1");
+    }
+    NodeInfo in = inputs.values().iterator().next();
+    if (!(in.getInfo() instanceof TensorInfo t) || t.getShape().length != 4) {
+      throw new BundleException(
+          bundle.source() + ": the input of model.onnx is " + in.getInfo() + ", expected N,3,H,W");
+    }
+    long[] shape = t.getShape();
+    int size = m.inputSize();
+    if ((shape[1] > 0 && shape[1] != 3)
+        || (shape[2] > 0 && shape[2] != size)
+        || (shape[3] > 0 && shape[3] != size)) {
+      throw new BundleException(
+          bundle.source()
+              + ": model.onnx takes input of shape "
+              + Arrays.toString(shape)
+              + " but the manifest says input_size "
+              + size
+              + " (expected [N, 3, "
+              + size
+              + ", "
+              + size
+              + "])");
+    }
+    Set<String> present = session.getOutputNames();
+    for (String name : m.outputs()) {
+      if (!present.contains(name)) {
+        throw new BundleException(
+            bundle.source()
+                + ": the manifest lists output '"
+                + name
+                + "' but model.onnx has only "
+                + present);
+      }
+    }
+    if (!present.contains(LOGITS)) {
+      throw new BundleException(bundle.source() + ": model.onnx has no output 'logits'");
+    }
+  }
+
+  /** The bundle's manifest. */
+  public BundleManifest manifest() {
+    return manifest;
+  }
+
+  /** The bundle's checksum (see {@link ModelBundle#checksum()}). */
+  public String checksum() {
+    return checksum;
+  }
+
+  /** The device the session actually runs on. */
+  public Device device() {
+    return device;
+  }
+
+  /** The preprocessing of this model: test preprocessing at the bundle's size, mean and std. */
+  public PreprocessSpec preprocessSpec() {
+    return spec;
+  }
+
+  /** The input side in pixels. */
+  public int inputSize() {
+    return manifest.inputSize();
+  }
+
+  /** The graph's output names. */
+  public Set<String> outputNames() {
+    return outputNames;
+  }
+
+  /**
+   * The model's test preprocessing of one image into a new CHW array, for callers that preprocess
+   * on their own threads and hand the tensors to a batching thread ({@link InputBatch#put(int,
+   * float[])}). Thread-safe.
+   */
+  public float[] preprocess(RgbImage image) {
+    float[] chw = new float[InputBatch.floatsPerImage(manifest.inputSize())];
+    preprocessor.preprocess(image, FloatBuffer.wrap(chw), 0, null);
+    return chw;
+  }
+
+  /** A new reusable input buffer for up to {@code capacity} images. */
+  public InputBatch newInputBatch(int capacity) {
+    return new InputBatch(capacity, manifest.inputSize(), preprocessor);
+  }
+
+  /**
+   * Runs the first {@code count} images of {@code batch} and returns the requested outputs, each
+   * one row per image. Outputs of rank above 2 (N, C, H, W) are averaged over their spatial axes.
+   * Safe to call from several threads at once with different batches.
+   *
+   * @throws IllegalArgumentException naming an output the graph does not have
+   * @throws InferenceException when ONNX Runtime fails or the model emits a non-finite value
+   */
+  public Map<String, Batch> run(InputBatch batch, int count, Collection<String> outputs) {
+    Set<String> wanted = new LinkedHashSet<>(outputs);
+    for (String name : wanted) {
+      if (!outputNames.contains(name)) {
+        throw new IllegalArgumentException(
+            "the model has no output '" + name + "'; it has " + outputNames);
+      }
+    }
+    if (batch.side() != manifest.inputSize()) {
+      throw new IllegalArgumentException(
+          "the batch holds " + batch.side() + "px images but the model takes " + inputSize());
+    }
+    long[] shape = {count, 3, batch.side(), batch.side()};
+    FloatBuffer view = batch.view(count);
+    try (OnnxTensor input = OnnxTensor.createTensor(env, view, shape);
+        OrtSession.Result result = session.run(Map.of(inputName, input), wanted)) {
+      Map<String, Batch> out = new LinkedHashMap<>();
+      for (String name : wanted) {
+        OnnxValue value = result.get(name).orElseThrow();
+        out.put(name, toBatch(name, (OnnxTensor) value, count));
+      }
+      return out;
+    } catch (OrtException e) {
+      throw new InferenceException("ONNX Runtime failed on a batch of " + count, e);
+    }
+  }
+
+  /** Runs one batch of zeros through the graph so that the first request is not the slow one. */
+  public void warmUp() {
+    InputBatch batch = newInputBatch(1);
+    run(batch, 1, List.of(LOGITS));
+  }
+
+  private static Batch toBatch(String name, OnnxTensor tensor, int count) {
+    long[] shape = tensor.getInfo().getShape();
+    if (shape.length < 2 || shape[0] != count) {
+      throw new InferenceException(
+          "output '" + name + "' has shape " + Arrays.toString(shape) + " for " + count + " inputs",
+          null);
+    }
+    FloatBuffer values = tensor.getFloatBuffer();
+    int cols = (int) shape[1];
+    int spatial = 1;
+    for (int i = 2; i < shape.length; i++) {
+      spatial *= (int) shape[i];
+    }
+    float[] rows = new float[count * cols];
+    if (spatial == 1) {
+      values.get(rows);
+    } else {
+      // (N, C, H, W) side outputs are averaged over space, as the paper's Mahalanobis layers are.
+      for (int r = 0; r < count * cols; r++) {
+        double sum = 0;
+        for (int s = 0; s < spatial; s++) {
+          sum += values.get(r * spatial + s);
+        }
+        rows[r] = (float) (sum / spatial);
+      }
+    }
+    try {
+      return Batch.wrap(rows, count, cols);
+    } catch (IllegalArgumentException e) {
+      throw new InferenceException("output '" + name + "': " + e.getMessage(), null);
+    }
+  }
+
+  private static float[] floats(List<Double> values) {
+    if (values.size() != 3) {
+      throw new IllegalArgumentException(
+          "expected 3 per-channel values but the manifest has " + values);
+    }
+    float[] f = new float[3];
+    for (int i = 0; i < 3; i++) {
+      f[i] = values.get(i).floatValue();
+    }
+    return f;
+  }
+
+  private static void closeQuietly(OrtSession session) {
+    if (session != null) {
+      try {
+        session.close();
+      } catch (OrtException ignored) {
+        // the session is being discarded after a failure that is reported instead
+      }
+    }
+  }
+
+  /** Closes the session; the shared environment stays for other models. */
+  @Override
+  public void close() {
+    try {
+      session.close();
+    } catch (OrtException e) {
+      throw new InferenceException("closing the ONNX Runtime session failed", e);
+    }
+  }
+}

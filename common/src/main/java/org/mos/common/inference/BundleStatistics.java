@@ -1,0 +1,98 @@
+package org.mos.common.inference;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import org.mos.common.bundle.BundleException;
+import org.mos.common.bundle.BundleManifest;
+import org.mos.common.bundle.ModelBundle;
+import org.mos.common.io.Npy;
+import org.mos.common.io.NpyArray;
+import org.mos.common.score.KlClassMeans;
+import org.mos.common.score.KlLabelSource;
+import org.mos.common.score.MahalanobisStatistics;
+
+/**
+ * Reads the fitted statistics of KL matching and Mahalanobis from a bundle.
+ *
+ * <ul>
+ *   <li>{@code kl}: file role {@code class_means}, a 2-D {@code .npy} (one class-mean softmax per
+ *       row, logit count columns); optional role {@code classes}, a 1-D integer {@code .npy} of the
+ *       class of each row (default 0..rows-1); parameter {@code labels}: {@code true} (grouped by
+ *       true labels, the paper's script) or {@code predicted}.
+ *   <li>{@code mahalanobis}: file role {@code statistics}, a JSON file of {@link
+ *       MahalanobisStatistics}; parameter {@code layers}, the list of graph output names whose
+ *       (spatially averaged) features feed the layers, in layer order.
+ * </ul>
+ */
+final class BundleStatistics {
+
+  private BundleStatistics() {}
+
+  /** KL class means, or null when the bundle has none. */
+  static KlClassMeans klMeans(ModelBundle bundle) throws IOException {
+    BundleManifest.Statistics s = bundle.manifest().statistics().get("kl");
+    if (s == null) {
+      return null;
+    }
+    String meansFile = require(bundle, s, "kl", "class_means");
+    double[][] means = Npy.read(bundle.file(meansFile)).toMatrix();
+    int[] classes;
+    if (s.files().containsKey("classes")) {
+      NpyArray c = Npy.read(bundle.file(s.files().get("classes")));
+      classes = c.toInts();
+    } else {
+      classes = new int[means.length];
+      Arrays.setAll(classes, i -> i);
+    }
+    Object labels = s.parameters().getOrDefault("labels", "true");
+    KlLabelSource source =
+        "predicted".equals(String.valueOf(labels))
+            ? KlLabelSource.PREDICTED_LABELS
+            : KlLabelSource.TRUE_LABELS;
+    try {
+      return new KlClassMeans(source, classes, means);
+    } catch (IllegalArgumentException e) {
+      throw new BundleException(bundle.source() + ": kl statistics: " + e.getMessage());
+    }
+  }
+
+  /** Mahalanobis statistics, or null when the bundle has none. */
+  static MahalanobisStatistics mahalanobis(ModelBundle bundle) throws IOException {
+    BundleManifest.Statistics s = bundle.manifest().statistics().get("mahalanobis");
+    if (s == null) {
+      return null;
+    }
+    String file = require(bundle, s, "mahalanobis", "statistics");
+    try {
+      return new ObjectMapper().readValue(bundle.file(file).toFile(), MahalanobisStatistics.class);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new BundleException(
+          bundle.source() + ": mahalanobis statistics " + file + ": " + e.getMessage());
+    }
+  }
+
+  /** The graph outputs feeding Mahalanobis, in layer order. */
+  static List<String> mahalanobisLayers(ModelBundle bundle) throws BundleException {
+    BundleManifest.Statistics s = bundle.manifest().statistics().get("mahalanobis");
+    Object layers = s == null ? null : s.parameters().get("layers");
+    if (!(layers instanceof List<?> list) || list.isEmpty()) {
+      throw new BundleException(
+          bundle.source()
+              + ": mahalanobis statistics need parameter 'layers' (the output names per layer)");
+    }
+    return list.stream().map(String::valueOf).toList();
+  }
+
+  private static String require(
+      ModelBundle bundle, BundleManifest.Statistics s, String method, String role)
+      throws BundleException {
+    String file = s.files().get(role);
+    if (file == null) {
+      throw new BundleException(
+          bundle.source() + ": statistics of '" + method + "' have no file for '" + role + "'");
+    }
+    return file;
+  }
+}

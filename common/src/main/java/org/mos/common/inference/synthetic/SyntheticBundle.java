@@ -1,0 +1,167 @@
+package org.mos.common.inference.synthetic;
+
+import ai.onnx.proto.OnnxMl;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.mos.common.bundle.BundleManifest;
+import org.mos.common.bundle.BundleWriter;
+import org.mos.common.inference.Calibration;
+import org.mos.common.io.Npy;
+
+/**
+ * A tiny linear model bundle for tests, demos and benchmarks, whose outputs can be computed by
+ * hand: {@code features = mean over H, W of the input} (N x 3), {@code logits = features W^T + b}
+ * (a Gemm), and a side output {@code block1 = relu(input)} (N x 3 x H x W, spatially averaged by
+ * the reader). Needs {@code org.tribuo:tribuo-util-onnx} on the class path (an optional dependency
+ * of common).
+ *
+ * @param inputSize the square input side
+ * @param classNames class names (flat order)
+ * @param groupSizes group sizes for a group-softmax head, or null for flat
+ * @param weights one row of 3 weights per logit
+ * @param bias one bias per logit
+ * @param calibration ID calibration scores per method id to store (may be empty)
+ */
+public record SyntheticBundle(
+    int inputSize,
+    List<String> classNames,
+    List<Integer> groupSizes,
+    float[][] weights,
+    float[] bias,
+    Map<String, double[]> calibration) {
+
+  /** Writes the bundle (graph, calibration scores, manifest) to the folder {@code target}. */
+  public BundleManifest writeTo(Path target) throws IOException {
+    int logits = classNames.size() + (groupSizes == null ? 0 : groupSizes.size());
+    if (weights.length != logits || bias.length != logits) {
+      throw new IllegalArgumentException(
+          "expected "
+              + logits
+              + " weight rows and biases but got "
+              + weights.length
+              + " and "
+              + bias.length);
+    }
+    byte[] graph = graph().toByteArray();
+    BundleWriter writer = BundleWriter.to(target).replaceExisting(true);
+    writer.write("model.onnx", out -> out.write(graph));
+    Map<String, String> files = new TreeMap<>();
+    for (Map.Entry<String, double[]> e : calibration.entrySet()) {
+      String name = "calibration_" + e.getKey() + ".npy";
+      double[] scores = e.getValue();
+      writer.write(
+          name,
+          out -> {
+            java.nio.ByteBuffer b =
+                java.nio.ByteBuffer.allocate(scores.length * 8)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (double s : scores) {
+              b.putDouble(s);
+            }
+            Npy.write(out, "<f8", new int[] {scores.length}, b.array());
+          });
+      files.put(e.getKey(), name);
+    }
+    BundleManifest manifest =
+        new BundleManifest(
+            BundleManifest.SCHEMA_VERSION,
+            "synthetic-linear",
+            inputSize,
+            List.of(0.5, 0.5, 0.5),
+            List.of(0.5, 0.5, 0.5),
+            classNames,
+            groupSizes,
+            List.of("logits", "features", "block1"),
+            Map.of(),
+            Map.of("source", "SyntheticBundle"),
+            null);
+    if (!files.isEmpty()) {
+      manifest =
+          manifest.withStatistics(
+              Calibration.STATISTICS_KEY,
+              new BundleManifest.Statistics(files, Map.of("dataset", "synthetic")));
+    }
+    return writer.commit(manifest);
+  }
+
+  private OnnxMl.ModelProto graph() {
+    int logits = bias.length;
+    List<Float> w = new ArrayList<>();
+    for (float[] row : weights) {
+      for (float v : row) {
+        w.add(v);
+      }
+    }
+    List<Float> b = new ArrayList<>();
+    for (float v : bias) {
+      b.add(v);
+    }
+    OnnxMl.GraphProto g =
+        OnnxMl.GraphProto.newBuilder()
+            .setName("synthetic")
+            .addInput(value("input", "N", 3, inputSize, inputSize))
+            .addInitializer(tensor("W", w, logits, 3))
+            .addInitializer(tensor("B", b, logits))
+            .addNode(node("GlobalAveragePool", "gap", "gap").addInput("input"))
+            .addNode(node("Flatten", "flatten", "features").addInput("gap"))
+            .addNode(
+                node("Gemm", "head", "logits")
+                    .addInput("features")
+                    .addInput("W")
+                    .addInput("B")
+                    .addAttribute(
+                        OnnxMl.AttributeProto.newBuilder()
+                            .setName("transB")
+                            .setType(OnnxMl.AttributeProto.AttributeType.INT)
+                            .setI(1)))
+            .addNode(node("Relu", "block1", "block1").addInput("input"))
+            .addOutput(value("logits", "N", logits))
+            .addOutput(value("features", "N", 3))
+            .addOutput(value("block1", "N", 3, inputSize, inputSize))
+            .build();
+    return OnnxMl.ModelProto.newBuilder()
+        .setIrVersion(8)
+        .setProducerName("mos-synthetic")
+        .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
+        .setGraph(g)
+        .build();
+  }
+
+  private static OnnxMl.NodeProto.Builder node(String op, String name, String output) {
+    return OnnxMl.NodeProto.newBuilder().setOpType(op).setName(name).addOutput(output);
+  }
+
+  private static OnnxMl.TensorProto tensor(String name, List<Float> values, int... dims) {
+    OnnxMl.TensorProto.Builder t =
+        OnnxMl.TensorProto.newBuilder()
+            .setName(name)
+            .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+            .addAllFloatData(values);
+    for (int d : dims) {
+      t.addDims(d);
+    }
+    return t.build();
+  }
+
+  private static OnnxMl.ValueInfoProto value(String name, String batchDim, int... dims) {
+    OnnxMl.TensorShapeProto.Builder shape =
+        OnnxMl.TensorShapeProto.newBuilder()
+            .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam(batchDim));
+    for (int d : dims) {
+      shape.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+    }
+    return OnnxMl.ValueInfoProto.newBuilder()
+        .setName(name)
+        .setType(
+            OnnxMl.TypeProto.newBuilder()
+                .setTensorType(
+                    OnnxMl.TypeProto.Tensor.newBuilder()
+                        .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                        .setShape(shape)))
+        .build();
+  }
+}

@@ -1,0 +1,164 @@
+package org.mos.common.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mos.common.bundle.BundleException;
+import org.mos.common.bundle.ModelBundle;
+import org.mos.common.image.RgbImage;
+import org.mos.common.inference.synthetic.SyntheticBundle;
+import org.mos.common.score.Batch;
+
+class BundleModelTest {
+
+  @TempDir Path tmp;
+
+  /** logits = W f + b with f the per-channel mean of the normalised image. */
+  static SyntheticBundle flatBundle(Map<String, double[]> calibration) {
+    return new SyntheticBundle(
+        4,
+        List.of("a", "b", "c"),
+        null,
+        new float[][] {{1, 0, 0}, {0, 2, 0}, {0, 0, -1}},
+        new float[] {0.5f, 0, 0.25f},
+        calibration);
+  }
+
+  /** A solid image: every pixel (255, 0, 51), normalised to (1, -1, -0.6). */
+  static RgbImage solid(int side) {
+    byte[] rgb = new byte[side * side * 3];
+    for (int p = 0; p < side * side; p++) {
+      rgb[3 * p] = (byte) 255;
+      rgb[3 * p + 1] = 0;
+      rgb[3 * p + 2] = 51;
+    }
+    return RgbImage.of(side, side, rgb);
+  }
+
+  @Test
+  void runsTheGraphAndReturnsHandComputedLogitsFeaturesAndAveragedSideOutputs() throws Exception {
+    Path dir = tmp.resolve("flat");
+    flatBundle(Map.of()).writeTo(dir);
+    try (ModelBundle bundle = ModelBundle.open(dir);
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      InputBatch batch = model.newInputBatch(3);
+      batch.put(0, solid(9));
+      batch.put(1, new float[3 * 16]); // zeros: logits = bias
+      Map<String, Batch> out = model.run(batch, 2, List.of("logits", "features", "block1"));
+      // f = ((255/255 - .5)/.5, (0 - .5)/.5, (51/255 - .5)/.5) = (1, -1, -0.6)
+      assertThat(out.get("features").row(0))
+          .containsExactly(new float[] {1, -1, -0.6f}, within(1e-6f));
+      // logits = (1*1 + .5, 2*(-1), -1*(-0.6) + .25)
+      assertThat(out.get("logits").row(0))
+          .containsExactly(new float[] {1.5f, -2f, 0.85f}, within(1e-6f));
+      assertThat(out.get("logits").row(1)).containsExactly(0.5f, 0f, 0.25f);
+      // mean over space of relu(input): (1, 0, 0)
+      assertThat(out.get("block1").row(0)).containsExactly(new float[] {1, 0, 0}, within(1e-6f));
+      assertThat(model.device()).isEqualTo(Device.CPU);
+    }
+  }
+
+  @Test
+  void returnsOnlyTheRequestedOutputsAndRefusesUnknownOnes() throws Exception {
+    Path dir = tmp.resolve("flat");
+    flatBundle(Map.of()).writeTo(dir);
+    try (ModelBundle bundle = ModelBundle.open(dir);
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      InputBatch batch = model.newInputBatch(1);
+      assertThat(model.run(batch, 1, List.of("logits"))).containsOnlyKeys("logits");
+      assertThatThrownBy(() -> model.run(batch, 1, List.of("block9")))
+          .hasMessageContaining("no output 'block9'");
+      assertThatThrownBy(() -> model.run(batch, 2, List.of("logits")))
+          .hasMessageContaining("capacity 1");
+    }
+  }
+
+  @Test
+  void rejectsTensorsOfTheWrongLengthOrWithNaN() throws Exception {
+    Path dir = tmp.resolve("flat");
+    flatBundle(Map.of()).writeTo(dir);
+    try (ModelBundle bundle = ModelBundle.open(dir);
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      InputBatch batch = model.newInputBatch(1);
+      assertThatThrownBy(() -> batch.put(0, new float[5])).hasMessageContaining("3x4x4");
+      float[] nan = new float[48];
+      nan[7] = Float.NaN;
+      assertThatThrownBy(() -> batch.put(0, nan)).hasMessageContaining("value 7 is NaN");
+    }
+  }
+
+  @Test
+  void cudaFallsBackToTheCpuUnlessStrictWhenTheProviderIsMissing() throws Exception {
+    Path dir = tmp.resolve("flat");
+    flatBundle(Map.of()).writeTo(dir);
+    org.junit.jupiter.api.Assumptions.assumeFalse(
+        ai.onnxruntime.OrtEnvironment.getAvailableProviders()
+            .contains(ai.onnxruntime.OrtProvider.CUDA),
+        "this ONNX Runtime has CUDA");
+    try (ModelBundle bundle = ModelBundle.open(dir)) {
+      try (BundleModel model =
+          BundleModel.open(bundle, new InferenceOptions(Device.CUDA, false, 1))) {
+        assertThat(model.device()).isEqualTo(Device.CPU);
+      }
+      assertThatThrownBy(() -> BundleModel.open(bundle, new InferenceOptions(Device.CUDA, true, 1)))
+          .isInstanceOf(BundleException.class)
+          .hasMessageContaining("no CUDA execution provider");
+    }
+  }
+
+  @Test
+  void refusesABundleWhoseInputSizeDisagreesWithTheGraph() throws Exception {
+    Path dir = tmp.resolve("flat");
+    flatBundle(Map.of()).writeTo(dir);
+    // a bundle whose manifest says 5 but whose graph (copied, checksum fixed) takes 4
+    Path other = tmp.resolve("other");
+    SyntheticBundle five =
+        new SyntheticBundle(
+            5, List.of("a", "b", "c"), null, new float[3][3], new float[3], Map.of());
+    five.writeTo(other);
+    java.nio.file.Files.copy(
+        dir.resolve("model.onnx"),
+        other.resolve("model.onnx"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    var tree =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            mapper.readTree(other.resolve("manifest.json").toFile());
+    byte[] digest =
+        java.security.MessageDigest.getInstance("SHA-256")
+            .digest(java.nio.file.Files.readAllBytes(other.resolve("model.onnx")));
+    ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("checksums"))
+        .put("model.onnx", java.util.HexFormat.of().formatHex(digest));
+    mapper.writeValue(other.resolve("manifest.json").toFile(), tree);
+    try (ModelBundle bundle = ModelBundle.open(other)) {
+      assertThatThrownBy(() -> BundleModel.open(bundle, InferenceOptions.cpu()))
+          .isInstanceOf(BundleException.class)
+          .hasMessageContaining("input_size 5");
+    }
+  }
+
+  @Test
+  void preprocessedTensorsGiveTheSameOutputsAsImagesPutDirectly() throws Exception {
+    Path dir = tmp.resolve("flat");
+    flatBundle(Map.of()).writeTo(dir);
+    try (ModelBundle bundle = ModelBundle.open(dir);
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      float[] chw = model.preprocess(solid(7));
+      // every value of channel c is the normalised colour: (1, -1, -0.6)
+      assertThat(chw).hasSize(48);
+      assertThat(chw[0]).isEqualTo(1f);
+      assertThat(chw[16]).isEqualTo(-1f);
+      assertThat(chw[47]).isCloseTo(-0.6f, within(1e-6f));
+      InputBatch batch = model.newInputBatch(1);
+      batch.put(0, chw);
+      assertThat(model.run(batch, 1, List.of("logits")).get("logits").row(0))
+          .containsExactly(new float[] {1.5f, -2f, 0.85f}, within(1e-6f));
+    }
+  }
+}

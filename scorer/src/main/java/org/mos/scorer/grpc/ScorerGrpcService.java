@@ -1,0 +1,205 @@
+package org.mos.scorer.grpc;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import java.util.ArrayList;
+import java.util.List;
+import org.mos.common.inference.ImageResult;
+import org.mos.common.inference.ScoredBatch;
+import org.mos.scorer.grpc.v1.ClassProbability;
+import org.mos.scorer.grpc.v1.Decision;
+import org.mos.scorer.grpc.v1.Error;
+import org.mos.scorer.grpc.v1.Image;
+import org.mos.scorer.grpc.v1.ListModelsRequest;
+import org.mos.scorer.grpc.v1.ListModelsResponse;
+import org.mos.scorer.grpc.v1.ModelInfo;
+import org.mos.scorer.grpc.v1.ScoreRequest;
+import org.mos.scorer.grpc.v1.ScoreResponse;
+import org.mos.scorer.grpc.v1.Scorer;
+import org.mos.scorer.service.ImageInput;
+import org.mos.scorer.service.LoadedModel;
+import org.mos.scorer.service.ModelRegistry;
+import org.mos.scorer.service.ScoringProblem;
+import org.mos.scorer.service.ScoringService;
+
+/**
+ * The gRPC face of the scorer (see {@code scorer.proto}): the same service layer as REST, run on
+ * worker threads. Unary errors are gRPC statuses; stream errors are {@code error} fields, so one
+ * bad request does not end a stream.
+ */
+@GrpcService
+public class ScorerGrpcService implements Scorer {
+
+  private final ScoringService service;
+  private final ModelRegistry registry;
+
+  public ScorerGrpcService(ScoringService service, ModelRegistry registry) {
+    this.service = service;
+    this.registry = registry;
+  }
+
+  @Override
+  public Uni<ScoreResponse> score(ScoreRequest request) {
+    return Uni.createFrom()
+        .item(() -> run(request))
+        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+        .onFailure(ScoringProblem.class)
+        .transform(e -> toStatus((ScoringProblem) e));
+  }
+
+  @Override
+  public Multi<ScoreResponse> scoreStream(Multi<ScoreRequest> requests) {
+    // concatenate keeps responses in request order
+    return requests
+        .onItem()
+        .transformToUniAndConcatenate(
+            r ->
+                Uni.createFrom()
+                    .item(() -> runOrError(r))
+                    .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()));
+  }
+
+  @Override
+  public Uni<ListModelsResponse> listModels(ListModelsRequest request) {
+    return Uni.createFrom().item(this::list);
+  }
+
+  private ListModelsResponse list() {
+    ListModelsResponse.Builder b = ListModelsResponse.newBuilder();
+    for (LoadedModel m : registry.models()) {
+      var manifest = m.model().manifest();
+      ModelInfo.Builder info =
+          ModelInfo.newBuilder()
+              .setName(m.name())
+              .setArchitecture(manifest.architecture())
+              .setInputSize(manifest.inputSize())
+              .setClasses(manifest.classNames().size())
+              .addAllMethods(m.scorer().methods())
+              .addAllCalibratedMethods(
+                  m.scorer().methods().stream().filter(m.scorer().calibration()::has).toList())
+              .setDevice(m.model().device().id())
+              .setChecksum(m.model().checksum());
+      if (manifest.groupSizes() != null) {
+        info.addAllGroupSizes(manifest.groupSizes());
+      }
+      b.addModels(info);
+    }
+    return b.build();
+  }
+
+  private ScoreResponse runOrError(ScoreRequest r) {
+    try {
+      return run(r);
+    } catch (ScoringProblem p) {
+      return ScoreResponse.newBuilder()
+          .setRequestId(r.getRequestId())
+          .setModel(r.getModel())
+          .setError(
+              Error.newBuilder()
+                  .setStatus(p.status())
+                  .setTitle(p.title())
+                  .setDetail(String.valueOf(p.getMessage())))
+          .build();
+    }
+  }
+
+  private ScoreResponse run(ScoreRequest r) {
+    var request =
+        service.request(
+            r.getMethodsList(),
+            r.getIncludeList(),
+            r.getTpr() == 0 ? null : r.getTpr(),
+            r.getTopK());
+    List<ImageInput> images = new ArrayList<>();
+    for (int i = 0; i < r.getImagesCount(); i++) {
+      Image image = r.getImages(i);
+      switch (image.getContentCase()) {
+        case ENCODED ->
+            images.add(new ImageInput.Encoded(image.getEncoded().toByteArray(), "image " + i));
+        case TENSOR -> images.add(tensor(image, i));
+        default -> throw ScoringProblem.badRequest("image " + i + " has neither bytes nor tensor");
+      }
+    }
+    ScoredBatch scored = service.score(r.getModel(), images, request, "grpc");
+    ScoreResponse.Builder b =
+        ScoreResponse.newBuilder()
+            .setRequestId(r.getRequestId())
+            .setModel(r.getModel())
+            .putAllDecisionsOmitted(scored.decisionsOmitted());
+    scored.images().forEach(img -> b.addImages(toProto(img)));
+    return b.build();
+  }
+
+  private static ImageInput tensor(Image image, int i) {
+    var t = image.getTensor();
+    if (t.getShapeCount() != 3 || t.getShape(0) != 3 || t.getShape(1) != t.getShape(2)) {
+      throw ScoringProblem.badTensor(
+          "image " + i + " has tensor shape " + t.getShapeList() + "; expected [3, size, size]");
+    }
+    long n = t.getShape(0) * t.getShape(1) * t.getShape(2);
+    if (t.getDataCount() != n) {
+      throw ScoringProblem.badTensor(
+          "image " + i + " has " + t.getDataCount() + " values for shape " + t.getShapeList());
+    }
+    float[] chw = new float[t.getDataCount()];
+    for (int k = 0; k < chw.length; k++) {
+      chw[k] = t.getData(k);
+    }
+    return new ImageInput.Tensor(chw, "image " + i);
+  }
+
+  private static org.mos.scorer.grpc.v1.ImageResult toProto(ImageResult r) {
+    var b =
+        org.mos.scorer.grpc.v1.ImageResult.newBuilder()
+            .setPredictedClass(r.predictedClass())
+            .setClassName(r.className())
+            .setGroup(r.group() == null ? -1 : r.group())
+            .setProbability(r.probability())
+            .putAllScores(r.scores());
+    r.topK()
+        .forEach(
+            c ->
+                b.addTopK(
+                    ClassProbability.newBuilder()
+                        .setIndex(c.index())
+                        .setName(c.name())
+                        .setProbability(c.probability())));
+    r.decisions()
+        .forEach(
+            (m, d) ->
+                b.putDecisions(
+                    m,
+                    Decision.newBuilder()
+                        .setOod(d.ood())
+                        .setThreshold(d.threshold())
+                        .setTpr(d.tpr())
+                        .setPValue(d.pValue())
+                        .build()));
+    if (r.logits() != null) {
+      for (float v : r.logits()) {
+        b.addLogits(v);
+      }
+    }
+    if (r.features() != null) {
+      for (float v : r.features()) {
+        b.addFeatures(v);
+      }
+    }
+    return b.build();
+  }
+
+  private static StatusRuntimeException toStatus(ScoringProblem p) {
+    Status status =
+        switch (p.status()) {
+          case 404 -> Status.NOT_FOUND;
+          case 413 -> Status.RESOURCE_EXHAUSTED;
+          case 503 -> Status.UNAVAILABLE;
+          default -> Status.INVALID_ARGUMENT;
+        };
+    return status.withDescription(p.title() + ": " + p.getMessage()).asRuntimeException();
+  }
+}

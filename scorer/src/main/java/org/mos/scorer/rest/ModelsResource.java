@@ -1,0 +1,41 @@
+package org.mos.scorer.rest;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestPath;
+import org.mos.scorer.service.LoadedModel;
+import org.mos.scorer.service.ModelRegistry;
+
+/** The models this scorer serves. */
+@Path("/v1/models")
+@Produces(MediaType.APPLICATION_JSON)
+public class ModelsResource {
+
+  private final ModelRegistry registry;
+
+  public ModelsResource(ModelRegistry registry) {
+    this.registry = registry;
+  }
+
+  @GET
+  @Operation(summary = "Lists the loaded models")
+  public List<ModelInfo> list() {
+    return registry.models().stream().map(ModelInfo::of).toList();
+  }
+
+  @GET
+  @Path("{model}")
+  @Operation(summary = "Describes one model: classes, groups, outputs, methods, calibration")
+  public ModelInfo get(@RestPath String model) {
+    LoadedModel m = registry.acquire(model);
+    try {
+      return ModelInfo.of(m);
+    } finally {
+      m.release();
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package org.mos.scorer.rest;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
+import org.mos.common.inference.ScoreRequest;
+import org.mos.common.inference.ScoredBatch;
+import org.mos.scorer.service.ImageInput;
+import org.mos.scorer.service.ScoringService;
+
+/** {@code POST /v1/models/{model}/score}: predictions and OOD scores of images. */
+@Path("/v1/models/{model}/score")
+@Produces(MediaType.APPLICATION_JSON)
+public class ScoreResource {
+
+  private final ScoringService service;
+
+  public ScoreResource(ScoringService service) {
+    this.service = service;
+  }
+
+  @POST
+  @Consumes({"image/jpeg", "image/png"})
+  @Operation(summary = "Scores one image sent as the raw body (image/jpeg or image/png)")
+  public ScoreResponse scoreOne(
+      @RestPath String model,
+      @RestQuery List<String> methods,
+      @RestQuery List<String> include,
+      @RestQuery Double tpr,
+      @RestQuery("top_k") Integer topK,
+      byte[] body) {
+    ScoreRequest request = service.request(methods, include, tpr, topK);
+    List<ImageInput> images = List.of(new ImageInput.Encoded(body, "the body"));
+    return respond(model, service.score(model, images, request, "rest"));
+  }
+
+  @POST
+  @Consumes(MediaType.MULTIPART_FORM_DATA)
+  @Operation(summary = "Scores several images sent as multipart/form-data parts, in part order")
+  public ScoreResponse scoreMany(
+      @RestPath String model,
+      @RestQuery List<String> methods,
+      @RestQuery List<String> include,
+      @RestQuery Double tpr,
+      @RestQuery("top_k") Integer topK,
+      @RestForm(FileUpload.ALL) List<FileUpload> parts) {
+    ScoreRequest request = service.request(methods, include, tpr, topK);
+    List<ImageInput> images = new ArrayList<>();
+    for (FileUpload part : parts) {
+      try {
+        String name = part.fileName() != null ? part.fileName() : part.name();
+        images.add(
+            new ImageInput.Encoded(Files.readAllBytes(part.uploadedFile()), "part '" + name + "'"));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return respond(model, service.score(model, images, request, "rest"));
+  }
+
+  private static ScoreResponse respond(String model, ScoredBatch scored) {
+    return new ScoreResponse(model, scored.images(), scored.decisionsOmitted());
+  }
+}

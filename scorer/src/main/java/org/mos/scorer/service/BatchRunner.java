@@ -1,0 +1,97 @@
+package org.mos.scorer.service;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntConsumer;
+import org.mos.common.image.RgbImage;
+import org.mos.common.inference.BundleModel;
+import org.mos.common.inference.BundleScorer;
+import org.mos.common.inference.ImageResult;
+import org.mos.common.inference.InputBatch;
+import org.mos.common.inference.ScoredBatch;
+import org.mos.common.score.Batch;
+
+/**
+ * Runs jobs through one model: fills a reusable input batch with their images, asks the session
+ * once for the union of the outputs they need, and scores each job's rows with its own options.
+ */
+final class BatchRunner {
+
+  private final BundleModel model;
+  private final BundleScorer scorer;
+  private final IntConsumer batchSizes;
+
+  BatchRunner(BundleModel model, BundleScorer scorer, IntConsumer batchSizes) {
+    this.model = model;
+    this.scorer = scorer;
+    this.batchSizes = batchSizes;
+  }
+
+  /** Runs jobs whose images fit {@code batch} together; completes every job's future. */
+  void runTogether(List<Job> jobs, InputBatch batch) {
+    try {
+      int slot = 0;
+      Set<String> outputs = new LinkedHashSet<>();
+      for (Job job : jobs) {
+        outputs.addAll(scorer.requiredOutputs(job.request()));
+        for (Object input : job.inputs()) {
+          put(batch, slot++, input);
+        }
+      }
+      batchSizes.accept(slot);
+      Map<String, Batch> all = model.run(batch, slot, outputs);
+      int from = 0;
+      for (Job job : jobs) {
+        try {
+          Map<String, Batch> rows = BundleScorer.slice(all, from, job.size());
+          job.result().complete(scorer.score(rows, job.request()));
+        } catch (RuntimeException e) {
+          job.result().completeExceptionally(e);
+        }
+        from += job.size();
+      }
+    } catch (RuntimeException e) {
+      jobs.forEach(j -> j.result().completeExceptionally(e));
+    }
+  }
+
+  /** Runs one job of any size in chunks of the batch's capacity and merges the results. */
+  void runAlone(Job job, InputBatch batch) {
+    if (job.size() <= batch.capacity()) {
+      runTogether(List.of(job), batch);
+      return;
+    }
+    List<ImageResult> images = new ArrayList<>();
+    Map<String, String> omitted = new LinkedHashMap<>();
+    try {
+      for (int from = 0; from < job.size(); from += batch.capacity()) {
+        List<Object> part =
+            job.inputs().subList(from, Math.min(job.size(), from + batch.capacity()));
+        Job chunk = new Job(part, job.request(), new java.util.concurrent.CompletableFuture<>());
+        runTogether(List.of(chunk), batch);
+        ScoredBatch scored = chunk.result().join();
+        images.addAll(scored.images());
+        omitted.putAll(scored.decisionsOmitted());
+      }
+      job.result().complete(new ScoredBatch(images, omitted));
+    } catch (RuntimeException e) {
+      job.result()
+          .completeExceptionally(
+              e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                  ? e.getCause()
+                  : e);
+    }
+  }
+
+  private static void put(InputBatch batch, int slot, Object input) {
+    if (input instanceof RgbImage image) {
+      batch.put(slot, image);
+    } else {
+      batch.put(slot, (float[]) input);
+    }
+  }
+}

@@ -1,0 +1,20 @@
+package org.mos.scorer.service;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.mos.common.image.RgbImage;
+import org.mos.common.inference.ScoreRequest;
+import org.mos.common.inference.ScoredBatch;
+
+/**
+ * One request's images, decoded and checked, waiting to run.
+ *
+ * @param inputs {@link RgbImage}s or CHW {@code float[]} tensors of the model's size
+ * @param request what to score
+ * @param result completed with the request's results, or exceptionally
+ */
+record Job(List<Object> inputs, ScoreRequest request, CompletableFuture<ScoredBatch> result) {
+  int size() {
+    return inputs.size();
+  }
+}
