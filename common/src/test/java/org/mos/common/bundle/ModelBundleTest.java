@@ -66,8 +66,9 @@ class ModelBundleTest {
   @Test
   void aWrittenBundleFolderIsReadableByOtherUsers() throws IOException {
     Path target = writeBundle("perm");
-    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
-            Files.getPosixFilePermissions(target)))
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(target)))
         .isEqualTo("rwxr-xr-x");
   }
 

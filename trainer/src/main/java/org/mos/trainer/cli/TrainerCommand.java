@@ -12,10 +12,5 @@ import picocli.CommandLine.Command;
     description =
         "MOS trainer: finetune BiT ResNetV2 models (flat or group softmax), export and import"
             + " model bundles, and run the end-to-end demo.",
-    subcommands = {
-      TrainCommand.class,
-      ExportCommand.class,
-      ImportCommand.class,
-      DemoCommand.class
-    })
+    subcommands = {TrainCommand.class, ExportCommand.class, ImportCommand.class, DemoCommand.class})
 public class TrainerCommand {}

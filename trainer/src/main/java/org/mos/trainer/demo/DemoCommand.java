@@ -159,8 +159,7 @@ public class DemoCommand implements Callable<Integer> {
     try (NDManager manager = NDManager.newBaseManager()) {
       log(
           "  device: %s (DJL %s engine; a GPU is used only when a CUDA libtorch is configured)",
-          manager.getDevice(),
-          manager.getEngine().getEngineName());
+          manager.getDevice(), manager.getEngine().getEngineName());
       log(
           "[3/5] training two ResNetV2 (units %s, base width %d) for %d steps of %d images",
           java.util.Arrays.toString(DemoModels.UNITS), DemoModels.BASE_WIDTH, steps, batch);
