@@ -183,7 +183,6 @@ public class TrainSpec {
         mode != null && List.of("group", "flat").contains(mode.toLowerCase(Locale.ROOT)),
         "mode must be group or flat, got " + mode);
     require(!grouped() || groups != null, "mode group needs groups (sizes or a layout file)");
-    require(out != null && !out.isBlank(), "out (the output folder) is required");
     require(
         batch >= 1 && batchSplit >= 1 && batch % batchSplit == 0,
         "batch " + batch + " must be a positive multiple of batch split " + batchSplit);

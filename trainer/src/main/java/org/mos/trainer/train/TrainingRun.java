@@ -42,6 +42,9 @@ public final class TrainingRun {
 
     /** A checkpoint was written after {@code step} steps. */
     default void onCheckpoint(int step, Path file) {}
+
+    /** Every optimiser step, with the time it took (for metrics). */
+    default void onStepFinished(long nanos) {}
   }
 
   /**
@@ -72,6 +75,9 @@ public final class TrainingRun {
 
   public TrainingRun(TrainSpec spec, Listener listener, BooleanSupplier cancelled) {
     spec.validate();
+    if (spec.out == null || spec.out.isBlank()) {
+      throw new IllegalArgumentException("out (the output folder) is required");
+    }
     this.spec = spec;
     this.listener = listener;
     this.cancelled = cancelled;
@@ -134,7 +140,9 @@ public final class TrainingRun {
         stopped = true;
         break;
       }
+      long stepStart = System.nanoTime();
       Finetuner.StepReport r = finetuner.step().orElseThrow();
+      listener.onStepFinished(System.nanoTime() - stepStart);
       int done = r.step() + 1;
       boolean validate =
           inputs.val() != null
