@@ -179,7 +179,7 @@ public final class TrainingRun {
       listener.onMessage(skipped + " unreadable image(s) skipped");
     }
     listener.onMessage(
-        (stopped ? "cancelled at step " : "finished ")
+        (stopped ? "stopped at step " : "finished ")
             + finetuner.currentStep()
             + (stopped ? "" : " steps")
             + ", checkpoint "
