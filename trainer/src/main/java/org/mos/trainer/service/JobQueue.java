@@ -45,6 +45,7 @@ public final class JobQueue implements AutoCloseable {
   private final BlockingQueue<String> pending = new LinkedBlockingQueue<>();
   private final List<Consumer<JobEvent>> subscribers = new CopyOnWriteArrayList<>();
   private volatile boolean stopping;
+  private volatile boolean busy;
   private Thread worker;
 
   public JobQueue(JobStore store, Runner runner, Observer observer) {
@@ -159,7 +160,12 @@ public final class JobQueue implements AutoCloseable {
         }
         s = update(with(s, JobState.RUNNING, null));
       }
-      runOne(s);
+      busy = true;
+      try {
+        runOne(s);
+      } finally {
+        busy = false;
+      }
     }
   }
 
@@ -329,7 +335,9 @@ public final class JobQueue implements AutoCloseable {
       w = worker;
     }
     if (w != null) {
-      w.interrupt();
+      if (!busy) {
+        w.interrupt(); // waiting for a job; a running one stops itself after its current step
+      }
       w.join(60_000);
     }
   }
