@@ -18,8 +18,9 @@ import org.mos.trainer.train.TrainingData;
 /**
  * Training data read from image files when a step needs them, through the common {@link
  * PreprocessingPipeline} (decoding on worker threads, a bounded number of micro-batches in flight),
- * so memory does not grow with the dataset. The preprocessing randomness of a step comes from the
- * step's seed and the position in the step, so a resumed run sees the same crops and flips.
+ * so memory does not grow with the dataset. The next step's images are decoded while the current
+ * step trains ({@link #prefetch}). The preprocessing randomness of a step comes from the step's
+ * seed and the position in the step, so a resumed run sees the same crops and flips.
  */
 public final class StreamedImages implements TrainingData {
 
@@ -67,21 +68,66 @@ public final class StreamedImages implements TrainingData {
     return images.labelWidth();
   }
 
+  /** A pipeline started ahead for the next step, with what it was started for. */
+  private record Ahead(
+      int[] indices, int microBatch, long seed, PreprocessingPipeline<Path> pipeline) {
+    boolean matches(int[] otherIndices, int otherMicroBatch, long otherSeed) {
+      return seed == otherSeed
+          && microBatch == otherMicroBatch
+          && java.util.Arrays.equals(indices, otherIndices);
+    }
+  }
+
+  private Ahead ahead;
+
+  /** Starts decoding the next step's images (at most two micro-batches) while this one trains. */
+  @Override
+  public void prefetch(int[] indices, int microBatch, long seed) {
+    closeAhead();
+    ahead = new Ahead(indices.clone(), microBatch, seed, pipeline(indices, microBatch, seed));
+  }
+
+  @Override
+  public void close() {
+    closeAhead();
+  }
+
+  private void closeAhead() {
+    if (ahead != null) {
+      ahead.pipeline().close();
+      ahead = null;
+    }
+  }
+
   @Override
   public Batches open(int[] indices, int microBatch, long seed) {
+    PreprocessingPipeline<Path> pipeline;
+    if (ahead != null && ahead.matches(indices, microBatch, seed)) {
+      pipeline = ahead.pipeline();
+      ahead = null;
+    } else {
+      closeAhead();
+      pipeline = pipeline(indices, microBatch, seed);
+    }
+    return batches(pipeline, indices);
+  }
+
+  private PreprocessingPipeline<Path> pipeline(int[] indices, int microBatch, long seed) {
     List<Path> paths = new ArrayList<>(indices.length);
     for (int i : indices) {
       paths.add(images.paths().get(i));
     }
-    PreprocessingPipeline<Path> pipeline =
-        PreprocessingPipeline.builder(paths, ImageSource::of)
-            .setSpec(spec)
-            .optBatchSize(microBatch)
-            .optThreads(Math.min(threads, indices.length))
-            .optBatchesInFlight(2)
-            .optBadFilePolicy(policy)
-            .optSeed(seed)
-            .build();
+    return PreprocessingPipeline.builder(paths, ImageSource::of)
+        .setSpec(spec)
+        .optBatchSize(microBatch)
+        .optThreads(Math.min(threads, indices.length))
+        .optBatchesInFlight(2)
+        .optBadFilePolicy(policy)
+        .optSeed(seed)
+        .build();
+  }
+
+  private Batches batches(PreprocessingPipeline<Path> pipeline, int[] indices) {
     return new Batches() {
       @Override
       public boolean hasNext() {

@@ -104,19 +104,19 @@ public final class Finetuner implements AutoCloseable {
     if (lr.isEmpty()) {
       return Optional.empty();
     }
-    long stepSeed = settings.seed() ^ (0x9E3779B97F4A7C15L * (step + 1));
+    long stepSeed = stepSeed(step);
     SplittableRandom random = new SplittableRandom(stepSeed);
     double alpha = settings.rule().mixupAlpha();
     double lambda = alpha > 0 ? Mixup.lambda(alpha, random) : 1;
     int split = settings.batchSplit();
-    int[] indices = new int[settings.batchSize()];
-    for (int r = 0; r < indices.length; r++) {
-      indices[r] = exampleAt((long) step * settings.batchSize() + r);
-    }
+    int microSize = settings.batchSize() / split;
     double lossSum = 0;
     int batches = 0;
     try (GradientCollector collector = manager.getEngine().newGradientCollector();
-        TrainingData.Batches micro = data.open(indices, indices.length / split, stepSeed)) {
+        TrainingData.Batches micro = data.open(stepExamples(step), microSize, stepSeed)) {
+      if (settings.rule().learningRate(step + 1).isPresent()) {
+        data.prefetch(stepExamples(step + 1), microSize, stepSeed(step + 1));
+      }
       while (micro.hasNext()) {
         TrainingData.MicroBatch batch = micro.next();
         if (batch.rows() == 0) {
@@ -177,6 +177,20 @@ public final class Finetuner implements AutoCloseable {
       longs[i] = labels[i];
     }
     return scope.create(longs, width == 1 ? new Shape(micro) : new Shape(micro, width));
+  }
+
+  /** Seed of a step's randomness: mixup and the data's preprocessing (crop, flip). */
+  private long stepSeed(int step) {
+    return settings.seed() ^ (0x9E3779B97F4A7C15L * (step + 1));
+  }
+
+  /** The examples of a step, in order. */
+  private int[] stepExamples(int step) {
+    int[] indices = new int[settings.batchSize()];
+    for (int r = 0; r < indices.length; r++) {
+      indices[r] = exampleAt((long) step * settings.batchSize() + r);
+    }
+    return indices;
   }
 
   /** The example drawn j-th overall: a fresh seeded shuffle of the data every epoch. */

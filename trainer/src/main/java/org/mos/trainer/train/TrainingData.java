@@ -27,6 +27,12 @@ public interface TrainingData extends AutoCloseable {
    */
   Batches open(int[] indices, int microBatch, long seed) throws IOException;
 
+  /**
+   * A hint that the next {@link #open} will likely ask for these examples with this seed: an
+   * implementation that reads files may start on them now. The default does nothing.
+   */
+  default void prefetch(int[] indices, int microBatch, long seed) {}
+
   @Override
   default void close() throws IOException {}
 
