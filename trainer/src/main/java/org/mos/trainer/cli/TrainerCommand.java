@@ -10,7 +10,13 @@ import picocli.CommandLine.Command;
     name = "mos",
     mixinStandardHelpOptions = true,
     description =
-        "MOS trainer: finetune BiT ResNetV2 models (flat or group softmax), export and import"
-            + " model bundles, and run the end-to-end demo.",
-    subcommands = {TrainCommand.class, ExportCommand.class, ImportCommand.class, DemoCommand.class})
+        "MOS trainer: finetune BiT ResNetV2 models (flat or group softmax), serve training jobs,"
+            + " export and import model bundles, and run the end-to-end demo.",
+    subcommands = {
+      TrainCommand.class,
+      ServeCommand.class,
+      ExportCommand.class,
+      ImportCommand.class,
+      DemoCommand.class
+    })
 public class TrainerCommand {}

@@ -8,7 +8,6 @@ import java.util.function.Consumer;
 import org.mos.common.layout.GroupLayout;
 import org.mos.trainer.model.ResNetV2;
 import org.mos.trainer.train.Finetuner;
-import org.mos.trainer.train.GroupSlices;
 import org.mos.trainer.train.HyperRule;
 import org.mos.trainer.train.InMemoryData;
 import org.mos.trainer.train.SoftmaxLoss;
@@ -51,8 +50,7 @@ final class DemoModels {
         ResNetV2.builder().setUnits(UNITS).optBaseWidth(BASE_WIDTH).setNumClasses(heads).build();
     manager.getEngine().setRandomSeed((int) training.seed());
     model.initialize(manager, DataType.FLOAT32, new Shape(1, chw[0], chw[1], chw[2]));
-    SoftmaxLoss loss =
-        grouped ? SoftmaxLoss.grouped(GroupSlices.of(layout.groupSizes())) : SoftmaxLoss.flat();
+    SoftmaxLoss loss = grouped ? SoftmaxLoss.grouped(layout) : SoftmaxLoss.flat();
     HyperRule rule = training.rule();
     Finetuner.Settings settings =
         new Finetuner.Settings(training.batch(), 1, -1, rule, training.seed());

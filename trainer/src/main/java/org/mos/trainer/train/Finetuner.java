@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
@@ -92,48 +94,62 @@ public final class Finetuner implements AutoCloseable {
     return settings.rule().learningRate(step).isEmpty();
   }
 
-  /** Runs one optimiser step, or returns empty when the schedule is over. */
+  /**
+   * Runs one optimiser step, or returns empty when the schedule is over.
+   *
+   * @throws UncheckedIOException when the training data cannot be read
+   */
   public Optional<StepReport> step() {
     OptionalDouble lr = settings.rule().learningRate(step);
     if (lr.isEmpty()) {
       return Optional.empty();
     }
-    SplittableRandom random =
-        new SplittableRandom(settings.seed() ^ (0x9E3779B97F4A7C15L * (step + 1)));
+    long stepSeed = stepSeed(step);
+    SplittableRandom random = new SplittableRandom(stepSeed);
     double alpha = settings.rule().mixupAlpha();
     double lambda = alpha > 0 ? Mixup.lambda(alpha, random) : 1;
     int split = settings.batchSplit();
-    int micro = settings.batchSize() / split;
+    int microSize = settings.batchSize() / split;
     double lossSum = 0;
-    try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-      for (int m = 0; m < split; m++) {
-        long first = (long) step * settings.batchSize() + (long) m * micro;
+    int batches = 0;
+    try (GradientCollector collector = manager.getEngine().newGradientCollector();
+        TrainingData.Batches micro = data.open(stepExamples(step), microSize, stepSeed)) {
+      if (settings.rule().learningRate(step + 1).isPresent()) {
+        data.prefetch(stepExamples(step + 1), microSize, stepSeed(step + 1));
+      }
+      while (micro.hasNext()) {
+        TrainingData.MicroBatch batch = micro.next();
+        if (batch.rows() == 0) {
+          continue; // every image of this micro-batch was unreadable and skipped
+        }
         try (NDManager scope = manager.newSubManager()) {
-          NDArray l = microBatchLoss(scope, first, micro, alpha > 0, lambda, random);
+          NDArray l = microBatchLoss(scope, batch, alpha > 0, lambda, random);
           collector.backward(l.div((float) split));
           lossSum += l.getFloat();
+          batches++;
         }
       }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
     optimizer.step(lr.getAsDouble());
     step++;
-    return Optional.of(new StepReport(step - 1, lr.getAsDouble(), lossSum / split));
+    return Optional.of(
+        new StepReport(step - 1, lr.getAsDouble(), batches == 0 ? Double.NaN : lossSum / batches));
   }
 
   private NDArray microBatchLoss(
-      NDManager scope, long first, int micro, boolean mix, double lambda, SplittableRandom random) {
+      NDManager scope,
+      TrainingData.MicroBatch batch,
+      boolean mix,
+      double lambda,
+      SplittableRandom random) {
     int[] shape = data.imageShape();
     int imageSize = shape[0] * shape[1] * shape[2];
     int width = data.labelWidth();
-    float[] images = new float[micro * imageSize];
-    int[] labels = new int[micro * width];
-    float[] image = new float[imageSize];
-    int[] label = new int[width];
-    for (int r = 0; r < micro; r++) {
-      data.example(exampleAt(first + r), image, label);
-      System.arraycopy(image, 0, images, r * imageSize, imageSize);
-      System.arraycopy(label, 0, labels, r * width, width);
-    }
+    int micro = batch.rows();
+    float[] images = batch.images();
+    int[] labels = batch.labels();
     Shape inputShape = new Shape(micro, shape[0], shape[1], shape[2]);
     if (!mix) {
       NDArray logits = forward(scope.create(images, inputShape));
@@ -141,7 +157,7 @@ public final class Finetuner implements AutoCloseable {
     }
     int[] perm = Mixup.permutation(micro, random);
     NDArray logits = forward(scope.create(Mixup.mix(images, imageSize, perm, lambda), inputShape));
-    int[] permuted = new int[labels.length];
+    int[] permuted = new int[micro * width];
     for (int r = 0; r < micro; r++) {
       System.arraycopy(labels, perm[r] * width, permuted, r * width, width);
     }
@@ -161,6 +177,20 @@ public final class Finetuner implements AutoCloseable {
       longs[i] = labels[i];
     }
     return scope.create(longs, width == 1 ? new Shape(micro) : new Shape(micro, width));
+  }
+
+  /** Seed of a step's randomness: mixup and the data's preprocessing (crop, flip). */
+  private long stepSeed(int step) {
+    return settings.seed() ^ (0x9E3779B97F4A7C15L * (step + 1));
+  }
+
+  /** The examples of a step, in order. */
+  private int[] stepExamples(int step) {
+    int[] indices = new int[settings.batchSize()];
+    for (int r = 0; r < indices.length; r++) {
+      indices[r] = exampleAt((long) step * settings.batchSize() + r);
+    }
+    return indices;
   }
 
   /** The example drawn j-th overall: a fresh seeded shuffle of the data every epoch. */

@@ -105,4 +105,34 @@ public record HyperRule(int[] supports, double baseLearningRate, double mixupAlp
   public HyperRule withSupports(int... newSupports) {
     return new HyperRule(newSupports, baseLearningRate, mixupAlpha);
   }
+
+  /**
+   * The same rule stretched or shrunk to {@code steps} steps: every boundary scaled by {@code steps
+   * / totalSteps()} and rounded; boundaries that would coincide are dropped (so a very short run
+   * keeps the warm-up and the end).
+   */
+  public HyperRule withTotalSteps(int steps) {
+    if (steps < 2) {
+      throw new IllegalArgumentException(
+          "steps must be at least 2 (a warm-up boundary and an end), got " + steps);
+    }
+    int[] scaled = new int[supports.length];
+    int n = 0;
+    for (int i = 0; i < supports.length; i++) {
+      int s =
+          i == supports.length - 1
+              ? steps
+              : (int) Math.round((double) supports[i] * steps / totalSteps());
+      s = Math.max(1, Math.min(s, steps - 1 + (i == supports.length - 1 ? 1 : 0)));
+      if (n == 0 || s > scaled[n - 1]) {
+        scaled[n++] = s;
+      }
+    }
+    return new HyperRule(Arrays.copyOf(scaled, n), baseLearningRate, mixupAlpha);
+  }
+
+  /** The same rule with another mixup alpha. */
+  public HyperRule withMixupAlpha(double alpha) {
+    return new HyperRule(supports, baseLearningRate, alpha);
+  }
 }

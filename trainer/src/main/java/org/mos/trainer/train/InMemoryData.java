@@ -2,7 +2,7 @@ package org.mos.trainer.train;
 
 import java.util.Arrays;
 
-/** Training data held in arrays, for tests and small experiments. */
+/** Training data held in arrays, already preprocessed (no randomness): tests, the demo. */
 public final class InMemoryData implements TrainingData {
 
   private final float[][] images;
@@ -60,8 +60,29 @@ public final class InMemoryData implements TrainingData {
   }
 
   @Override
-  public void example(int index, float[] image, int[] label) {
-    System.arraycopy(images[index], 0, image, 0, image.length);
-    System.arraycopy(labels[index], 0, label, 0, label.length);
+  public Batches open(int[] indices, int microBatch, long seed) {
+    int[] next = {0};
+    return new Batches() {
+      @Override
+      public boolean hasNext() {
+        return next[0] < indices.length;
+      }
+
+      @Override
+      public MicroBatch next() {
+        int from = next[0];
+        int rows = Math.min(microBatch, indices.length - from);
+        int imageSize = images[0].length;
+        int width = labels[0].length;
+        float[] x = new float[rows * imageSize];
+        int[] y = new int[rows * width];
+        for (int r = 0; r < rows; r++) {
+          System.arraycopy(images[indices[from + r]], 0, x, r * imageSize, imageSize);
+          System.arraycopy(labels[indices[from + r]], 0, y, r * width, width);
+        }
+        next[0] = from + rows;
+        return new MicroBatch(x, y, rows);
+      }
+    };
   }
 }

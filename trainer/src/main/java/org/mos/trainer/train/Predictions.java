@@ -1,5 +1,8 @@
 package org.mos.trainer.train;
 
+import java.util.Arrays;
+import org.mos.common.layout.GroupLayout;
+
 /**
  * Class predictions from logit rows, flat or by MOS's group rule, and the accuracy they give.
  *
@@ -26,17 +29,14 @@ public final class Predictions {
    * The group-softmax prediction as a group label: the predicted group's entry is class index + 1,
    * every other entry 0.
    */
-  public static int[] grouped(float[] logits, GroupSlices slices) {
-    if (logits.length != slices.logitCount()) {
-      throw new IllegalArgumentException(
-          "group layout needs " + slices.logitCount() + " logits, got " + logits.length);
-    }
+  public static int[] grouped(float[] logits, GroupLayout layout) {
+    layout.checkLogitCount(logits.length);
     int bestGroup = -1;
     int bestClass = -1;
     double bestProbability = -1;
-    for (int k = 0; k < slices.groupCount(); k++) {
-      int from = slices.offset(k);
-      int to = from + slices.size(k) + 1;
+    for (int k = 0; k < layout.numGroups(); k++) {
+      int from = layout.sliceStart(k);
+      int to = from + layout.sliceLength(k);
       double max = Double.NEGATIVE_INFINITY;
       for (int i = from; i < to; i++) {
         max = Math.max(max, logits[i]);
@@ -45,7 +45,7 @@ public final class Predictions {
       for (int i = from; i < to; i++) {
         sum += Math.exp(logits[i] - max);
       }
-      for (int c = 1; c <= slices.size(k); c++) {
+      for (int c = 1; c <= layout.groupSize(k); c++) {
         double p = Math.exp(logits[from + c] - max) / sum;
         if (p > bestProbability) {
           bestProbability = p;
@@ -54,7 +54,7 @@ public final class Predictions {
         }
       }
     }
-    int[] label = new int[slices.groupCount()];
+    int[] label = new int[layout.numGroups()];
     label[bestGroup] = bestClass;
     return label;
   }
@@ -69,12 +69,46 @@ public final class Predictions {
   }
 
   /** Fraction of rows whose group-rule prediction names the labelled group and class. */
-  public static double groupAccuracy(float[][] logits, int[][] labels, GroupSlices slices) {
+  public static double groupAccuracy(float[][] logits, int[][] labels, GroupLayout layout) {
     int hits = 0;
     for (int i = 0; i < logits.length; i++) {
-      slices.checkLabel(labels[i]);
-      hits += java.util.Arrays.equals(grouped(logits[i], slices), labels[i]) ? 1 : 0;
+      checkGroupLabel(labels[i], layout);
+      hits += Arrays.equals(grouped(logits[i], layout), labels[i]) ? 1 : 0;
     }
     return (double) hits / logits.length;
+  }
+
+  /**
+   * Checks a group label vector against the layout: one group has class index + 1, every other
+   * group 0 ("others").
+   *
+   * @throws IllegalArgumentException naming the label and the entry that is wrong
+   */
+  public static void checkGroupLabel(int[] label, GroupLayout layout) {
+    int[] sizes = layout.groupSizes();
+    if (label.length != sizes.length) {
+      throw new IllegalArgumentException(
+          "group label has " + label.length + " entries, expected " + sizes.length);
+    }
+    int nonZero = 0;
+    for (int k = 0; k < label.length; k++) {
+      if (label[k] < 0 || label[k] > sizes[k]) {
+        throw new IllegalArgumentException(
+            "group label "
+                + Arrays.toString(label)
+                + ": entry "
+                + k
+                + " must be in 0.."
+                + sizes[k]);
+      }
+      nonZero += label[k] > 0 ? 1 : 0;
+    }
+    if (nonZero != 1) {
+      throw new IllegalArgumentException(
+          "group label "
+              + Arrays.toString(label)
+              + " must name exactly one group, names "
+              + nonZero);
+    }
   }
 }

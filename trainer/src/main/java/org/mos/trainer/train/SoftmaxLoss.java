@@ -2,6 +2,7 @@ package org.mos.trainer.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
+import org.mos.common.layout.GroupLayout;
 
 /**
  * Training losses on logits. Labels are an int64 array: (N) class indices for flat softmax, (N, K)
@@ -21,17 +22,16 @@ public interface SoftmaxLoss {
    * MOS's group softmax loss: for every group the cross-entropy of its slice against the group's
    * label, summed over groups and averaged over the batch.
    */
-  static SoftmaxLoss grouped(GroupSlices slices) {
+  static SoftmaxLoss grouped(GroupLayout layout) {
+    if (layout.isFlat()) {
+      throw new IllegalArgumentException("group softmax needs a group layout, got " + layout);
+    }
     return (logits, labels) -> {
-      long width = logits.getShape().get(1);
-      if (width != slices.logitCount()) {
-        throw new IllegalArgumentException(
-            "group layout needs " + slices.logitCount() + " logits but the model gives " + width);
-      }
+      layout.checkLogitCount(Math.toIntExact(logits.getShape().get(1)));
       NDArray total = null;
-      for (int k = 0; k < slices.groupCount(); k++) {
-        int from = slices.offset(k);
-        NDArray slice = logits.get(new NDIndex(":, {}:{}", from, from + slices.size(k) + 1));
+      for (int k = 0; k < layout.numGroups(); k++) {
+        int from = layout.sliceStart(k);
+        NDArray slice = logits.get(new NDIndex(":, {}:{}", from, from + layout.sliceLength(k)));
         NDArray groupLabels = labels.get(new NDIndex(":, {}", k));
         NDArray ce = crossEntropySum(slice, groupLabels);
         total = total == null ? ce : total.add(ce);

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.mos.common.layout.GroupLayout;
 import org.mos.trainer.model.ResNetV2;
 import org.mos.trainer.train.Finetuner.Settings;
 import org.mos.trainer.train.Finetuner.StepReport;
@@ -147,7 +148,7 @@ class FinetunerTest {
       try (Finetuner f =
           new Finetuner(
               model,
-              SoftmaxLoss.grouped(GroupSlices.of(2, 2)),
+              SoftmaxLoss.grouped(GroupLayout.ofSizes(2, 2)),
               TinyProblem.groupData(8),
               new Settings(8, 2, 0, rule, seed),
               manager)) {

@@ -1,6 +1,7 @@
 package org.mos.trainer.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
@@ -47,5 +48,16 @@ class HyperRuleTest {
   void learningRateScalesWithTheBatchLikeBit() {
     assertThat(HyperRule.forDataset(1000, 128).baseLearningRate()).isEqualTo(0.00075);
     assertThat(HyperRule.forDataset(1000, 512).baseLearningRate()).isEqualTo(0.003);
+  }
+
+  @Test
+  void aGivenNumberOfStepsScalesTheBoundariesAndDropsCoincidingOnes() {
+    HyperRule small = HyperRule.forDataset(1000, 512); // 100, 200, 300, 400, 500
+    // 1000 / 500 = 2: every boundary doubles
+    assertThat(small.withTotalSteps(1000).supports()).containsExactly(200, 400, 600, 800, 1000);
+    // 3 / 500: 0.6 -> 1, 1.2 -> 1 (dropped), 1.8 -> 2, 2.4 -> 2 (dropped), end 3
+    assertThat(small.withTotalSteps(3).supports()).containsExactly(1, 2, 3);
+    assertThat(small.withTotalSteps(3).baseLearningRate()).isEqualTo(0.003);
+    assertThatThrownBy(() -> small.withTotalSteps(1)).hasMessageContaining("at least 2");
   }
 }

@@ -4,17 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
+import org.mos.common.layout.GroupLayout;
 
 class PredictionsTest {
 
-  private final GroupSlices slices = GroupSlices.of(2, 2);
+  private final GroupLayout layout = GroupLayout.ofSizes(2, 2);
 
   @Test
   void groupRuleComparesProbabilitiesWithinSlicesNotRawLogits() {
     // group 0: others 5, a 4, b 0 -> p(a) = e^4 / (e^5 + e^4 + 1) = 0.27
     // group 1: others -5, c 1, d 0 -> p(c) = e / (e^-5 + e + 1) = 0.73: group 1, class c wins
     float[] logits = {5, 4, 0, -5, 1, 0};
-    assertThat(Predictions.grouped(logits, slices)).containsExactly(0, 1);
+    assertThat(Predictions.grouped(logits, layout)).containsExactly(0, 1);
     assertThat(Predictions.flat(logits)).isZero();
   }
 
@@ -22,7 +23,7 @@ class PredictionsTest {
   void groupAccuracyNeedsGroupAndClassRight() {
     float[][] logits = {{5, 4, 0, -5, 1, 0}, {0, 0, 3, 0, 0, 0}, {0, 3, 0, 0, 0, 0}};
     int[][] labels = {{0, 1}, {2, 0}, {0, 1}};
-    assertThat(Predictions.groupAccuracy(logits, labels, slices)).isEqualTo(2.0 / 3);
+    assertThat(Predictions.groupAccuracy(logits, labels, layout)).isEqualTo(2.0 / 3);
   }
 
   @Test
@@ -34,10 +35,10 @@ class PredictionsTest {
   @Test
   void rejectsLabelsThatNameNoGroupOrTwo() {
     float[][] logits = {{0, 0, 0, 0, 0, 0}};
-    assertThatThrownBy(() -> Predictions.groupAccuracy(logits, new int[][] {{1, 1}}, slices))
+    assertThatThrownBy(() -> Predictions.groupAccuracy(logits, new int[][] {{1, 1}}, layout))
         .hasMessageContaining("[1, 1]")
         .hasMessageContaining("exactly one group");
-    assertThatThrownBy(() -> Predictions.groupAccuracy(logits, new int[][] {{3, 0}}, slices))
+    assertThatThrownBy(() -> Predictions.groupAccuracy(logits, new int[][] {{3, 0}}, layout))
         .hasMessageContaining("0..2");
   }
 }
