@@ -91,24 +91,60 @@ def time_ort(folder, size, batch, iters):
     return {"ms_per_batch": dt * 1e3, "images_per_s": batch / dt}
 
 
-def time_torch(units, size, batch, iters):
+def reference_model(units):
+    """The reference ResNetV2 with its weights standardised once (as our graph has them folded)."""
     import torch
+    import torch.nn.functional as F
     spec = importlib.util.spec_from_file_location(
         "ref", os.path.join(ROOT, "scripts", "fixtures", "make_trainer_fixtures.py"))
     ref = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ref)
-    model = ref.ResNetV2(units, 64, 1000).cuda().eval()
-    x = torch.from_numpy(pattern(batch, size))
+    model = ref.ResNetV2(units, 64, 1000).eval()
     with torch.no_grad():
-        for _ in range(3):
-            model(x.cuda())[0].cpu()
-        torch.cuda.synchronize()
+        for m in model.modules():
+            if isinstance(m, ref.StdConv2d):
+                w = m.weight
+                v, mu = torch.var_mean(w, dim=[1, 2, 3], keepdim=True, unbiased=False)
+                w.copy_((w - mu) / torch.sqrt(v + 1e-10))
+                m.forward = (lambda x, m=m: F.conv2d(x, m.weight, None, m.stride, m.padding))
+    return model
+
+
+def time_torch(units, size, batch, iters, device, threads=None):
+    import torch
+    if threads:
+        torch.set_num_threads(threads)
+    model = reference_model(units).to(device)
+    x = torch.from_numpy(pattern(batch, size))
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    with torch.no_grad():
+        for _ in range(2):
+            model(x.to(device))[0].cpu()
+        sync()
         t = time.perf_counter()
         for _ in range(iters):
-            model(x.cuda())[0].cpu()  # same host round trip as the ORT timing
-        torch.cuda.synchronize()
+            model(x.to(device))[0].cpu()  # same host round trip as the ORT timing
+        sync()
     dt = (time.perf_counter() - t) / iters
-    return {"ms_per_batch": dt * 1e3, "images_per_s": batch / dt, "torch": torch.__version__}
+    return {"ms_per_batch": dt * 1e3, "images_per_s": batch / dt, "torch": torch.__version__,
+            "device": device, "threads": torch.get_num_threads()}
+
+
+def time_ort_cpu(folder, size, batch, iters, threads):
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    s = ort.InferenceSession(os.path.join(folder, "graph.onnx"), so,
+                             providers=["CPUExecutionProvider"])
+    x = pattern(batch, size)
+    for _ in range(2):
+        s.run(["logits"], {"input": x})
+    t = time.perf_counter()
+    for _ in range(iters):
+        s.run(["logits"], {"input": x})
+    dt = (time.perf_counter() - t) / iters
+    return {"ms_per_batch": dt * 1e3, "images_per_s": batch / dt, "threads": threads}
 
 
 def main():
@@ -119,13 +155,28 @@ def main():
         size = int(size)
         units = [int(u) for u in units.split(",")]
         r = {"weights_bytes": fill_weights(folder)}
-        r["placement"] = placement(folder, size)
-        r["cuda_vs_cpu"] = parity(folder, min(size, 224))
+        cuda = "CUDAExecutionProvider" in ort.get_available_providers()
         r["timing"] = {}
-        for b in [int(v) for v in batches.split("/")]:
-            iters = 20 if b <= 4 else 10
-            r["timing"][f"ort_cuda_b{b}"] = time_ort(folder, size, b, iters)
-            r["timing"][f"torch_cuda_b{b}"] = time_torch(units, size, b, iters)
+        batch_list = [int(v) for v in batches.split("/")]
+        if cuda:
+            r["placement"] = placement(folder, size)
+            r["cuda_vs_cpu"] = parity(folder, min(size, 224))
+            for b in batch_list:
+                iters = 20 if b <= 4 else 10
+                r["timing"][f"ort_cuda_b{b}"] = time_ort(folder, size, b, iters)
+                r["timing"][f"torch_cuda_b{b}"] = time_torch(units, size, b, iters, "cuda")
+        else:
+            r["cuda"] = "this onnxruntime has no CUDAExecutionProvider: CPU comparison only"
+        threads = int(os.environ.get("CHECK_THREADS", "16"))
+        for b in batch_list:
+            iters = 5 if b <= 4 else 2
+            for th in (1, threads):
+                if th == 1 and b > 1:
+                    continue  # one thread on a full batch takes too long for the check
+                r["timing"][f"ort_cpu_b{b}_t{th}"] = time_ort_cpu(folder, size, b, iters, th)
+                r["timing"][f"torch_cpu_b{b}_t{th}"] = time_torch(units, size, b, iters, "cpu", th)
+            if not cuda:
+                r["timing"][f"torch_cuda_b{b}"] = time_torch(units, size, b, 10, "cuda")
         report[os.path.basename(folder)] = r
         print(json.dumps({os.path.basename(folder): r}), flush=True)
     out = os.environ.get("OUT")
