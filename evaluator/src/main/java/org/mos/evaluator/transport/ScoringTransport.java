@@ -1,0 +1,39 @@
+package org.mos.evaluator.transport;
+
+import io.smallrye.mutiny.Multi;
+import java.util.List;
+
+/**
+ * How an evaluation run gets images scored: in-process on ONNX Runtime, over gRPC {@code
+ * ScoreStream} to a running scorer, or over SmallRye Reactive Messaging channels (in-memory or
+ * Kafka). One transport serves one model. Implementations read the encoded image from {@link
+ * ImageTask#path()} themselves (in-process decodes it; remote transports send its bytes).
+ */
+public interface ScoringTransport extends AutoCloseable {
+
+  /** A short name for logs and reports: {@code in-process}, {@code grpc}, {@code kafka}, ... */
+  String name();
+
+  /** The score methods this transport's model computes, in the order the model lists them. */
+  List<String> methods();
+
+  /**
+   * The SHA-256 checksum of the model bundle that scores, so stored scores are keyed by the exact
+   * model that produced them.
+   */
+  String modelChecksum();
+
+  /**
+   * Scores a stream of images with back-pressure: at most a bounded number of images are in flight.
+   * Emits exactly one {@link ScoredImage} per task, in any order; an image that cannot be decoded
+   * or scored yields a {@link ScoredImage#failed failed} result instead of failing the stream. The
+   * stream fails only when the transport itself breaks (for example the scorer is unreachable).
+   *
+   * @param tasks the images to score
+   * @param methods the methods wanted (a subset of {@link #methods()}); empty = all
+   */
+  Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> methods);
+
+  @Override
+  void close();
+}
