@@ -18,6 +18,9 @@ import org.mos.common.data.Sample;
 import org.mos.common.data.demo.DemoBenchmark;
 import org.mos.common.layout.GroupLayout;
 import org.mos.common.metrics.Convention;
+import org.mos.trainer.export.BundleExport;
+import org.mos.trainer.export.ResNetV2Spec;
+import org.mos.trainer.export.WeightMap;
 import org.mos.trainer.model.ResNetV2;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -170,6 +173,7 @@ public class DemoCommand implements Callable<Integer> {
       ResNetV2 flatModel =
           DemoModels.train(
               manager, trainImages, trainLabels, chw, layout, false, training, this::logLine);
+      exportBundles(groupModel, flatModel, layout, side, src);
 
       log("[4/5] scoring ID test and %d OOD sets", oodImages.size());
       var flatTrain = ModelOutputsCollector.run(flatModel, manager, trainImages, chw, 128);
@@ -203,6 +207,36 @@ public class DemoCommand implements Callable<Integer> {
             .writeValueAsString(results.toJson()));
     log("results written to %s/results.{md,json,csv} in %.0f s", out, elapsed(start));
     return 0;
+  }
+
+  /**
+   * Writes both trained models as model bundles ({@code bundles/group}, {@code bundles/flat}) so
+   * that the evaluator fits, scores and reports on them exactly as on any other bundle.
+   */
+  private void exportBundles(
+      ResNetV2 groupModel,
+      ResNetV2 flatModel,
+      GroupLayout layout,
+      int side,
+      DemoBenchmark.Source src)
+      throws IOException {
+    Path bundles = out.resolve("bundles");
+    GroupLayout flat = GroupLayout.flat(layout.numClasses()).withClassNames(layout.classNames());
+    exportBundle(groupModel, layout, side, src, bundles.resolve("group"));
+    exportBundle(flatModel, flat, side, src, bundles.resolve("flat"));
+    log("  bundles written to %s/{group,flat}", bundles);
+  }
+
+  private void exportBundle(
+      ResNetV2 model, GroupLayout layout, int side, DemoBenchmark.Source src, Path target)
+      throws IOException {
+    WeightMap weights = WeightMap.of(model);
+    ResNetV2Spec shape = ResNetV2Spec.inferFrom(weights);
+    Map<String, Object> provenance = new LinkedHashMap<>();
+    provenance.put("source", "mos demo (" + (layout.isFlat() ? "flat" : "group") + " softmax)");
+    provenance.put("training", settings(src));
+    new BundleExport(shape.architectureName(), shape, weights, layout, side, provenance)
+        .write(target, false, true);
   }
 
   private Map<String, Object> settings(DemoBenchmark.Source src) {

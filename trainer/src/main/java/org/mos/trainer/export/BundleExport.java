@@ -40,8 +40,9 @@ public record BundleExport(
   public static final String MODEL_FILE = "model.onnx";
 
   public BundleExport {
-    if (inputSize < 32) {
-      throw new IllegalArgumentException("input size must be at least 32 pixels, got " + inputSize);
+    // ResNetV2 halves the side five times; 16 pixels still leave a 1 x 1 map after the last block
+    if (inputSize < 16) {
+      throw new IllegalArgumentException("input size must be at least 16 pixels, got " + inputSize);
     }
     provenance = Map.copyOf(provenance);
   }
