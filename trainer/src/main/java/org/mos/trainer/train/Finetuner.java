@@ -1,5 +1,6 @@
 package org.mos.trainer.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -8,6 +9,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
@@ -22,6 +24,11 @@ import org.mos.trainer.weights.BitKeys;
  * <p>Everything random (example order, mixup lambda and permutations) is a pure function of the
  * seed and the step number, so a run resumed from a checkpoint at step s continues exactly as the
  * uninterrupted run would.
+ *
+ * <p>With several devices (data parallelism on one node) micro-batch k of a step runs on device k
+ * mod D, each device in its own thread on a mirror of the parameters; the mirrors' gradients are
+ * summed into the parameters before the update (see {@link Replicas}), so the update equals the
+ * single-device one up to the order of floating-point additions.
  */
 public final class Finetuner implements AutoCloseable {
 
@@ -52,6 +59,8 @@ public final class Finetuner implements AutoCloseable {
   private final NDManager manager;
   private final ParameterStore parameterStore;
   private final SgdMomentum optimizer;
+  private final List<Device> devices;
+  private final Replicas replicas;
   private int step;
   private int[] epochOrder;
   private long orderEpoch = -1;
@@ -59,14 +68,49 @@ public final class Finetuner implements AutoCloseable {
   /** Sets up finetuning of an initialised model; freezes parameters per {@code numBlockOpen}. */
   public Finetuner(
       ResNetV2 model, SoftmaxLoss loss, TrainingData data, Settings settings, NDManager manager) {
+    this(model, loss, data, settings, manager, List.of(manager.getDevice()));
+  }
+
+  /**
+   * Sets up data-parallel finetuning on {@code devices}; the model must live on the first one (that
+   * of {@code manager}). One device is the plain single-device loop.
+   */
+  public Finetuner(
+      ResNetV2 model,
+      SoftmaxLoss loss,
+      TrainingData data,
+      Settings settings,
+      NDManager manager,
+      List<Device> devices) {
+    if (devices.isEmpty()) {
+      throw new IllegalArgumentException("no training device given");
+    }
+    if (!devices.get(0).equals(manager.getDevice())) {
+      throw new IllegalArgumentException(
+          "the model lives on "
+              + manager.getDevice()
+              + " but the first training device is "
+              + devices.get(0));
+    }
     this.model = model;
     this.loss = loss;
     this.data = data;
     this.settings = settings;
     this.manager = manager;
+    this.devices = List.copyOf(devices);
     OpenBlocks.apply(model, settings.numBlockOpen());
     this.parameterStore = new ParameterStore(manager, false);
     this.optimizer = new SgdMomentum(BitKeys.of(model), SgdMomentum.BIT_MOMENTUM, manager);
+    if (devices.size() == 1) {
+      this.replicas = null;
+      return;
+    }
+    this.replicas = new Replicas(devices, manager, BitKeys.of(model));
+  }
+
+  /** The devices the micro-batches run on. */
+  public List<Device> devices() {
+    return devices;
   }
 
   public ResNetV2 model() {
@@ -117,33 +161,47 @@ public final class Finetuner implements AutoCloseable {
       if (settings.rule().learningRate(step + 1).isPresent()) {
         data.prefetch(stepExamples(step + 1), microSize, stepSeed(step + 1));
       }
+      int k = 0;
       while (micro.hasNext()) {
         TrainingData.MicroBatch batch = micro.next();
         if (batch.rows() == 0) {
           continue; // every image of this micro-batch was unreadable and skipped
         }
-        try (NDManager scope = manager.newSubManager()) {
-          NDArray l = microBatchLoss(scope, batch, alpha > 0, lambda, random);
+        // drawn here, in micro-batch order, so the devices do not change the randomness
+        int[] perm = alpha > 0 ? Mixup.permutation(batch.rows(), random) : null;
+        // replicas take micro-batches in turn; without replicas everything runs on the model
+        int d = replicas == null ? 0 : k % replicas.size();
+        ParameterStore store = replicas == null ? parameterStore : replicas.store(d);
+        try (NDManager scope =
+            replicas == null ? manager.newSubManager() : replicas.manager(d).newSubManager()) {
+          NDArray l = microBatchLoss(store, scope, batch, perm, lambda);
           collector.backward(l.div((float) split));
           lossSum += l.getFloat();
-          batches++;
         }
+        batches++;
+        k++;
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    if (replicas != null) {
+      replicas.reduce(); // sums the mirrors' gradients into the parameters' gradients
+    }
     optimizer.step(lr.getAsDouble());
+    if (replicas != null) {
+      replicas.broadcast();
+    }
     step++;
     return Optional.of(
         new StepReport(step - 1, lr.getAsDouble(), batches == 0 ? Double.NaN : lossSum / batches));
   }
 
   private NDArray microBatchLoss(
+      ParameterStore store,
       NDManager scope,
       TrainingData.MicroBatch batch,
-      boolean mix,
-      double lambda,
-      SplittableRandom random) {
+      int[] perm,
+      double lambda) {
     int[] shape = data.imageShape();
     int imageSize = shape[0] * shape[1] * shape[2];
     int width = data.labelWidth();
@@ -151,12 +209,12 @@ public final class Finetuner implements AutoCloseable {
     float[] images = batch.images();
     int[] labels = batch.labels();
     Shape inputShape = new Shape(micro, shape[0], shape[1], shape[2]);
-    if (!mix) {
-      NDArray logits = forward(scope.create(images, inputShape));
+    if (perm == null) {
+      NDArray logits = forward(store, scope.create(images, inputShape));
       return loss.loss(logits, labelArray(scope, labels, micro, width));
     }
-    int[] perm = Mixup.permutation(micro, random);
-    NDArray logits = forward(scope.create(Mixup.mix(images, imageSize, perm, lambda), inputShape));
+    NDArray logits =
+        forward(store, scope.create(Mixup.mix(images, imageSize, perm, lambda), inputShape));
     int[] permuted = new int[micro * width];
     for (int r = 0; r < micro; r++) {
       System.arraycopy(labels, perm[r] * width, permuted, r * width, width);
@@ -166,8 +224,8 @@ public final class Finetuner implements AutoCloseable {
     return a.mul((float) lambda).add(b.mul((float) (1 - lambda)));
   }
 
-  private NDArray forward(NDArray x) {
-    NDList out = model.forward(parameterStore, new NDList(x), true);
+  private NDArray forward(ParameterStore store, NDArray x) {
+    NDList out = model.forward(store, new NDList(x), true);
     return out.get(ResNetV2.OUTPUT_LOGITS);
   }
 
@@ -206,6 +264,9 @@ public final class Finetuner implements AutoCloseable {
 
   @Override
   public void close() {
+    if (replicas != null) {
+      replicas.close();
+    }
     optimizer.close();
   }
 }

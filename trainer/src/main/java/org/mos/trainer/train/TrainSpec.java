@@ -129,6 +129,13 @@ public class TrainSpec {
       description = "Unreadable images: skip or fail (default ${DEFAULT-VALUE}).")
   public String badFiles = "skip";
 
+  @Option(
+      names = "--devices",
+      description =
+          "auto (every GPU, else the CPU; default), cpu, gpu, or gpu0,gpu1,...; several devices"
+              + " split each step's micro-batches (set --batch-split to a multiple of them).")
+  public String devices = "auto";
+
   @Option(names = "--threads", description = "Image decoding threads (default: processors).")
   public Integer threads;
 

@@ -1,5 +1,7 @@
 package org.mos.trainer.train;
 
+import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -10,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.mos.trainer.data.StreamedImages;
@@ -97,7 +100,18 @@ public final class TrainingRun {
     ResNetV2 model = model(inputs.modelLayout().numLogits());
     StreamedImages train = inputs.train();
     StreamedImages val = inputs.val();
-    try (NDManager manager = NDManager.newBaseManager();
+    List<Device> devices =
+        TrainingDevices.resolve(
+            spec.devices, Engine.getEngine("PyTorch").getGpuCount(), listener::onMessage);
+    if (devices.size() > 1 && spec.batchSplit % devices.size() != 0) {
+      listener.onMessage(
+          "batch split "
+              + spec.batchSplit
+              + " is not a multiple of the "
+              + devices.size()
+              + " devices: some devices get more micro-batches than others");
+    }
+    try (NDManager manager = NDManager.newBaseManager(devices.get(0));
         train;
         val) {
       manager.getEngine().setRandomSeed((int) spec.seed);
@@ -110,7 +124,9 @@ public final class TrainingRun {
       Finetuner.Settings settings =
           new Finetuner.Settings(
               spec.batch, spec.batchSplit, spec.numBlockOpen, inputs.rule(), spec.seed);
-      try (Finetuner finetuner = new Finetuner(model, loss, inputs.train(), settings, manager)) {
+      listener.onMessage("training on " + devices);
+      try (Finetuner finetuner =
+          new Finetuner(model, loss, inputs.train(), settings, manager, devices)) {
         Path checkpoint = out.resolve(CHECKPOINT);
         if (spec.resume && Files.exists(checkpoint)) {
           Checkpoint.restore(checkpoint, finetuner);

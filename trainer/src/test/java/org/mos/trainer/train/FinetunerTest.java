@@ -3,6 +3,7 @@ package org.mos.trainer.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import java.util.ArrayList;
@@ -153,6 +154,61 @@ class FinetunerTest {
               new Settings(8, 2, 0, rule, seed),
               manager)) {
         return run(f);
+      }
+    }
+  }
+
+  @Test
+  void twoMirroredDevicesTrainToTheWeightsOfOneDevice() {
+    // two replicas on the one CPU exercise the whole data-parallel path: a mirror of the
+    // parameters, micro-batches dealt to the replicas in turn, gradient reduction and broadcast
+    List<Device> two = List.of(Device.cpu(), Device.cpu());
+    Trained single = trainGroupsOn(List.of(Device.cpu()));
+    Trained parallel = trainGroupsOn(two);
+    assertThat(parallel.reports()).hasSameSizeAs(single.reports());
+    for (int i = 0; i < single.reports().size(); i++) {
+      assertThat(parallel.reports().get(i).loss())
+          .isCloseTo(single.reports().get(i).loss(), within(1e-5));
+    }
+    double worst = 0;
+    String worstKey = null;
+    for (String key : single.weights().keySet()) {
+      float[] a = single.weights().get(key);
+      float[] b = parallel.weights().get(key);
+      assertThat(b).as(key).hasSameSizeAs(a);
+      for (int i = 0; i < a.length; i++) {
+        double diff = Math.abs(a[i] - b[i]);
+        if (diff > worst) {
+          worst = diff;
+          worstKey = key;
+        }
+      }
+    }
+    // only the order of floating-point additions differs (two gradient sums instead of one)
+    assertThat(worst).as("largest weight difference, in " + worstKey).isLessThan(1e-4);
+    // the model really moved, so the comparison is not between two untouched models
+    float largest = 0;
+    for (float w : single.weights().get(BitKeys.HEAD_KERNEL)) {
+      largest = Math.max(largest, Math.abs(w));
+    }
+    assertThat(largest).isGreaterThan(1e-3f);
+  }
+
+  private record Trained(List<StepReport> reports, Map<String, float[]> weights) {}
+
+  private static Trained trainGroupsOn(List<Device> devices) {
+    try (NDManager manager = NDManager.newBaseManager(devices.get(0))) {
+      ResNetV2 model = TinyProblem.model(manager, 6);
+      HyperRule rule = new HyperRule(new int[] {1, 4}, 0.05, 0.1);
+      try (Finetuner f =
+          new Finetuner(
+              model,
+              SoftmaxLoss.grouped(GroupLayout.ofSizes(2, 2)),
+              TinyProblem.groupData(8),
+              new Settings(8, 4, -1, rule, 7),
+              manager,
+              devices)) {
+        return new Trained(run(f), snapshot(model));
       }
     }
   }
