@@ -93,10 +93,18 @@ public final class GroupNorm extends AbstractBlock {
     NDArray g = parameterStore.getValue(gamma, x.getDevice(), training);
     NDArray b = parameterStore.getValue(beta, x.getDevice(), training);
     try (NDManager scope = x.getManager().newSubManager()) {
+      // One fused layer-norm kernel (forward and backward) over each (sample, group) row instead
+      // of about ten elementwise kernels: same statistics (biased variance, eps inside the root).
       NDArray grouped = Scoped.view(x, scope).reshape(shape.get(0), groups, -1);
-      NDArray centred = grouped.sub(grouped.mean(new int[] {2}, true));
-      NDArray variance = centred.square().mean(new int[] {2}, true);
-      NDArray normalised = centred.div(variance.add(epsilon).sqrt()).reshape(shape);
+      long row = grouped.getShape().get(2);
+      NDArray ones = scope.ones(new Shape(row), x.getDataType(), x.getDevice());
+      NDArray zeros = scope.zeros(new Shape(row), x.getDataType(), x.getDevice());
+      NDArray normalised =
+          grouped
+              .getNDArrayInternal()
+              .layerNorm(grouped, new Shape(row), ones, zeros, (float) epsilon)
+              .singletonOrThrow()
+              .reshape(shape);
       Shape perChannel = new Shape(1, channels, 1, 1);
       NDArray scale = Scoped.view(g, scope).reshape(perChannel);
       NDArray shift = Scoped.view(b, scope).reshape(perChannel);

@@ -168,7 +168,7 @@ class FinetunerTest {
     assertThat(parallel.reports()).hasSameSizeAs(single.reports());
     for (int i = 0; i < single.reports().size(); i++) {
       assertThat(parallel.reports().get(i).loss())
-          .isCloseTo(single.reports().get(i).loss(), within(1e-5));
+          .isCloseTo(single.reports().get(i).loss(), within(1e-4));
     }
     double worst = 0;
     String worstKey = null;
