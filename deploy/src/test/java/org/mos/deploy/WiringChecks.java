@@ -54,7 +54,7 @@ final class WiringChecks {
                     + " port "
                     + p.getName()
                     + " targets "
-                    + p.getTargetPort()
+                    + p.getTargetPort().getValue()
                     + ", which "
                     + w.describe()
                     + " does not open");

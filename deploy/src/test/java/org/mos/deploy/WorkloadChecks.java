@@ -101,7 +101,7 @@ final class WorkloadChecks {
               + ": the "
               + check
               + " probe's port "
-              + p.getHttpGet().getPort()
+              + p.getHttpGet().getPort().getValue()
               + " is not the app's HTTP port "
               + app.httpPort());
     }
