@@ -262,8 +262,8 @@ class ChecksDetectBrokenManifestsTest {
             "overlays/kafka",
             "Job",
             "mos-evaluate",
-            "[{op: test, path: /spec/template/spec/containers/0/env/3/name, value: MP_MESSAGING_OUTGOING_SCORE_REQUESTS_TOPIC},"
-                + "{op: replace, path: /spec/template/spec/containers/0/env/3/value, value: requests}]");
+            "[{op: test, path: /spec/template/spec/containers/0/env/2/name, value: MP_MESSAGING_OUTGOING_SCORE_REQUESTS_TOPIC},"
+                + "{op: replace, path: /spec/template/spec/containers/0/env/2/value, value: requests}]");
     assertThat(KafkaChecks.wiring(r, "mos-scorer", "mos-evaluate"))
         .containsExactly(
             "mos-evaluate sets MP_MESSAGING_OUTGOING_SCORE_REQUESTS_TOPIC=requests,"
