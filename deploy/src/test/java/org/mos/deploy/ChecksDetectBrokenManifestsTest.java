@@ -17,7 +17,7 @@ class ChecksDetectBrokenManifestsTest {
 
   private static final String SCORER = "Deployment mos-scorer container scorer";
 
-  /** overlays/{dir} with one object changed by a JSON 6902 patch (YAML). */
+  /** The rendering of k8s/{dir} with one object changed by a JSON 6902 patch (YAML). */
   private static Rendering broken(String dir, String kind, String name, String patch) {
     List<ObjectNode> nodes = Kustomize.render(Repo.K8S.resolve(dir));
     int hits = 0;
