@@ -1,0 +1,272 @@
+package org.mos.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.zjsonpatch.JsonPatch;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each check on a real rendering broken in one place (one JSON 6902 patch): it names the fault.
+ * Without these, a check that never reports anything would pass {@link DeployManifestsTest} too.
+ */
+class ChecksDetectBrokenManifestsTest {
+
+  private static final String SCORER = "Deployment mos-scorer container scorer";
+
+  /** The rendering of k8s/{dir} with one object changed by a JSON 6902 patch (YAML). */
+  private static Rendering broken(String dir, String kind, String name, String patch) {
+    List<ObjectNode> nodes = Kustomize.render(Repo.K8S.resolve(dir));
+    int hits = 0;
+    for (int i = 0; i < nodes.size(); i++) {
+      ObjectNode n = nodes.get(i);
+      if (n.path("kind").asText().equals(kind)
+          && n.path("metadata").path("name").asText().equals(name)) {
+        nodes.set(i, (ObjectNode) JsonPatch.apply(yaml(patch), n));
+        hits++;
+      }
+    }
+    assertThat(hits).as("%s %s in %s", kind, name, dir).isEqualTo(1);
+    return new Rendering(dir, nodes.stream().map(Rendering::typed).toList());
+  }
+
+  private static JsonNode yaml(String text) {
+    try {
+      return Kustomize.YAML.readTree(text);
+    } catch (Exception e) {
+      throw new IllegalArgumentException(text, e);
+    }
+  }
+
+  private static final String SCORER_CONTAINER = "/spec/template/spec/containers/0";
+
+  @Test
+  void reportsAContainerWithoutLimits() {
+    Rendering r =
+        broken(
+            "overlays/cpu",
+            "Deployment",
+            "mos-scorer",
+            "[{op: remove, path: " + SCORER_CONTAINER + "/resources/limits}]");
+    assertThat(WorkloadChecks.requestsAndLimits(r))
+        .containsExactly(
+            SCORER + " has no cpu in resources.limits",
+            SCORER + " has no memory in resources.limits");
+  }
+
+  @Test
+  void reportsAReadinessProbeOnAPathTheScorerDoesNotServe() {
+    Rendering r =
+        broken(
+            "overlays/cpu",
+            "Deployment",
+            "mos-scorer",
+            "[{op: replace, path: "
+                + SCORER_CONTAINER
+                + "/readinessProbe/httpGet/path, value: /health}]");
+    assertThat(WorkloadChecks.probes(r, Repo.APPS))
+        .containsExactly(SCORER + ": the ready probe asks /health, the app serves /q/health/ready");
+  }
+
+  @Test
+  void reportsALivenessProbeOnTheGrpcPort() {
+    Rendering r =
+        broken(
+            "overlays/cpu",
+            "Deployment",
+            "mos-scorer",
+            "[{op: replace, path: "
+                + SCORER_CONTAINER
+                + "/livenessProbe/httpGet/port, value: grpc}]");
+    assertThat(WorkloadChecks.probes(r, Repo.APPS))
+        .containsExactly(SCORER + ": the live probe's port grpc is not the app's HTTP port 8080");
+  }
+
+  @Test
+  void reportsAServicePortThatIsNotTheScorersConfiguredPort() {
+    Rendering r =
+        broken(
+            "overlays/cpu",
+            "Service",
+            "mos-scorer",
+            "[{op: replace, path: /spec/ports/1/port, value: 9090}]");
+    assertThat(WiringChecks.scorerPorts(r, Repo.SCORER))
+        .containsExactly("Service mos-scorer port grpc is 9090, the scorer listens on 9000");
+  }
+
+  @Test
+  void reportsAnImageTheBuildDoesNotMake() {
+    Rendering r =
+        broken(
+            "overlays/gpu",
+            "Deployment",
+            "mos-scorer",
+            "[{op: replace, path: " + SCORER_CONTAINER + "/image, value: 'mos/scorer:latest'}]");
+    assertThat(WorkloadChecks.images(r, Repo.APPS, Renderings.gpuWorkloads("overlays/gpu")))
+        .containsExactly(
+            SCORER + " runs mos/scorer:latest, expected mos/scorer:" + Repo.VERSION + "-cuda");
+  }
+
+  @Test
+  void reportsAServiceWhoseSelectorMatchesNoPods() {
+    Rendering r =
+        broken(
+            "overlays/cpu",
+            "Service",
+            "mos-scorer",
+            "[{op: replace, path: '/spec/selector/app.kubernetes.io~1name', value: mos-scorers}]");
+    assertThat(WiringChecks.selectors(r))
+        .containsExactly("Service mos-scorer selects no pods of overlays/cpu");
+  }
+
+  @Test
+  void reportsAServicePortThatNoContainerOpens() {
+    Rendering r =
+        broken(
+            "overlays/cpu",
+            "Service",
+            "mos-scorer-headless",
+            "[{op: replace, path: /spec/ports/0/targetPort, value: 9001}]");
+    assertThat(WiringChecks.selectors(r))
+        .containsExactly(
+            "Service mos-scorer-headless port grpc targets 9001, which Deployment mos-scorer does not open");
+  }
+
+  @Test
+  void reportsAMisspeltFieldThatTheModelWouldSilentlyKeep() {
+    ObjectNode scorer =
+        Kustomize.render(Repo.K8S.resolve("base")).stream()
+            .filter(n -> n.path("kind").asText().equals("Deployment"))
+            .findFirst()
+            .orElseThrow();
+    JsonNode broken =
+        JsonPatch.apply(
+            yaml(
+                "[{op: move, from: "
+                    + SCORER_CONTAINER
+                    + "/readinessProbe, path: "
+                    + SCORER_CONTAINER
+                    + "/readinesProbe}]"),
+            scorer);
+    assertThat(ModelStrictness.unknownFields(Rendering.typed((ObjectNode) broken)))
+        .containsExactly(".spec.template.spec.containers[0].readinesProbe");
+  }
+
+  @Test
+  void reportsADisruptionBudgetThatWouldBlockEveryDrain() {
+    Rendering r =
+        broken(
+            "overlays/cpu",
+            "HorizontalPodAutoscaler",
+            "mos-scorer",
+            "[{op: replace, path: /spec/minReplicas, value: 1}]");
+    assertThat(WiringChecks.autoscaling(r))
+        .containsExactly(
+            "PodDisruptionBudget mos-scorer keeps 1 of mos-scorer available but the"
+                + " autoscaler may leave only 1: no drain possible");
+  }
+
+  @Test
+  void reportsAServiceMonitorScrapingAnotherPath() {
+    Rendering r =
+        broken(
+            "overlays/cpu",
+            "ServiceMonitor",
+            "mos-scorer",
+            "[{op: replace, path: /spec/endpoints/0/path, value: /metrics}]");
+    assertThat(WiringChecks.monitoring(r, Repo.SCORER))
+        .containsExactly(
+            "ServiceMonitor mos-scorer scrapes /metrics, the app serves metrics on /q/metrics");
+  }
+
+  @Test
+  void reportsAMountOfNoVolumeAndAClaimOutsideTheRendering() {
+    Rendering r =
+        broken(
+            "overlays/cpu",
+            "Job",
+            "mos-evaluate",
+            "[{op: replace, path: /spec/template/spec/volumes/2/persistentVolumeClaim/claimName, value: results},"
+                + "{op: replace, path: /spec/template/spec/containers/0/volumeMounts/0/name, value: model}]");
+    assertThat(WorkloadChecks.volumes(r))
+        .containsExactly(
+            "Job mos-evaluate: volume results claims results, which is not in overlays/cpu",
+            "Job mos-evaluate container evaluator mounts model, which is not a volume of the pod");
+  }
+
+  @Test
+  void reportsAVariableSetTwice() {
+    Rendering r =
+        broken(
+            "overlays/cpu",
+            "Deployment",
+            "mos-scorer",
+            "[{op: add, path: "
+                + SCORER_CONTAINER
+                + "/env/-, value: {name: SCORER_DEVICE, value: cuda}}]");
+    assertThat(WorkloadChecks.environment(r)).containsExactly(SCORER + " sets SCORER_DEVICE twice");
+  }
+
+  @Test
+  void reportsAGpuWorkloadThatDoesNotTolerateGpuNodes() {
+    Rendering r =
+        broken(
+            "overlays/gpu",
+            "Job",
+            "mos-train",
+            "[{op: remove, path: /spec/template/spec/tolerations}]");
+    assertThat(WorkloadChecks.gpuPlacement(r, Set.of("mos-scorer", "mos-train")))
+        .containsExactly("Job mos-train does not tolerate the nvidia.com/gpu taint");
+    assertThat(WorkloadChecks.gpuPlacement(r, Set.of("mos-train")))
+        .contains(SCORER + " asks for a GPU but is not meant to run on one");
+  }
+
+  @Test
+  void reportsAnOptionTheCommandDoesNotHaveAndAPathOnNoMount() {
+    Rendering r =
+        broken(
+            "overlays/cpu",
+            "Job",
+            "mos-evaluate",
+            "[{op: add, path: /spec/template/spec/containers/0/args/-, value: --lr},"
+                + "{op: replace, path: /spec/template/spec/containers/0/args/14, value: /tmp/table}]");
+    assertThat(
+            WorkloadChecks.commandLine(
+                r.workload("mos-evaluate"), "evaluate", EvaluateOptions.CONTRACT))
+        .hasSize(2)
+        .anyMatch(m -> m.contains("'evaluate' has no option --lr"))
+        .anyMatch(
+            m -> m.contains("/tmp/table is on none of the mounts [/models, /data, /results]"));
+  }
+
+  @Test
+  void reportsTooFewRequestPartitionsForTheScorersOfOneConsumerGroup() {
+    Rendering r =
+        broken(
+            "overlays/kafka",
+            "KafkaTopic",
+            "mos-score-requests",
+            "[{op: replace, path: /spec/partitions, value: 4}]");
+    assertThat(KafkaChecks.wiring(r, "mos-scorer", "mos-evaluate"))
+        .containsExactly(
+            "topic mos-score-requests has 4 partitions but up to 10 scorers share it: some would idle");
+  }
+
+  @Test
+  void reportsAnEvaluatorThatSendsToAnotherTopicThanTheScorersRead() {
+    Rendering r =
+        broken(
+            "overlays/kafka",
+            "Job",
+            "mos-evaluate",
+            "[{op: test, path: /spec/template/spec/containers/0/env/2/name, value: MP_MESSAGING_OUTGOING_SCORE_REQUESTS_TOPIC},"
+                + "{op: replace, path: /spec/template/spec/containers/0/env/2/value, value: requests}]");
+    assertThat(KafkaChecks.wiring(r, "mos-scorer", "mos-evaluate"))
+        .containsExactly(
+            "mos-evaluate sets MP_MESSAGING_OUTGOING_SCORE_REQUESTS_TOPIC=requests,"
+                + " expected mos-score-requests");
+  }
+}

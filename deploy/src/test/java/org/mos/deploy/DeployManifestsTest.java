@@ -1,0 +1,176 @@
+package org.mos.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The manifests under k8s/ against the code they deploy: every file loads as typed Kubernetes
+ * objects, and every rendering (base, overlays, base + each component) keeps the invariants of
+ * {@link WorkloadChecks}, {@link WiringChecks} and {@link KafkaChecks}.
+ */
+class DeployManifestsTest {
+
+  static List<String> renderings() {
+    return Renderings.all();
+  }
+
+  @Test
+  void everyManifestLoadsAsTypedObjectsWithoutUnknownFields() {
+    List<String> problems = new ArrayList<>();
+    int objects = 0;
+    for (Path file : Repo.yamlFiles()) {
+      var docs = Kustomize.readYaml(file);
+      boolean kustomizeFile = file.getFileName().toString().equals("kustomization.yaml");
+      if (kustomizeFile || docs.isEmpty() || docs.get(0).isArray()) {
+        continue; // kustomizations and JSON 6902 patches are not objects
+      }
+      for (var node : Kustomize.readResources(file)) {
+        HasMetadata typed = Rendering.typed(node);
+        objects++;
+        String where = Repo.K8S.relativize(file) + " " + typed.getKind();
+        if (typed instanceof GenericKubernetesResource
+            && !typed.getApiVersion().startsWith("kafka.strimzi.io/")) {
+          problems.add(where + " (" + typed.getApiVersion() + ") has no typed model");
+        }
+        ModelStrictness.unknownFields(typed)
+            .forEach(f -> problems.add(where + ": unknown field " + f));
+      }
+    }
+    assertThat(objects).isGreaterThanOrEqualTo(20);
+    assertThat(problems).isEmpty();
+  }
+
+  @Test
+  void everyKustomizationAndComponentIsRendered() {
+    assertThat(renderings())
+        .contains("base", "overlays/cpu", "overlays/gpu", "overlays/kafka")
+        .anyMatch(d -> d.endsWith("base-with-components-trainer-service"))
+        .anyMatch(d -> d.endsWith("base-with-components-monitoring"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderings")
+  void everyContainerHasRequestsAndLimits(String dir) {
+    assertThat(WorkloadChecks.requestsAndLimits(Renderings.of(dir))).isEmpty();
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderings")
+  void probesAskTheAppsHealthEndpointsOnTheirHttpPort(String dir) {
+    assertThat(WorkloadChecks.probes(Renderings.of(dir), Repo.APPS)).isEmpty();
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderings")
+  void imagesAreTheOnesJibBuilds(String dir) {
+    assertThat(WorkloadChecks.images(Renderings.of(dir), Repo.APPS, Renderings.gpuWorkloads(dir)))
+        .isEmpty();
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderings")
+  void selectorsServicesAndAutoscalingFitTogether(String dir) {
+    Rendering r = Renderings.of(dir);
+    List<String> problems = new ArrayList<>(WiringChecks.selectors(r));
+    problems.addAll(WiringChecks.autoscaling(r));
+    problems.addAll(WiringChecks.monitoring(r, Repo.SCORER));
+    assertThat(problems).isEmpty();
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderings")
+  void volumesAndEnvironmentAreConsistent(String dir) {
+    Rendering r = Renderings.of(dir);
+    List<String> problems = new ArrayList<>(WorkloadChecks.volumes(r));
+    problems.addAll(WorkloadChecks.environment(r));
+    assertThat(problems).isEmpty();
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderings")
+  void scorerPortsAreTheScorersConfiguredPorts(String dir) {
+    assertThat(WiringChecks.scorerPorts(Renderings.of(dir), Repo.SCORER)).isEmpty();
+    assertThat(Repo.SCORER.httpPort()).isEqualTo(8080);
+    assertThat(Repo.SCORER.grpcPort()).isEqualTo(9000);
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderings")
+  void onlyTheGpuOverlayAsksForGpusAndThereTheScorerRunsOnCuda(String dir) {
+    Rendering r = Renderings.of(dir);
+    assertThat(WorkloadChecks.gpuPlacement(r, Renderings.gpuWorkloads(dir))).isEmpty();
+    var scorer = r.get(Deployment.class, "mos-scorer").getSpec().getTemplate().getSpec();
+    String device = dir.equals("overlays/gpu") ? "cuda" : "cpu";
+    assertThat(WorkloadChecks.env(scorer.getContainers().get(0), "SCORER_DEVICE")).contains(device);
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderings")
+  void jobsAreCreatedSuspendedAndObjectsLiveInTheMosNamespace(String dir) {
+    Rendering r = Renderings.of(dir);
+    assertThat(r.all(Job.class))
+        .isNotEmpty()
+        .allMatch(j -> Boolean.TRUE.equals(j.getSpec().getSuspend()));
+    assertThat(r.resources())
+        .filteredOn(x -> !(x instanceof Namespace))
+        .allMatch(x -> "mos".equals(x.getMetadata().getNamespace()));
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderings")
+  void commandLinesUseTheCommandsRealOptionsAndMountedPaths(String dir) {
+    Rendering r = Renderings.of(dir);
+    Path cli = Repo.ROOT.resolve("trainer/src/main/java/org/mos/trainer/cli");
+    Set<String> train =
+        CommandOptions.of(
+            cli.resolve("TrainCommand.java"),
+            Repo.ROOT.resolve("trainer/src/main/java/org/mos/trainer/train/TrainSpec.java"));
+    List<String> problems =
+        new ArrayList<>(WorkloadChecks.commandLine(r.workload("mos-train"), "train", train));
+    problems.addAll(
+        WorkloadChecks.commandLine(r.workload("mos-evaluate"), "evaluate", EvaluateOptions.get()));
+    r.find(Deployment.class, "mos-trainer-service")
+        .ifPresent(
+            d -> {
+              var w = r.workload("mos-trainer-service");
+              problems.addAll(
+                  WorkloadChecks.commandLine(
+                      w, "serve", CommandOptions.of(cli.resolve("ServeCommand.java"))));
+              List<String> args = w.template().getSpec().getContainers().get(0).getArgs();
+              assertThat(args.get(args.indexOf("--port") + 1))
+                  .isEqualTo(String.valueOf(Repo.TRAINER.httpPort()));
+            });
+    assertThat(problems).isEmpty();
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderings")
+  void scorersUseKafkaOnlyInTheKafkaOverlay(String dir) {
+    Rendering r = Renderings.of(dir);
+    var scorer =
+        r.get(Deployment.class, "mos-scorer")
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0);
+    if (dir.equals("overlays/kafka")) {
+      assertThat(KafkaChecks.wiring(r, "mos-scorer", "mos-evaluate")).isEmpty();
+    } else {
+      assertThat(WorkloadChecks.env(scorer, "SCORER_KAFKA_ENABLED")).isEmpty();
+      assertThat(r.custom("Kafka")).isEmpty();
+    }
+  }
+}
