@@ -1,23 +1,18 @@
 package org.mos.trainer.demo;
 
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.mos.common.data.ImageFiles;
 import org.mos.common.data.ImageFolder;
 import org.mos.common.data.Sample;
 import org.mos.common.data.demo.DemoBenchmark;
 import org.mos.common.layout.GroupLayout;
-import org.mos.common.metrics.Convention;
 import org.mos.trainer.export.BundleExport;
 import org.mos.trainer.export.ResNetV2Spec;
 import org.mos.trainer.export.WeightMap;
@@ -28,19 +23,21 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code mos demo}: the whole pipeline on the built-in benchmark. Writes the benchmark, trains a
- * group-softmax and a flat-softmax ResNetV2 on the CPU, scores the ID test set and every OOD set
- * with MOS and the baselines, and prints the paper's table (AUROC / FPR95 per OOD set).
+ * The training half of {@code mos demo}: writes the built-in benchmark, trains a group-softmax and
+ * a flat-softmax ResNetV2 on the CPU and exports both as model bundles. The launcher then runs the
+ * evaluator's {@code fit} and {@code evaluate} on those bundles, exactly as a user would.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
       "Run the whole pipeline on the built-in benchmark (no downloads): write the data, train a"
-          + " group-softmax and a flat-softmax ResNetV2 on the CPU, score the ID test set and the"
-          + " near- and far-OOD sets with MOS, MSP, ODIN, Energy, KL matching, Mahalanobis and"
-          + " MaxLogit, and print AUROC / FPR95 (the paper's convention).",
-      "Writes OUT/data/ (the benchmark, reused when present) and OUT/results.{md,json,csv}."
+          + " group-softmax and a flat-softmax ResNetV2 on the CPU and export them as bundles;"
+          + " then (./mos demo) fit the baselines' statistics and calibration on the validation"
+          + " set (mos fit) and evaluate MOS against MSP, ODIN, Energy, MaxLogit, KL matching and"
+          + " Mahalanobis on the near- and far-OOD sets (mos evaluate).",
+      "Writes OUT/data/ (the benchmark, reused when present), OUT/bundles/{group,flat}, and"
+          + " OUT/report/ (results.{md,json,csv}, plots, report.html)."
     })
 public class DemoCommand implements Callable<Integer> {
 
@@ -125,9 +122,9 @@ public class DemoCommand implements Callable<Integer> {
       return 2;
     }
     if (Files.isRegularFile(data.resolve("taxonomy.tsv"))) {
-      log("[1/5] reusing the benchmark in %s", data);
+      log("[1/4] reusing the benchmark in %s", data);
     } else {
-      log("[1/5] writing the %s benchmark to %s", source, data);
+      log("[1/4] writing the %s benchmark to %s", source, data);
       DemoBenchmark.builder()
           .setOut(data)
           .optSource(src)
@@ -139,32 +136,20 @@ public class DemoCommand implements Callable<Integer> {
     }
     GroupLayout layout = GroupLayout.read(data.resolve("taxonomy.tsv"));
     ImageFolder train = ImageFolder.read(data.resolve("train"));
-    ImageFolder val = ImageFolder.read(data.resolve("val"));
-    ImageFolder test = ImageFolder.read(data.resolve("test"));
     checkClasses(layout, train);
 
-    log("[2/5] reading images (Pillow-exact resize, [-1, 1] normalisation)");
+    log("[2/4] reading the training images (Pillow-exact resize, [-1, 1] normalisation)");
     int side = imageSide(train);
     int[] chw = {3, side, side};
     float[][] trainImages = load("train", train.samples(), side);
-    float[][] valImages = load("val", val.samples(), side);
-    float[][] testImages = load("test", test.samples(), side);
-    Map<String, float[][]> oodImages = new LinkedHashMap<>();
-    try (var sets = Files.list(data.resolve("ood"))) {
-      for (Path set : sets.filter(Files::isDirectory).sorted().toList()) {
-        oodImages.put(set.getFileName().toString(), load(set, side));
-      }
-    }
 
     DemoModels.Training training = new DemoModels.Training(steps, batch, learningRate, seed);
-    Map<String, Object> accuracy = new LinkedHashMap<>();
-    Map<String, Map<String, double[]>> scores = new LinkedHashMap<>();
     try (NDManager manager = NDManager.newBaseManager()) {
       log(
           "  device: %s (DJL %s engine; a GPU is used only when a CUDA libtorch is configured)",
           manager.getDevice(), manager.getEngine().getEngineName());
       log(
-          "[3/5] training two ResNetV2 (units %s, base width %d) for %d steps of %d images",
+          "[3/4] training two ResNetV2 (units %s, base width %d) for %d steps of %d images",
           java.util.Arrays.toString(DemoModels.UNITS), DemoModels.BASE_WIDTH, steps, batch);
       int[] trainLabels = labels(train.samples());
       ResNetV2 groupModel =
@@ -173,39 +158,10 @@ public class DemoCommand implements Callable<Integer> {
       ResNetV2 flatModel =
           DemoModels.train(
               manager, trainImages, trainLabels, chw, layout, false, training, this::logLine);
+      log("[4/4] exporting both models as bundles");
       exportBundles(groupModel, flatModel, layout, side, src);
-
-      log("[4/5] scoring ID test and %d OOD sets", oodImages.size());
-      var flatTrain = ModelOutputsCollector.run(flatModel, manager, trainImages, chw, 128);
-      var flatVal = ModelOutputsCollector.run(flatModel, manager, valImages, chw, 128);
-      DemoScores demoScores =
-          new DemoScores(layout, flatTrain, trainLabels, flatVal, labels(val.samples()));
-      var flatTest = ModelOutputsCollector.run(flatModel, manager, testImages, chw, 128);
-      var groupTest = ModelOutputsCollector.run(groupModel, manager, testImages, chw, 128);
-      int[] testLabels = labels(test.samples());
-      accuracy.put("group_softmax_top1", groupAccuracy(layout, groupTest, testLabels));
-      accuracy.put("flat_softmax_top1", flatAccuracy(flatTest, testLabels));
-      scores.put("id", demoScores.score(flatTest, groupTest));
-      for (var e : oodImages.entrySet()) {
-        var flatOod = ModelOutputsCollector.run(flatModel, manager, e.getValue(), chw, 128);
-        var groupOod = ModelOutputsCollector.run(groupModel, manager, e.getValue(), chw, 128);
-        scores.put(e.getKey(), demoScores.score(flatOod, groupOod));
-      }
     }
-
-    log("[5/5] metrics (paper convention: ID positive, FPR at 95%% ID recall)");
-    DemoResults results =
-        DemoResults.compute(scores, Convention.PAPER, accuracy, settings(src), elapsed(start));
-    spec.commandLine().getOut().println();
-    spec.commandLine().getOut().println(results.toMarkdown());
-    writeAtomically(out.resolve("results.md"), results.toMarkdown());
-    writeAtomically(out.resolve("results.csv"), results.toCsv());
-    writeAtomically(
-        out.resolve("results.json"),
-        new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .writeValueAsString(results.toJson()));
-    log("results written to %s/results.{md,json,csv} in %.0f s", out, elapsed(start));
+    log("trained and exported in %.0f s", elapsed(start));
     return 0;
   }
 
@@ -249,39 +205,7 @@ public class DemoCommand implements Callable<Integer> {
     s.put("lr", learningRate);
     s.put("units", DemoModels.UNITS);
     s.put("base_width", DemoModels.BASE_WIDTH);
-    s.put("kl_fit", "validation set, true labels");
-    s.put("mahalanobis", "pre-logit features only, class means/tied precision on the train set");
     return s;
-  }
-
-  private static double groupAccuracy(
-      GroupLayout layout, ModelOutputsCollector.Outputs outputs, int[] labels) {
-    int[] predicted = layout.predict(outputs.logits().toArray(), labels.length).flatClasses();
-    return hits(predicted, labels);
-  }
-
-  private static double flatAccuracy(ModelOutputsCollector.Outputs outputs, int[] labels) {
-    var logits = outputs.logits();
-    int[] predicted = new int[labels.length];
-    for (int r = 0; r < labels.length; r++) {
-      float[] row = logits.row(r);
-      int best = 0;
-      for (int c = 1; c < row.length; c++) {
-        if (row[c] > row[best]) {
-          best = c;
-        }
-      }
-      predicted[r] = best;
-    }
-    return hits(predicted, labels);
-  }
-
-  private static double hits(int[] predicted, int[] labels) {
-    int hits = 0;
-    for (int i = 0; i < labels.length; i++) {
-      hits += predicted[i] == labels[i] ? 1 : 0;
-    }
-    return (double) hits / labels.length;
   }
 
   private static int[] labels(List<Sample> samples) {
@@ -309,20 +233,8 @@ public class DemoCommand implements Callable<Integer> {
     return images;
   }
 
-  private float[][] load(Path set, int side) throws IOException {
-    List<Sample> samples = ImageFiles.list(set);
-    return load("ood/" + set.getFileName(), samples, side);
-  }
-
   private static double elapsed(long start) {
     return (System.nanoTime() - start) / 1e9;
-  }
-
-  private static void writeAtomically(Path file, String text) throws IOException {
-    Files.createDirectories(file.toAbsolutePath().getParent());
-    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-    Files.writeString(tmp, text);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   private void log(String format, Object... args) {
