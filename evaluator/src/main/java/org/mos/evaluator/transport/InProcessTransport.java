@@ -56,6 +56,7 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
   private final BlockingQueue<InputBatch> buffers;
   private final float[] zeros;
   private final Map<String, LongAdder> scoringNanos = new ConcurrentHashMap<>();
+  private final LongAdder forwardNanos = new LongAdder();
 
   /**
    * A transport over an opened bundle and its model; closing the transport closes both.
@@ -154,6 +155,14 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
     return out;
   }
 
+  /**
+   * Seconds spent so far in the model's forward passes ({@link BundleModel#run}), cumulative: the
+   * share of a run's wall time the model was busy.
+   */
+  public double forwardSeconds() {
+    return forwardNanos.sum() / 1e9;
+  }
+
   @Override
   public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> methods) {
     List<String> wanted = scorer.resolveMethods(new ScoreRequest(methods, 0.95, 0, false, false));
@@ -214,11 +223,13 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
       }
       return out;
     }
+    long forwardStart = clock.getAsLong();
     Map<String, Batch> outputs =
         model.run(
             input,
             batch.size(),
             scorer.requiredOutputs(new ScoreRequest(methods, 0.95, 0, false, false)));
+    forwardNanos.add(clock.getAsLong() - forwardStart);
     List<Map<String, Double>> scores = new ArrayList<>(batch.size());
     int[] predicted = null;
     for (int i = 0; i < batch.size(); i++) {
