@@ -94,6 +94,15 @@ final class Evaluation {
           if (stored != null) {
             missing.removeAll(stored.scores().keySet());
           }
+          if (stored != null && stored.failed() && policy == BadFilePolicy.FAIL) {
+            throw new BadImageException(
+                "cannot score "
+                    + s.path()
+                    + " ("
+                    + stored.error()
+                    + ", stored by an earlier run);"
+                    + " --on-bad-image is fail");
+          }
           if (stored != null && (stored.failed() || missing.isEmpty())) {
             row[i] = stored;
           } else {
@@ -103,10 +112,15 @@ final class Evaluation {
           }
         }
       }
-      int reused = datasets.stream().mapToInt(Dataset::size).sum() - pending.size();
+      int all = datasets.stream().mapToInt(Dataset::size).sum();
       err.printf(
-          "bundle %s: %d images stored in %s, %d to score (%s)%n",
-          model.name(), reused, store.file(), pending.size(), String.join(", ", methods));
+          "bundle %s: %d of %d images to score (%s), %d stored in %s%n",
+          model.name(),
+          pending.size(),
+          all,
+          String.join(", ", methods),
+          all - pending.size(),
+          store.file());
       err.flush();
       // one stream per distinct set of missing methods (one, unless methods were added)
       Map<List<String>, List<Pending>> byMethods = new LinkedHashMap<>();
@@ -136,7 +150,7 @@ final class Evaluation {
     }
     int[] total = left.clone();
     int current = nextOpen(left, -1);
-    startBar(model, current, total);
+    startBar(model, current, total, left);
     Multi<ScoredImage> scored =
         model
             .transport()
@@ -170,7 +184,7 @@ final class Evaluation {
         }
         while (current >= 0 && left[current] == 0) {
           current = nextOpen(left, current);
-          startBar(model, current, total);
+          startBar(model, current, total, left);
         }
       }
     }
@@ -185,9 +199,11 @@ final class Evaluation {
     }
   }
 
-  private void startBar(ScoringModel model, int dataset, int[] total) {
+  /** Starts the bar of {@code dataset}, counting results that arrived before it was current. */
+  private void startBar(ScoringModel model, int dataset, int[] total, int[] left) {
     if (dataset >= 0) {
       progress.start(model.name() + "/" + datasets.get(dataset).name(), total[dataset]);
+      progress.advance(total[dataset] - left[dataset]);
     } else {
       progress.finish();
     }

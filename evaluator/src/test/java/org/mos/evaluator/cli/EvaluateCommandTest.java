@@ -335,7 +335,9 @@ class EvaluateCommandTest {
     assertThat(counting.tasks.get()).isEqualTo(2 * 13 - 5); // 13 images per bundle, 5 stored
     assertThat(Files.readString(resumed.resolve("results.json")))
         .isEqualTo(Files.readString(whole.resolve("results.json")));
-    assertThat(err.toString()).contains("5 images stored");
+    assertThat(err.toString())
+        .contains("bundle mos: 8 of 13 images to score")
+        .contains(", 5 stored in");
 
     Counting again = new Counting(inProcess());
     assertThat(run(again, args(resumed))).isZero();
@@ -361,6 +363,29 @@ class EvaluateCommandTest {
     assertThat(counting.tasks.get()).isEqualTo(13 - 3);
     assertThat(Files.readString(outDir.resolve("results.json"))).isEqualTo(before);
     assertThat(Files.readAllLines(store)).hasSize(1 + 13).allMatch(l -> !l.isEmpty());
+  }
+
+  @Test
+  void aMethodAddedLaterIsTheOnlyOneScored() throws IOException {
+    Path outDir = dir.resolve("out");
+    assertThat(run(null, args(outDir))).isZero();
+    Counting counting = new Counting(inProcess());
+    assertThat(run(counting, args(outDir, "--methods", "mos,mos:msp"))).as(err.toString()).isZero();
+    // the group bundle's readable images, for msp only (the unreadable one is stored as such)
+    assertThat(counting.tasks.get()).isEqualTo(12);
+    List<String> labels = new ArrayList<>();
+    json(outDir).get("methods").forEach(m -> labels.add(m.get("label").asText()));
+    assertThat(labels).containsExactly("MSP", "MOS");
+    assertThat(err.toString())
+        .contains("bundle mos: 12 of 13 images to score (msp, mos), 1 stored");
+  }
+
+  @Test
+  void storedFailuresStillStopARunThatFailsOnBadImages() {
+    assertThat(run(null, args(dir.resolve("out")))).isZero();
+    int code = run(null, args(dir.resolve("out"), "--on-bad-image", "fail"));
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString()).contains("broken.png").contains("stored by an earlier run");
   }
 
   @Test
