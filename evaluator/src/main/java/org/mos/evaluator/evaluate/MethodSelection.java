@@ -1,0 +1,124 @@
+package org.mos.evaluator.evaluate;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.mos.common.score.ScoreMethod;
+
+/**
+ * Which (model, method) pairs a run scores, in table order: the paper's row order (MSP, ODIN,
+ * Mahalanobis, Energy, KL matching, MOS, then MaxLogit), and the models' order within a method.
+ *
+ * <p>Without {@code --methods}, every model gives its default methods: a group-softmax model {@code
+ * mos}, a flat one every method it supports. With {@code --methods}, {@code model:method} names one
+ * pair; a plain {@code method} goes to the models whose defaults include it, or, when none does, to
+ * every model that supports it (so {@code mos,msp} with a group and a flat bundle scores MOS on the
+ * group bundle and MSP on the flat one).
+ */
+public final class MethodSelection {
+
+  /** Paper table order of the rows. */
+  static final List<String> ROW_ORDER =
+      List.of("msp", "odin", "mahalanobis", "energy", "kl", "mos", "maxlogit");
+
+  private static final Map<String, String> LABELS =
+      Map.of(
+          "msp", "MSP",
+          "odin", "ODIN",
+          "mahalanobis", "Mahalanobis",
+          "energy", "Energy",
+          "kl", "KL matching",
+          "mos", "MOS",
+          "maxlogit", "MaxLogit");
+
+  /** One row of the results: a method scored by one model. */
+  public record Row(ScoringModel model, String method, String label) {}
+
+  private MethodSelection() {}
+
+  /** The methods a model scores when none are named. */
+  public static List<String> defaults(ScoringModel model) {
+    List<String> supported = model.transport().methods();
+    return supported.contains("mos") ? List.of("mos") : supported;
+  }
+
+  /**
+   * Resolves {@code --methods} (null or empty = defaults) against the models.
+   *
+   * @throws IllegalArgumentException naming an unknown method or model, or a method no model (or
+   *     not the named model) supports
+   */
+  public static List<Row> select(List<ScoringModel> models, List<String> wanted) {
+    Map<ScoringModel, Set<String>> chosen = new LinkedHashMap<>();
+    models.forEach(m -> chosen.put(m, new LinkedHashSet<>()));
+    if (wanted == null || wanted.stream().allMatch(String::isBlank)) {
+      models.forEach(m -> chosen.get(m).addAll(defaults(m)));
+    } else {
+      for (String item : wanted) {
+        if (!item.isBlank()) {
+          choose(models, item.strip(), chosen);
+        }
+      }
+    }
+    List<Row> rows = new ArrayList<>();
+    for (String method : ROW_ORDER) {
+      List<ScoringModel> with =
+          models.stream().filter(m -> chosen.get(m).contains(method)).toList();
+      for (ScoringModel m : with) {
+        String label = LABELS.get(method) + (with.size() > 1 ? " (" + m.name() + ")" : "");
+        rows.add(new Row(m, method, label));
+      }
+    }
+    return rows;
+  }
+
+  private static void choose(
+      List<ScoringModel> models, String item, Map<ScoringModel, Set<String>> chosen) {
+    int colon = item.indexOf(':');
+    if (colon >= 0) {
+      String modelName = item.substring(0, colon);
+      String method = ScoreMethod.byId(item.substring(colon + 1)).id();
+      ScoringModel model =
+          models.stream()
+              .filter(m -> m.name().equals(modelName))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "--methods '"
+                              + item
+                              + "' names bundle '"
+                              + modelName
+                              + "' but the bundles are "
+                              + models.stream().map(ScoringModel::name).toList()));
+      if (!model.transport().methods().contains(method)) {
+        throw new IllegalArgumentException(
+            "bundle '"
+                + modelName
+                + "' does not support method '"
+                + method
+                + "'; it supports "
+                + model.transport().methods());
+      }
+      chosen.get(model).add(method);
+      return;
+    }
+    String method = ScoreMethod.byId(item).id();
+    List<ScoringModel> byDefault =
+        models.stream().filter(m -> defaults(m).contains(method)).toList();
+    List<ScoringModel> targets =
+        byDefault.isEmpty()
+            ? models.stream().filter(m -> m.transport().methods().contains(method)).toList()
+            : byDefault;
+    if (targets.isEmpty()) {
+      throw new IllegalArgumentException(
+          "no bundle supports method '"
+              + method
+              + "' (mos needs a group-softmax bundle; kl and mahalanobis need fitted statistics)");
+    }
+    targets.forEach(m -> chosen.get(m).add(method));
+  }
+}

@@ -1,0 +1,287 @@
+package org.mos.evaluator.transport;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+import org.mos.common.bundle.ModelBundle;
+import org.mos.common.image.ImageDecodeException;
+import org.mos.common.image.ImageDecoder;
+import org.mos.common.inference.BundleModel;
+import org.mos.common.inference.BundleScorer;
+import org.mos.common.inference.ImageResult;
+import org.mos.common.inference.InferenceOptions;
+import org.mos.common.inference.InputBatch;
+import org.mos.common.inference.ScoreRequest;
+import org.mos.common.inference.ScoredBatch;
+import org.mos.common.score.Batch;
+
+/**
+ * Scores images in this process: decode and preprocess on a pool of worker threads straight into
+ * reusable input buffers, run the bundle's ONNX graph ({@link BundleModel}) on one inference
+ * thread, and score with {@link BundleScorer}, the code the scorer service runs.
+ *
+ * <p>Tasks are cut into batches of {@code batchSize}. At most {@code batchesInFlight} batches exist
+ * at once (one in the model, the others being decoded), so memory stays bounded and a slow consumer
+ * stops the decoding; with two or more in flight the decoders fill the next batch while the model
+ * runs the current one. An image that cannot be decoded yields {@link ScoredImage#failed}; its slot
+ * is zeroed and its row dropped. Each method is scored by its own call so that its time can be told
+ * apart ({@link MethodTimes}).
+ */
+public final class InProcessTransport implements ScoringTransport, MethodTimes {
+
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  private final ModelBundle bundle;
+  private final BundleModel model;
+  private final BundleScorer scorer;
+  private final int batchSize;
+  private final int batchesInFlight;
+  private final LongSupplier clock;
+  private final ImageDecoder decoder = ImageDecoder.pillowCompatible();
+  private final ExecutorService decoders;
+  private final ExecutorService inference;
+  private final BlockingQueue<InputBatch> buffers;
+  private final float[] zeros;
+  private final Map<String, LongAdder> scoringNanos = new ConcurrentHashMap<>();
+  private final LongAdder forwardNanos = new LongAdder();
+
+  /**
+   * A transport over an opened bundle and its model; closing the transport closes both.
+   *
+   * @param batchSize images per forward pass
+   * @param threads decoding threads
+   * @param batchesInFlight batches that may exist at once (2 or more overlaps decoding and
+   *     inference)
+   * @param clock nanosecond clock of the method timings
+   */
+  public InProcessTransport(
+      ModelBundle bundle,
+      BundleModel model,
+      int batchSize,
+      int threads,
+      int batchesInFlight,
+      LongSupplier clock)
+      throws IOException {
+    if (batchSize < 1 || threads < 1 || batchesInFlight < 1) {
+      throw new IllegalArgumentException(
+          "batch size, threads and batches in flight must be 1 or more, got "
+              + batchSize
+              + ", "
+              + threads
+              + ", "
+              + batchesInFlight);
+    }
+    this.bundle = bundle;
+    this.model = model;
+    this.scorer = BundleScorer.of(bundle);
+    this.batchSize = batchSize;
+    this.batchesInFlight = batchesInFlight;
+    this.clock = clock;
+    int n = INSTANCES.incrementAndGet();
+    this.decoders = Executors.newFixedThreadPool(threads, daemon("mos-eval-" + n + "-decode-"));
+    this.inference = Executors.newSingleThreadExecutor(daemon("mos-eval-" + n + "-infer-"));
+    this.buffers = new ArrayBlockingQueue<>(batchesInFlight);
+    for (int i = 0; i < batchesInFlight; i++) {
+      buffers.add(model.newInputBatch(batchSize));
+    }
+    this.zeros = new float[buffers.peek().floatsPerImage()];
+  }
+
+  /** Opens the bundle at {@code path} and its model with {@code options}. */
+  public static InProcessTransport open(
+      Path path,
+      InferenceOptions options,
+      int batchSize,
+      int threads,
+      int batchesInFlight,
+      LongSupplier clock)
+      throws IOException {
+    ModelBundle bundle = ModelBundle.open(path);
+    BundleModel model = null;
+    try {
+      model = BundleModel.open(bundle, options);
+      return new InProcessTransport(bundle, model, batchSize, threads, batchesInFlight, clock);
+    } catch (IOException | RuntimeException e) {
+      if (model != null) {
+        model.close();
+      }
+      bundle.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public String name() {
+    return "in-process";
+  }
+
+  @Override
+  public List<String> methods() {
+    return scorer.methods();
+  }
+
+  @Override
+  public String modelChecksum() {
+    return bundle.checksum();
+  }
+
+  /** The bundle being scored with. */
+  public ModelBundle bundle() {
+    return bundle;
+  }
+
+  /** The model (its device, its manifest). */
+  public BundleModel model() {
+    return model;
+  }
+
+  @Override
+  public Map<String, Double> scoringSeconds() {
+    Map<String, Double> out = new java.util.TreeMap<>();
+    scoringNanos.forEach((m, t) -> out.put(m, t.sum() / 1e9));
+    return out;
+  }
+
+  /**
+   * Seconds spent so far in the model's forward passes ({@link BundleModel#run}), cumulative: the
+   * share of a run's wall time the model was busy.
+   */
+  public double forwardSeconds() {
+    return forwardNanos.sum() / 1e9;
+  }
+
+  @Override
+  public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> methods) {
+    List<String> wanted = scorer.resolveMethods(new ScoreRequest(methods, 0.95, 0, false, false));
+    return tasks
+        .group()
+        .intoLists()
+        .of(batchSize)
+        .onItem()
+        .transformToUni(batch -> Uni.createFrom().completionStage(() -> process(batch, wanted)))
+        .merge(batchesInFlight)
+        .onItem()
+        .transformToIterable(results -> results);
+  }
+
+  /** Decodes a batch on the decoders, then runs and scores it on the inference thread. */
+  private CompletableFuture<List<ScoredImage>> process(
+      List<ImageTask> batch, List<String> methods) {
+    InputBatch polled = buffers.poll();
+    // merge() keeps at most batchesInFlight batches alive, so a buffer is always free; a fresh
+    // one is a safe fallback should that ever not hold.
+    InputBatch input = polled != null ? polled : model.newInputBatch(batchSize);
+    String[] errors = new String[batch.size()];
+    CompletableFuture<?>[] decoded = new CompletableFuture<?>[batch.size()];
+    for (int i = 0; i < batch.size(); i++) {
+      int slot = i;
+      decoded[i] =
+          CompletableFuture.runAsync(
+              () -> decodeInto(input, slot, batch.get(slot), errors), decoders);
+    }
+    return CompletableFuture.allOf(decoded)
+        .thenApplyAsync(v -> runAndScore(input, batch, errors, methods), inference)
+        .whenComplete((r, e) -> buffers.offer(input));
+  }
+
+  private void decodeInto(InputBatch input, int slot, ImageTask task, String[] errors) {
+    try {
+      input.put(slot, decoder.decode(task.path()));
+    } catch (ImageDecodeException e) {
+      errors[slot] = e.reason();
+    } catch (RuntimeException e) {
+      errors[slot] = "cannot read or preprocess the image: " + e;
+    }
+    if (errors[slot] != null) {
+      input.put(slot, zeros); // the row is dropped; zeros keep the graph's input finite
+    }
+  }
+
+  private List<ScoredImage> runAndScore(
+      InputBatch input, List<ImageTask> batch, String[] errors, List<String> methods) {
+    List<ScoredImage> out = new ArrayList<>(batch.size());
+    boolean anyOk = false;
+    for (String e : errors) {
+      anyOk |= e == null;
+    }
+    if (!anyOk) {
+      for (int i = 0; i < batch.size(); i++) {
+        out.add(ScoredImage.failed(batch.get(i), errors[i]));
+      }
+      return out;
+    }
+    long forwardStart = clock.getAsLong();
+    Map<String, Batch> outputs =
+        model.run(
+            input,
+            batch.size(),
+            scorer.requiredOutputs(new ScoreRequest(methods, 0.95, 0, false, false)));
+    forwardNanos.add(clock.getAsLong() - forwardStart);
+    List<Map<String, Double>> scores = new ArrayList<>(batch.size());
+    int[] predicted = null;
+    for (int i = 0; i < batch.size(); i++) {
+      scores.add(new java.util.LinkedHashMap<>());
+    }
+    for (String method : methods) {
+      long start = clock.getAsLong();
+      ScoredBatch scored =
+          scorer.score(outputs, new ScoreRequest(List.of(method), 0.95, 0, false, false));
+      scoringNanos.computeIfAbsent(method, m -> new LongAdder()).add(clock.getAsLong() - start);
+      List<ImageResult> images = scored.images();
+      if (predicted == null) {
+        predicted = new int[images.size()];
+        for (int i = 0; i < images.size(); i++) {
+          predicted[i] = images.get(i).predictedClass();
+        }
+      }
+      for (int i = 0; i < images.size(); i++) {
+        scores.get(i).put(method, images.get(i).scores().get(method));
+      }
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      ImageTask task = batch.get(i);
+      out.add(
+          errors[i] != null
+              ? ScoredImage.failed(task, errors[i])
+              : ScoredImage.of(task, predicted[i], scores.get(i)));
+    }
+    return out;
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  @Override
+  public void close() {
+    decoders.shutdownNow();
+    inference.shutdownNow();
+    try {
+      model.close();
+    } finally {
+      try {
+        bundle.close();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException("closing the bundle " + bundle.source(), e);
+      }
+    }
+  }
+}
