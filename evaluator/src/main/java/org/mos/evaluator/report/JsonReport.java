@@ -1,10 +1,12 @@
 package org.mos.evaluator.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.UncheckedIOException;
 import java.util.List;
 import org.mos.common.metrics.OodMetrics;
@@ -27,7 +29,8 @@ final class JsonReport {
     root.put("id", results.idName());
     root.put("convention", results.convention().id());
     putNumber(root, "seconds", results.seconds());
-    root.set("settings", MAPPER.valueToTree(results.settings()));
+    ObjectNode settings = root.putObject("settings");
+    results.settings().forEach((k, v) -> settings.set(k, tree(v)));
     ObjectNode accuracy = root.putObject("id_accuracy");
     results.idAccuracy().forEach((bundle, acc) -> putNumber(accuracy, bundle, acc));
     ArrayNode datasets = root.putArray("datasets");
@@ -64,6 +67,15 @@ final class JsonReport {
       return MAPPER.writeValueAsString(root) + "\n";
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A setting as JSON: as Jackson maps it, or its text when Jackson cannot map it. */
+  private static JsonNode tree(Object value) {
+    try {
+      return MAPPER.valueToTree(value);
+    } catch (IllegalArgumentException e) {
+      return TextNode.valueOf(String.valueOf(value));
     }
   }
 

@@ -155,9 +155,9 @@ final class MarkdownReport {
         .forEach(
             g ->
                 out.append("| ")
-                    .append(cell(g.dataset()))
+                    .append(text(g.dataset()))
                     .append(" | ")
-                    .append(cell(g.reason()))
+                    .append(text(g.reason()))
                     .append(" | ")
                     .append(g.count())
                     .append(" |\n"));
@@ -170,6 +170,14 @@ final class MarkdownReport {
   /** A table cell: one line, with the pipe that would end the cell escaped. */
   static String cell(String text) {
     return oneLine(text).replace("|", "\\|");
+  }
+
+  /**
+   * Free text from the run (skipped reasons, dataset names) in a table of results.md: also with the
+   * characters a Markdown renderer would take for HTML escaped.
+   */
+  static String text(String text) {
+    return cell(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
   }
 
   static String oneLine(String text) {

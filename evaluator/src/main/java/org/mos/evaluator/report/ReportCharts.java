@@ -7,17 +7,20 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.annotations.XYLineAnnotation;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.DatasetRenderingOrder;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.StandardXYBarPainter;
 import org.jfree.chart.renderer.xy.XYBarRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.renderer.xy.XYStepRenderer;
 import org.jfree.chart.title.TextTitle;
 import org.jfree.data.xy.DefaultIntervalXYDataset;
 import org.jfree.data.xy.DefaultXYDataset;
@@ -113,57 +116,128 @@ final class ReportCharts {
     return chart.createBufferedImage(ROC_WIDTH, ROC_HEIGHT);
   }
 
-  /** The score histogram of one method; the first series is the ID set. */
+  /**
+   * The score histogram of one method: the ID set (the first series) as grey bars, every OOD set as
+   * a coloured step outline over the same bins, so five sets stay readable on one chart.
+   */
   static BufferedImage histogram(String label, ScoreHistogram h) {
-    DefaultIntervalXYDataset data = new DefaultIntervalXYDataset();
-    XYBarRenderer renderer = new XYBarRenderer(0);
-    renderer.setBarPainter(new StandardXYBarPainter());
-    renderer.setShadowVisible(false);
-    renderer.setDrawBarOutline(true);
-    double[] edges = h.edges();
+    DefaultIntervalXYDataset idBars = new DefaultIntervalXYDataset();
+    DefaultXYDataset oodSteps = new DefaultXYDataset();
+    XYBarRenderer bars = new XYBarRenderer(0);
+    bars.setBarPainter(new StandardXYBarPainter());
+    bars.setShadowVisible(false);
+    bars.setDrawBarOutline(true);
+    bars.setSeriesPaint(
+        0, new Color(ID_COLOUR.getRed(), ID_COLOUR.getGreen(), ID_COLOUR.getBlue(), 70));
+    bars.setSeriesOutlinePaint(0, ID_COLOUR);
+    XYStepRenderer steps = new XYStepRenderer();
+    double unit = axisUnit(h.edges());
+    double[] edges = h.edges().clone();
+    for (int i = 0; i < edges.length; i++) {
+      edges[i] /= unit;
+    }
     int bins = Math.max(0, edges.length - 1);
-    int index = 0;
-    StringBuilder notDrawn = new StringBuilder();
-    for (ScoreHistogram.Series s : h.series()) {
-      double[][] bars = new double[6][bins];
-      for (int b = 0; b < bins; b++) {
-        bars[0][b] = (edges[b] + edges[b + 1]) / 2;
-        bars[1][b] = edges[b];
-        bars[2][b] = edges[b + 1];
-        bars[3][b] = s.density()[b];
-        bars[5][b] = s.density()[b];
+    List<String> notDrawn = new ArrayList<>();
+    for (int index = 0; index < h.series().size(); index++) {
+      ScoreHistogram.Series s = h.series().get(index);
+      if (index == 0) {
+        idBars.addSeries(
+            s.name() + " (ID, n=" + s.finite() + ")", bars(edges, scaled(s.density(), unit)));
+      } else {
+        String key = unique(oodSteps, s.name() + " (OOD, n=" + s.finite() + ")");
+        oodSteps.addSeries(key, outline(edges, scaled(s.density(), unit)));
+        steps.setSeriesPaint(index - 1, colour(index - 1));
+        steps.setSeriesStroke(index - 1, new BasicStroke(2f));
       }
-      String key = s.name() + (index == 0 ? " (ID" : " (OOD") + ", n=" + s.finite() + ")";
-      data.addSeries(unique(data, key), bars);
-      Color c = index == 0 ? ID_COLOUR : colour(index - 1);
-      renderer.setSeriesPaint(index, new Color(c.getRed(), c.getGreen(), c.getBlue(), 80));
-      renderer.setSeriesOutlinePaint(index, c);
       if (s.hasNonFinite()) {
-        notDrawn.append(notDrawn.length() == 0 ? "not drawn: " : "; ").append(nonFinite(s));
+        notDrawn.add(nonFinite(s));
       }
-      index++;
     }
     JFreeChart chart =
         ChartFactory.createXYBarChart(
             "Scores of " + label,
-            "score (higher = more in-distribution)",
+            (unit == 1 ? "score" : "score / " + unit) + " (higher = more in-distribution)",
             false,
             "density",
-            data,
+            idBars,
             PlotOrientation.VERTICAL,
             true,
             false,
             false);
     XYPlot plot = style(chart);
-    plot.setRenderer(renderer);
+    plot.setRenderer(0, bars);
+    plot.setDataset(1, oodSteps);
+    plot.setRenderer(1, steps);
+    // Outlines in front of the bars.
+    plot.setDatasetRenderingOrder(DatasetRenderingOrder.FORWARD);
     NumberAxis x = (NumberAxis) plot.getDomainAxis();
     x.setAutoRangeIncludesZero(false);
-    if (bins > 0) {
+    if (bins > 0 && edges[0] < edges[bins]) {
       x.setRange(edges[0], edges[bins]);
     }
-    String empty = bins == 0 ? "no finite scores" : null;
-    subtitle(chart, empty != null ? empty : notDrawn.length() == 0 ? null : notDrawn.toString());
+    String note =
+        bins == 0
+            ? "no finite scores"
+            : notDrawn.isEmpty() ? null : "not drawn: " + String.join("; ", notDrawn);
+    subtitle(chart, note);
     return chart.createBufferedImage(HISTOGRAM_WIDTH, HISTOGRAM_HEIGHT);
+  }
+
+  /**
+   * The unit of the score axis: 1, or for scores beyond 1e300 (whose range JFreeChart cannot
+   * measure: the width of -1e308..1e308 overflows) a power of ten that brings them near 1.
+   */
+  private static double axisUnit(double[] edges) {
+    if (edges.length == 0) {
+      return 1;
+    }
+    double largest = Math.max(Math.abs(edges[0]), Math.abs(edges[edges.length - 1]));
+    return largest < 1e300 ? 1 : Math.pow(10, Math.floor(Math.log10(largest)));
+  }
+
+  /** Densities per axis unit (so the bars keep area 1 on the drawn axis). */
+  private static double[] scaled(double[] density, double unit) {
+    double[] out = density.clone();
+    for (int i = 0; i < out.length; i++) {
+      out[i] *= unit;
+    }
+    return out;
+  }
+
+  /** Bars for an interval dataset: x, start x, end x, y, start y, end y per bin. */
+  private static double[][] bars(double[] edges, double[] density) {
+    int bins = density.length;
+    double[][] out = new double[6][bins];
+    for (int b = 0; b < bins; b++) {
+      out[0][b] = (edges[b] + edges[b + 1]) / 2;
+      out[1][b] = edges[b];
+      out[2][b] = edges[b + 1];
+      out[3][b] = density[b];
+      out[5][b] = density[b];
+    }
+    return out;
+  }
+
+  /**
+   * The points of a step outline: a step renderer goes right, then up or down, so each bin is its
+   * left edge at its density, closed by the last edge and drops to zero at both ends.
+   */
+  private static double[][] outline(double[] edges, double[] density) {
+    int bins = density.length;
+    if (bins == 0) {
+      return new double[2][0];
+    }
+    double[] x = new double[bins + 3];
+    double[] y = new double[bins + 3];
+    x[0] = edges[0];
+    for (int b = 0; b < bins; b++) {
+      x[b + 1] = edges[b];
+      y[b + 1] = density[b];
+    }
+    x[bins + 1] = edges[bins];
+    y[bins + 1] = density[bins - 1];
+    x[bins + 2] = edges[bins];
+    return new double[][] {x, y};
   }
 
   private static String nonFinite(ScoreHistogram.Series s) {
