@@ -24,6 +24,7 @@ import org.jfree.chart.renderer.xy.XYStepRenderer;
 import org.jfree.chart.title.TextTitle;
 import org.jfree.data.xy.DefaultIntervalXYDataset;
 import org.jfree.data.xy.DefaultXYDataset;
+import org.mos.common.metrics.Convention;
 
 /**
  * Draws the report's pictures with JFreeChart, headless: one ROC chart per OOD set with every
@@ -79,7 +80,8 @@ final class ReportCharts {
   }
 
   /** The ROC chart of one OOD set; {@code notes} (methods not drawn, and why) become a subtitle. */
-  static BufferedImage roc(String idName, String ood, List<Curve> curves, List<String> notes) {
+  static BufferedImage roc(
+      String idName, String ood, Convention convention, List<Curve> curves, List<String> notes) {
     DefaultXYDataset data = new DefaultXYDataset();
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
     int series = 0;
@@ -109,9 +111,13 @@ final class ReportCharts {
     }
     BasicStroke dashed =
         new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {4f}, 0f);
-    // The chance diagonal, and the 95% ID recall where the paper reads FPR95.
+    // The chance diagonal, and where the convention reads FPR95: at 95% of ID accepted (paper),
+    // or at 95% of OOD detected, i.e. 5% of OOD accepted (OpenOOD).
     plot.addAnnotation(new XYLineAnnotation(0, 0, 1, 1, dashed, Color.GRAY));
-    plot.addAnnotation(new XYLineAnnotation(0, 0.95, 1, 0.95, dashed, Color.LIGHT_GRAY));
+    plot.addAnnotation(
+        convention == Convention.PAPER
+            ? new XYLineAnnotation(0, 0.95, 1, 0.95, dashed, Color.LIGHT_GRAY)
+            : new XYLineAnnotation(0.05, 0, 0.05, 1, dashed, Color.LIGHT_GRAY));
     subtitle(chart, notes.isEmpty() ? null : "not drawn: " + String.join("; ", notes));
     return chart.createBufferedImage(ROC_WIDTH, ROC_HEIGHT);
   }

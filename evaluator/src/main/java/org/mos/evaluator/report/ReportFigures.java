@@ -45,7 +45,7 @@ final class ReportFigures {
       }
     }
     String title = "ROC curves, " + r.idName() + " vs " + ood;
-    byte[] png = ReportCharts.png(ReportCharts.roc(r.idName(), ood, curves, notes));
+    byte[] png = ReportCharts.png(ReportCharts.roc(r.idName(), ood, r.convention(), curves, notes));
     return new Figure("roc", ood, title, path, png);
   }
 

@@ -92,6 +92,38 @@ public final class ReportWriter {
     return all;
   }
 
+  /**
+   * Checks the dataset names a report will use, so a run can fail at its start rather than at its
+   * report ({@link #write} checks them too): the ID name must be non-blank, the OOD names
+   * non-blank, distinct (case-insensitive: they become file names) and none may be called {@code
+   * average} (the mean rows have that name) or share the ID set's name.
+   *
+   * @throws IllegalArgumentException naming the offending name and what was expected
+   */
+  public static void checkNames(String idName, List<String> oodSets) {
+    if (idName == null || idName.isBlank()) {
+      throw new IllegalArgumentException("the ID set needs a non-blank name");
+    }
+    Set<String> seen = new HashSet<>();
+    for (String ood : oodSets) {
+      if (ood == null || ood.isBlank()) {
+        throw new IllegalArgumentException("OOD set names must be non-blank, got '" + ood + "'");
+      }
+      String key = ood.toLowerCase(Locale.ROOT);
+      if (!seen.add(key)) {
+        throw new IllegalArgumentException(
+            "OOD set '" + ood + "' appears twice: expected distinct names (ignoring case)");
+      }
+      if (key.equals(CsvReport.AVERAGE) || ood.equals(idName)) {
+        throw new IllegalArgumentException(
+            "an OOD set may not be called '"
+                + ood
+                + "': that is the name of "
+                + (ood.equals(idName) ? "the ID set" : "the mean rows"));
+      }
+    }
+  }
+
   private static void writeFigures(Path dir, List<Figure> figures) throws IOException {
     Files.createDirectories(dir);
     Set<String> current = new HashSet<>();

@@ -59,6 +59,7 @@ final class RunMetrics {
   }
 
   static RunMetrics of(EvaluationResults results) {
+    ReportWriter.checkNames(results.idName(), results.oodSets());
     List<Row> rows = new ArrayList<>();
     for (MethodResult m : results.methods()) {
       List<Pair> pairs = new ArrayList<>();

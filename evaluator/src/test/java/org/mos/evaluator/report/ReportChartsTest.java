@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.mos.common.metrics.Convention;
 
 class ReportChartsTest {
 
@@ -62,7 +63,9 @@ class ReportChartsTest {
 
   @Test
   void drawsARocChartWithNoCurves() {
-    BufferedImage image = ReportCharts.roc("id", "ood", List.of(), List.of("MOS (no OOD scores)"));
+    BufferedImage image =
+        ReportCharts.roc(
+            "id", "ood", Convention.OPENOOD, List.of(), List.of("MOS (no OOD scores)"));
     assertThat(image.getWidth()).isEqualTo(ReportCharts.ROC_WIDTH);
     assertThat(ReportCharts.png(image)).startsWith(0x89, 'P', 'N', 'G');
   }

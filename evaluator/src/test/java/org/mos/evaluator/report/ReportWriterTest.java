@@ -1,6 +1,7 @@
 package org.mos.evaluator.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -312,6 +313,39 @@ class ReportWriterTest {
     assertThat(Files.readString(dir.resolve("results.md")))
         .contains("10000 images could not be scored")
         .contains("| near | truncated | 5000 |");
+  }
+
+  @Test
+  void rejectsOodSetNamesThatWouldMakeTheReportAmbiguous() {
+    assertThatThrownBy(() -> ReportWriter.checkNames("ImageNet", List.of("SUN", "sun")))
+        .hasMessage("OOD set 'sun' appears twice: expected distinct names (ignoring case)");
+    assertThatThrownBy(() -> ReportWriter.checkNames("ImageNet", List.of("Average")))
+        .hasMessageContaining("'Average'")
+        .hasMessageContaining("the mean rows");
+    assertThatThrownBy(() -> ReportWriter.checkNames("ImageNet", List.of("ImageNet")))
+        .hasMessageContaining("the ID set");
+    assertThatThrownBy(() -> ReportWriter.checkNames(" ", List.of("SUN")))
+        .hasMessageContaining("non-blank");
+  }
+
+  @Test
+  void aRunWithoutOodSetsStillReportsAccuracy() throws IOException {
+    EvaluationResults full = ReportFixtures.results(Convention.PAPER, List.of());
+    EvaluationResults none =
+        new EvaluationResults(
+            full.idName(),
+            List.of(),
+            full.methods(),
+            full.idAccuracy(),
+            full.convention(),
+            full.settings(),
+            List.of(),
+            full.seconds());
+    ReportWriter.write(none, dir);
+    assertThat(ReportWriter.table(none))
+        .startsWith("| method | average | test time (s) |\n|---|---|---|\n| MOS | n/a | 1.5 |")
+        .contains("| group | 75.00 |");
+    assertThat(dir.resolve("figures/histogram-mos.png")).exists();
   }
 
   @Test
