@@ -97,7 +97,7 @@ final class MarkdownReport {
   }
 
   /** The whole results.md: a heading, the summary, datasets, settings, skipped, pictures. */
-  static String document(RunMetrics run, List<Figure> figures) {
+  static String document(RunMetrics run, List<Figure> figures, String figureProblem) {
     EvaluationResults results = run.results();
     StringBuilder out = new StringBuilder("# OOD evaluation: ");
     out.append(oneLine(results.idName())).append(" (ID)\n\n");
@@ -113,7 +113,10 @@ final class MarkdownReport {
     }
     settings(out, results.settings());
     skipped(out, results.skipped());
-    if (!figures.isEmpty()) {
+    if (figureProblem != null) {
+      out.append("\n## Pictures\n\nThe pictures could not be drawn: ");
+      out.append(text(figureProblem)).append('\n');
+    } else if (!figures.isEmpty()) {
       out.append("\n## Pictures\n\n");
       figures.forEach(
           f ->

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Function;
 import org.mos.common.metrics.OodMetrics;
 
 /**
@@ -41,12 +42,19 @@ public final class ReportWriter {
 
   /** Writes the report files into {@code outDir} (created when missing). */
   public static void write(EvaluationResults results, Path outDir) throws IOException {
+    write(results, outDir, ReportFigures::draw);
+  }
+
+  /** {@link #write(EvaluationResults, Path)} with the pictures drawn by {@code painter}. */
+  static void write(
+      EvaluationResults results, Path outDir, Function<RunMetrics, List<Figure>> painter)
+      throws IOException {
     Files.createDirectories(outDir);
     RunMetrics run = RunMetrics.of(results);
     List<Figure> figures = new ArrayList<>();
     String figureProblem = null;
     try {
-      figures = ReportFigures.draw(run);
+      figures = painter.apply(run);
     } catch (RuntimeException | Error e) {
       if (e instanceof VirtualMachineError && !(e instanceof InternalError)) {
         throw (VirtualMachineError) e;
@@ -57,7 +65,8 @@ public final class ReportWriter {
     AtomicFiles.writeString(outDir.resolve("results.csv"), CsvReport.of(run));
     AtomicFiles.writeString(
         outDir.resolve("results.json"), JsonReport.of(run, figures, figureProblem));
-    AtomicFiles.writeString(outDir.resolve("results.md"), MarkdownReport.document(run, figures));
+    AtomicFiles.writeString(
+        outDir.resolve("results.md"), MarkdownReport.document(run, figures, figureProblem));
     // Last, so a report page on disk always belongs to complete result files.
     AtomicFiles.writeString(
         outDir.resolve("report.html"), HtmlReport.of(run, figures, figureProblem));

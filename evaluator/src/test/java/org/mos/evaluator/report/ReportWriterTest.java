@@ -349,6 +349,28 @@ class ReportWriterTest {
   }
 
   @Test
+  void writesTheTablesAndSaysWhyWhenThePicturesCannotBeDrawn() throws IOException {
+    ReportWriter.write(ReportFixtures.results(Convention.PAPER, List.of()), dir);
+    assertThat(dir.resolve("figures/roc-near.png")).exists();
+    // As a Java runtime without fonts fails inside AWT.
+    ReportWriter.write(
+        ReportFixtures.results(Convention.PAPER, List.of()),
+        dir,
+        run -> {
+          throw new java.awt.AWTError("no fonts <found>");
+        });
+    assertThat(Files.readString(dir.resolve("report.html")))
+        .contains("The pictures could not be drawn: AWTError: no fonts &lt;found&gt;");
+    JsonNode json = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
+    assertThat(json.get("figures_problem").asText()).isEqualTo("AWTError: no fonts <found>");
+    assertThat(json.get("methods")).hasSize(2);
+    assertThat(Files.readString(dir.resolve("results.md")))
+        .contains("The pictures could not be drawn: AWTError: no fonts &lt;found&gt;");
+    // The pictures of the earlier run no longer match the files: they are gone.
+    assertThat(dir.resolve("figures/roc-near.png")).doesNotExist();
+  }
+
+  @Test
   void slugsAreFileSafeAndUnique() {
     assertThat(ReportWriter.uniqueSlugs(List.of("MSP (flat)", "MSP flat", "../x", "日本"), "m"))
         .containsExactly("msp-flat", "msp-flat-2", "x", "m");
