@@ -36,6 +36,11 @@ class ReportWriterTest {
 
   private static Path out;
 
+  /** Writes without pictures, for tests about the other files (drawing is the slow part). */
+  private static void writeWithoutPictures(EvaluationResults results, Path dir) throws IOException {
+    ReportWriter.write(results, dir, run -> List.of());
+  }
+
   @BeforeAll
   static void writeFixtureRun() throws IOException {
     out = shared.resolve("report");
@@ -146,7 +151,7 @@ class ReportWriterTest {
 
   @Test
   void openOodConventionUsesItsOwnDefinitions() throws IOException {
-    ReportWriter.write(ReportFixtures.results(Convention.OPENOOD, List.of()), dir);
+    writeWithoutPictures(ReportFixtures.results(Convention.OPENOOD, List.of()), dir);
     JsonNode json = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
     assertThat(json.get("convention").asText()).isEqualTo("openood");
     for (String key : KEYS) {
@@ -232,7 +237,7 @@ class ReportWriterTest {
     Files.writeString(dir.resolve(".results.json.1a2b3c4d.tmp"), "half");
     Files.writeString(dir.resolve("figures/.roc-gone.png.1a2b3c4d.tmp"), "half");
     Files.writeString(dir.resolve("notes.txt"), "the user's own file");
-    ReportWriter.write(ReportFixtures.results(Convention.PAPER, List.of()), dir);
+    writeWithoutPictures(ReportFixtures.results(Convention.PAPER, List.of()), dir);
     try (Stream<Path> all = Files.walk(dir)) {
       assertThat(all.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
     }
@@ -301,7 +306,7 @@ class ReportWriterTest {
     for (int i = 0; i < 10_000; i++) {
       skipped.add(new SkippedImage(NEAR, "img-" + i + ".jpg", i % 2 == 0 ? "truncated" : "empty"));
     }
-    ReportWriter.write(ReportFixtures.results(Convention.PAPER, skipped), dir);
+    writeWithoutPictures(ReportFixtures.results(Convention.PAPER, skipped), dir);
     String html = Files.readString(dir.resolve("report.html"));
     assertThat(html).contains("img-499.jpg").doesNotContain("img-500.jpg");
     assertThat(html).contains("9500 more skipped images");
