@@ -129,13 +129,6 @@ final class ReportCharts {
   static BufferedImage histogram(String label, ScoreHistogram h) {
     DefaultIntervalXYDataset idBars = new DefaultIntervalXYDataset();
     DefaultXYDataset oodSteps = new DefaultXYDataset();
-    XYBarRenderer bars = new XYBarRenderer(0);
-    bars.setBarPainter(new StandardXYBarPainter());
-    bars.setShadowVisible(false);
-    bars.setDrawBarOutline(true);
-    bars.setSeriesPaint(
-        0, new Color(ID_COLOUR.getRed(), ID_COLOUR.getGreen(), ID_COLOUR.getBlue(), 70));
-    bars.setSeriesOutlinePaint(0, ID_COLOUR);
     XYStepRenderer steps = new XYStepRenderer();
     double unit = axisUnit(h.edges());
     double[] edges = h.edges().clone();
@@ -171,7 +164,7 @@ final class ReportCharts {
             false,
             false);
     XYPlot plot = style(chart);
-    plot.setRenderer(0, bars);
+    plot.setRenderer(0, idBarRenderer());
     plot.setDataset(1, oodSteps);
     plot.setRenderer(1, steps);
     // Outlines in front of the bars.
@@ -187,6 +180,18 @@ final class ReportCharts {
             : notDrawn.isEmpty() ? null : "not drawn: " + String.join("; ", notDrawn);
     subtitle(chart, note);
     return chart.createBufferedImage(HISTOGRAM_WIDTH, HISTOGRAM_HEIGHT);
+  }
+
+  /** Translucent grey bars with a solid outline, without JFreeChart's default gradient. */
+  private static XYBarRenderer idBarRenderer() {
+    XYBarRenderer bars = new XYBarRenderer(0);
+    bars.setBarPainter(new StandardXYBarPainter());
+    bars.setShadowVisible(false);
+    bars.setDrawBarOutline(true);
+    Color c = ID_COLOUR;
+    bars.setSeriesPaint(0, new Color(c.getRed(), c.getGreen(), c.getBlue(), 70));
+    bars.setSeriesOutlinePaint(0, c);
+    return bars;
   }
 
   /**
