@@ -69,9 +69,17 @@ public final class LogisticRegression {
         stepSize = Math.max(stepSize, Math.abs(step[j]));
         size = Math.max(size, Math.abs(theta[j]));
       }
-      System.err.println("iter " + iter + " f=" + f + " step=" + stepSize + " size=" + size);
       if (stepSize <= 1e-13 * (1 + size)) {
         break; // converged: the Newton step is below the rounding of theta
+      }
+      if (slope >= -1e-16 * Math.abs(f)) {
+        // The predicted decrease is below the resolution of f (an ill-conditioned, nearly
+        // separable problem): the line search can no longer judge steps, but this one is a
+        // Newton step in the quadratic region, so take it in full and stop.
+        for (int j = 0; j <= d; j++) {
+          theta[j] -= step[j];
+        }
+        break;
       }
       double t = 1;
       double[] next = new double[d + 1];
@@ -140,7 +148,8 @@ public final class LogisticRegression {
     double loss = 0;
     for (int i = 0; i < x.length; i++) {
       double z = z(x[i], theta);
-      loss += softplus(z) - y[i] * z;
+      // softplus(z) - y z, written without cancellation: softplus(-z) when y = 1
+      loss += softplus(y[i] == 1 ? -z : z);
     }
     for (int j = 0; j < d; j++) {
       loss += 0.5 * lambda[j] * theta[j] * theta[j];
@@ -155,9 +164,11 @@ public final class LogisticRegression {
     row[d] = 1;
     for (int i = 0; i < x.length; i++) {
       System.arraycopy(x[i], 0, row, 0, d);
-      double p = sigmoid(z(x[i], theta));
-      double r = p - y[i];
-      double w = p * (1 - p);
+      double z = z(x[i], theta);
+      double p = sigmoid(z);
+      double q = sigmoid(-z); // 1 - p, accurate where p is close to 1
+      double r = y[i] == 1 ? -q : p;
+      double w = p * q;
       for (int a = 0; a <= d; a++) {
         grad[a] += r * row[a];
         for (int b = 0; b <= a; b++) {

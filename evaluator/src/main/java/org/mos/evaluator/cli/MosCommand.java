@@ -10,5 +10,11 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "mos 0.1.0",
     description = "MOS out-of-distribution suite: scores, metrics, data and evaluation.",
-    subcommands = {MetricsCommand.class, ScoreCommand.class, DataCommand.class, InferCommand.class})
+    subcommands = {
+      MetricsCommand.class,
+      ScoreCommand.class,
+      DataCommand.class,
+      InferCommand.class,
+      org.mos.evaluator.fit.FitCommand.class
+    })
 public class MosCommand {}
