@@ -19,12 +19,13 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Fits what the baselines need into a NEW bundle (--out; the input is never changed):",
-      "  kl           class-mean softmax vectors (--kl-fit),",
-      "  mahalanobis  per-layer class means, tied precision and the combiner (--mahalanobis-*),",
-      "  calibration  ID scores per method for thresholds and p-values (--calibrate).",
-      "DIR|LIST is a folder (ImageFolder tree where labels are needed) or a list file"
-          + " ('path label' or 'path group index_in_group'). No input perturbation (magnitude 0)."
+      "Writes a NEW version of a bundle (--out) with fitted statistics;",
+      "the input bundle is never changed.",
+      "  kl           class-mean softmax vectors (--kl-fit)",
+      "  mahalanobis  class means, tied precision, combiner (--mahalanobis-*)",
+      "  calibration  ID scores per method: thresholds, p-values (--calibrate)",
+      "DIR|LIST: a folder (an ImageFolder tree where labels are needed) or a list",
+      "file ('path label', 'path group index_in_group'). No input perturbation.",
     })
 public class FitCommand implements Callable<Integer> {
 
@@ -110,16 +111,32 @@ public class FitCommand implements Callable<Integer> {
       description = "Root of relative paths in list files (default: the list's folder).")
   Path dataRoot;
 
-  @Option(names = "--batch-size", defaultValue = "16", description = "Images per run (16).")
+  @Option(
+      names = "--batch-size",
+      defaultValue = "16",
+      paramLabel = "N",
+      description = "Images per run (16).")
   int batchSize;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu (default) or cuda.")
+  @Option(
+      names = "--device",
+      defaultValue = "cpu",
+      paramLabel = "cpu|cuda",
+      description = "cpu (default) or cuda.")
   String device;
 
-  @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime threads (0 = auto).")
+  @Option(
+      names = "--threads",
+      defaultValue = "0",
+      paramLabel = "N",
+      description = "ONNX Runtime threads (0 = auto).")
   int threads;
 
-  @Option(names = "--workers", defaultValue = "0", description = "Decoding threads (0 = cores).")
+  @Option(
+      names = "--workers",
+      defaultValue = "0",
+      paramLabel = "N",
+      description = "Decoding threads (0 = cores).")
   int workers;
 
   @Option(
@@ -165,11 +182,11 @@ public class FitCommand implements Callable<Integer> {
     }
   }
 
-  /** Whether {@code out} is the input bundle or inside it. */
-  boolean outIsInput() {
+  /** Whether {@code out} is the input bundle, inside it, or holds it. */
+  boolean outOverlapsInput() {
     Path in = bundle.toAbsolutePath().normalize();
     Path o = out.toAbsolutePath().normalize();
-    return o.startsWith(in) || (Files.exists(o) && Files.exists(in) && sameFile(in, o));
+    return o.startsWith(in) || in.startsWith(o) || (Files.exists(o) && sameFile(in, o));
   }
 
   private static boolean sameFile(Path a, Path b) {

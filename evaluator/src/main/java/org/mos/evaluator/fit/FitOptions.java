@@ -1,7 +1,6 @@
 package org.mos.evaluator.fit;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -109,15 +108,22 @@ final class FitOptions {
       throw FitException.usage(
           "nothing to fit: give --kl-fit, --mahalanobis-fit and/or --calibrate (see --help)");
     }
-    if (c.outIsInput()) {
+    if (c.outOverlapsInput()) {
       throw FitException.usage(
           "--out "
               + c.out
-              + " is the input bundle (or inside it); fit writes a new version:"
-              + " choose another folder");
+              + " is the input bundle (or inside it, or holds it); fit writes a new"
+              + " version: choose another folder");
     }
     if (Files.exists(c.out) && !c.replace) {
       throw FitException.usage(c.out + " already exists: choose another --out or add --replace");
+    }
+    if (Files.exists(c.out) && !Files.isRegularFile(c.out.resolve("manifest.json"))) {
+      // --replace swaps out a previous bundle, never an arbitrary folder
+      throw FitException.usage(
+          "--replace: "
+              + c.out
+              + " exists but is not a bundle (no manifest.json); not replacing it");
     }
     if (c.batchSize < 1 || c.threads < 0 || c.workers < 0) {
       throw FitException.usage(
@@ -231,9 +237,5 @@ final class FitOptions {
 
   private static String origin(boolean paper, boolean byOption, String option) {
     return byOption ? " (" + option + ")" : paper ? " (paper)" : " (default)";
-  }
-
-  static Path normal(Path p) {
-    return p.toAbsolutePath().normalize();
   }
 }

@@ -2,7 +2,6 @@ package org.mos.evaluator.fit;
 
 import java.io.PrintWriter;
 import java.nio.FloatBuffer;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -135,11 +134,5 @@ final class OutputCollector {
           r.unreadable().size());
       err.flush();
     }
-  }
-
-  static List<String> names(List<UnreadableImage> unreadable) {
-    List<String> out = new ArrayList<>();
-    unreadable.forEach(u -> out.add(u.source()));
-    return out;
   }
 }

@@ -379,5 +379,45 @@ class FitCommandTest {
     assertThat(run("--out", dir.resolve("taken").toString(), "--calibrate", cal.toString()))
         .isEqualTo(2);
     assertThat(err.toString()).contains("already exists", "--replace");
+    assertThat(
+            run(
+                "--out",
+                dir.resolve("taken").toString(),
+                "--replace",
+                "--calibrate",
+                cal.toString()))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("is not a bundle");
+    assertThat(run("--out", dir.toString(), "--replace", "--calibrate", cal.toString()))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("holds it");
+    assertThat(bundle.resolve("manifest.json")).exists();
+  }
+
+  @Test
+  void replacesAPreviousFitWhenAsked() throws Exception {
+    Path fitted = dir.resolve("fitted");
+    assertThat(run("--out", fitted.toString(), "--calibrate", cal.toString())).isZero();
+    assertThat(run("--out", fitted.toString(), "--replace", "--kl-fit", train.toString()))
+        .as(err.toString())
+        .isZero();
+    try (ModelBundle b = ModelBundle.open(fitted)) {
+      assertThat(b.manifest().statistics()).containsKey("kl");
+    }
+  }
+
+  @Test
+  void helpNamesEveryStatisticAndTheMainOptions() {
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString())
+        .contains(
+            "--kl-fit",
+            "--kl-labels",
+            "--mahalanobis-negatives",
+            "--mahalanobis-combiner",
+            "--calibrate",
+            "--paper",
+            "--on-bad-image",
+            "never changed");
   }
 }
