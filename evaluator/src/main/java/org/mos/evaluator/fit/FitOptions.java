@@ -68,6 +68,13 @@ final class FitOptions {
       throw FitException.usage("the --mahalanobis-* options need --mahalanobis-fit DIR|LIST");
     }
     List<String> methods = c.calibrateMethods == null ? List.of() : c.calibrateMethods;
+    for (String id : methods) {
+      try {
+        org.mos.common.score.ScoreMethod.byId(id);
+      } catch (IllegalArgumentException e) {
+        throw FitException.usage("--calibrate-methods: " + e.getMessage());
+      }
+    }
     if (c.calibrate != null) {
       choices.put("calibration.set", c.calibrate.toString());
       choices.put(
