@@ -62,6 +62,7 @@ final class BundleFitter {
                     plan.combiner(),
                     sets.validation,
                     sets.negatives);
+        out.println("mos fit: mahalanobis combiner: " + r.parameters().get("combiner"));
         byte[] json = new ObjectMapper().writeValueAsBytes(r.statistics());
         Map<String, Object> params = new LinkedHashMap<>(r.parameters());
         params.put("choices", plan.paper() ? "paper" : "custom");

@@ -157,18 +157,17 @@ public class FitCommand implements Callable<Integer> {
       o.flush();
       BundleManifest written = new BundleFitter(plan, o, err).run();
       o.println("mos fit: wrote " + plan.out().toAbsolutePath().normalize());
-      written
-          .statistics()
+      new java.util.TreeMap<>(written.statistics())
           .forEach(
-              (method, s) -> {
-                if (!method.equals(Calibration.STATISTICS_KEY)) {
-                  o.println("  " + method + ": " + s.files().values());
-                }
-              });
-      BundleManifest.Statistics cal = written.statistics().get(Calibration.STATISTICS_KEY);
-      if (cal != null) {
-        o.println("  calibration: " + cal.files().keySet());
-      }
+              (method, s) ->
+                  o.println(
+                      "  "
+                          + method
+                          + ": "
+                          + new java.util.TreeSet<>(
+                              method.equals(Calibration.STATISTICS_KEY)
+                                  ? s.files().keySet()
+                                  : s.files().values())));
       o.flush();
       return 0;
     } catch (FitException e) {

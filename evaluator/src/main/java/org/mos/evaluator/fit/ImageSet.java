@@ -32,12 +32,22 @@ import org.mos.common.layout.GroupLayout;
  * @param samples the images, in reading order
  * @param labels the bundle class of every sample, or null for an unlabelled set
  * @param labelMapping how labels were obtained (recorded in the manifest), or null
+ * @param listed how many images the source lists (more than {@code samples} after {@link #first})
  */
 record ImageSet(
-    String option, Path source, List<Sample> samples, int[] labels, String labelMapping) {
+    String option,
+    Path source,
+    List<Sample> samples,
+    int[] labels,
+    String labelMapping,
+    int listed) {
 
   ImageSet {
     samples = List.copyOf(samples);
+  }
+
+  ImageSet(String option, Path source, List<Sample> samples, int[] labels, String labelMapping) {
+    this(option, source, samples, labels, labelMapping, samples.size());
   }
 
   int size() {
@@ -50,14 +60,17 @@ record ImageSet(
       return this;
     }
     int[] l = labels == null ? null : java.util.Arrays.copyOf(labels, n);
-    return new ImageSet(option, source, samples.subList(0, n), l, labelMapping);
+    return new ImageSet(option, source, samples.subList(0, n), l, labelMapping, listed);
   }
 
   /** A description for the manifest: the source and how many images were listed. */
   Map<String, Object> describe() {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("path", source.toAbsolutePath().normalize().toString());
-    out.put("images_listed", samples.size());
+    out.put("images_listed", listed);
+    if (samples.size() < listed) {
+      out.put("taken", "the first " + samples.size() + " in reading order");
+    }
     if (labelMapping != null) {
       out.put("labels", labelMapping);
     }
