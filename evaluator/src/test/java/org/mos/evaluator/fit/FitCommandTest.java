@@ -420,4 +420,82 @@ class FitCommandTest {
             "--on-bad-image",
             "never changed");
   }
+
+  @Test
+  void dropsTheCalibrationOfARefittedMethodUnlessRecalibrated() throws Exception {
+    Path withKl = dir.resolve("with-kl");
+    assertThat(
+            run(
+                "--out",
+                withKl.toString(),
+                "--kl-fit",
+                train.toString(),
+                "--calibrate",
+                cal.toString()))
+        .as(err.toString())
+        .isZero();
+    bundle = withKl;
+    Path refitted = dir.resolve("refitted");
+    assertThat(
+            run(
+                "--out",
+                refitted.toString(),
+                "--kl-fit",
+                train.toString(),
+                "--kl-labels",
+                "predicted"))
+        .as(err.toString())
+        .isZero();
+    assertThat(err.toString()).contains("dropped the calibration scores of 'kl'");
+    try (ModelBundle b = ModelBundle.open(refitted)) {
+      Calibration c = Calibration.read(b);
+      assertThat(c.has("kl")).isFalse();
+      assertThat(c.count("msp")).isEqualTo(9);
+      List<?> fits = (List<?>) b.manifest().provenance().get("fits");
+      assertThat(fits).hasSize(2); // the history of fits is kept
+    }
+  }
+
+  @Test
+  void refusesBadOrPointlessOptionsWithExitCode2() {
+    String o = dir.resolve("fitted").toString();
+    assertThat(run("--out", o)).isEqualTo(2);
+    assertThat(err.toString()).contains("nothing to fit");
+    assertThat(run("--out", o, "--kl-fit", train.toString(), "--kl-labels", "maybe")).isEqualTo(2);
+    assertThat(err.toString()).contains("--kl-labels is 'maybe'; expected true or predicted");
+    assertThat(
+            run(
+                "--out",
+                o,
+                "--mahalanobis-fit",
+                train.toString(),
+                "--mahalanobis-combiner",
+                "sum",
+                "--mahalanobis-validation",
+                val.toString(),
+                "--mahalanobis-negatives",
+                neg.toString()))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("only used by --mahalanobis-combiner lr");
+    assertThat(
+            run(
+                "--out",
+                o,
+                "--mahalanobis-fit",
+                train.toString(),
+                "--mahalanobis-combiner",
+                "median",
+                "--mahalanobis-validation",
+                val.toString()))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("expected lr, sum or single:LAYER");
+    assertThat(run("--out", o, "--calibrate", cal.toString(), "--calibrate-methods", "mos"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("'mos'", "supports only");
+    assertThat(run("--out", o, "--calibrate-methods", "msp")).isEqualTo(2);
+    assertThat(run("--out", o, "--calibrate", cal.toString(), "--on-bad-image", "retry"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("expected skip or fail");
+    assertThat(dir.resolve("fitted")).doesNotExist();
+  }
 }
