@@ -44,43 +44,12 @@ final class MahalanobisFit {
       MahalanobisCombiner combiner,
       ImageSet validation,
       ImageSet negatives) {
-    MahalanobisAccumulator[] acc = new MahalanobisAccumulator[layers.size()];
-    int[] labels = fitSet.labels();
-    OutputCollector.Report read =
-        collector.collect(
-            "mahalanobis fit set",
-            fitSet,
-            layers,
-            (outputs, rows) -> {
-              int[] y = new int[rows.length];
-              for (int i = 0; i < rows.length; i++) {
-                y[i] = labels[rows[i]];
-              }
-              for (int l = 0; l < acc.length; l++) {
-                Batch f = outputs.get(layers.get(l));
-                if (acc[l] == null) {
-                  acc[l] = new MahalanobisAccumulator(f.cols());
-                }
-                acc[l].add(f, y);
-              }
-            });
-    if (read.images() == 0) {
-      throw FitException.failed("mahalanobis: no readable image in " + fitSet.source(), null);
-    }
-    List<MahalanobisLayer> fitted = new ArrayList<>();
-    for (MahalanobisAccumulator a : acc) {
-      fitted.add(a.result());
-    }
-    MahalanobisScore perLayer =
-        new MahalanobisScore(new MahalanobisStatistics(fitted, new double[layers.size()], 0));
     Map<String, Object> params = new LinkedHashMap<>();
     params.put("layers", List.copyOf(layers));
-    Map<String, Object> data = fitSet.describe();
-    data.put("images", read.images());
-    data.put("unreadable_skipped", read.unreadable().size());
-    data.put("classes", fitted.get(0).classes().length);
-    params.put("fit_set", data);
+    List<MahalanobisLayer> fitted = fitLayers(fitSet, layers, params);
     params.put("input_perturbation_magnitude", 0.0);
+    MahalanobisScore perLayer =
+        new MahalanobisScore(new MahalanobisStatistics(fitted, new double[layers.size()], 0));
     double[][] id = scores(perLayer, layers, validation, "mahalanobis ID validation");
     Map<String, Object> comb = new LinkedHashMap<>();
     comb.put("kind", combiner.toString());
@@ -114,6 +83,44 @@ final class MahalanobisFit {
     comb.put("bias", bias);
     params.put("combiner", comb);
     return new Result(new MahalanobisStatistics(fitted, weights, bias), params);
+  }
+
+  /** Class means and tied precision per layer, streamed over the fit set. */
+  private List<MahalanobisLayer> fitLayers(
+      ImageSet fitSet, List<String> layers, Map<String, Object> params) {
+    MahalanobisAccumulator[] acc = new MahalanobisAccumulator[layers.size()];
+    int[] labels = fitSet.labels();
+    OutputCollector.Report read =
+        collector.collect(
+            "mahalanobis fit set",
+            fitSet,
+            layers,
+            (outputs, rows) -> {
+              int[] y = new int[rows.length];
+              for (int i = 0; i < rows.length; i++) {
+                y[i] = labels[rows[i]];
+              }
+              for (int l = 0; l < acc.length; l++) {
+                Batch f = outputs.get(layers.get(l));
+                if (acc[l] == null) {
+                  acc[l] = new MahalanobisAccumulator(f.cols());
+                }
+                acc[l].add(f, y);
+              }
+            });
+    if (read.images() == 0) {
+      throw FitException.failed("mahalanobis: no readable image in " + fitSet.source(), null);
+    }
+    List<MahalanobisLayer> fitted = new ArrayList<>();
+    for (MahalanobisAccumulator a : acc) {
+      fitted.add(a.result());
+    }
+    Map<String, Object> data = fitSet.describe();
+    data.put("images", read.images());
+    data.put("unreadable_skipped", read.unreadable().size());
+    data.put("classes", fitted.get(0).classes().length);
+    params.put("fit_set", data);
+    return fitted;
   }
 
   private static Map<String, Object> described(ImageSet set, int images) {
