@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       ScoreCommand.class,
       DataCommand.class,
       InferCommand.class,
-      EvaluateCommand.class
+      EvaluateCommand.class,
+      org.mos.evaluator.fit.FitCommand.class
     })
 public class MosCommand {}

@@ -1,0 +1,96 @@
+package org.mos.evaluator.fit;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.mos.common.bundle.BundleManifest;
+import org.mos.common.bundle.BundleWriter;
+import org.mos.common.bundle.ModelBundle;
+import org.mos.common.inference.BundleModel;
+import org.mos.common.inference.BundleScorer;
+import org.mos.common.inference.ImageResult;
+import org.mos.common.inference.ScoreRequest;
+import org.mos.common.score.ScoreMethod;
+
+/**
+ * ID calibration scores per method, computed over an ID validation set by the scorer of the
+ * (uncalibrated) new bundle, in the format {@link org.mos.common.inference.Calibration} reads: one
+ * 1-D float64 {@code .npy} per method.
+ */
+final class CalibrationFit {
+
+  /**
+   * The calibration statistics and their files.
+   *
+   * @param statistics the {@code calibration} entry of the manifest
+   * @param files file name -> content
+   */
+  record Result(BundleManifest.Statistics statistics, Map<String, BundleWriter.Content> files) {}
+
+  private final OutputCollector collector;
+
+  CalibrationFit(OutputCollector collector) {
+    this.collector = collector;
+  }
+
+  /**
+   * Scores {@code set} with every method of {@code methods} (all the bundle supports when empty).
+   *
+   * @throws FitException (usage) naming a method the new bundle does not support
+   */
+  Result fit(ModelBundle bundle, BundleModel model, ImageSet set, List<String> methods)
+      throws IOException {
+    BundleScorer scorer = BundleScorer.of(bundle);
+    List<String> chosen = new ArrayList<>();
+    for (String id : methods.isEmpty() ? scorer.methods() : methods) {
+      String known;
+      try {
+        known = ScoreMethod.byId(id).id();
+      } catch (IllegalArgumentException e) {
+        throw FitException.usage("--calibrate-methods: " + e.getMessage());
+      }
+      if (!scorer.methods().contains(known)) {
+        throw FitException.usage(
+            "--calibrate-methods names '"
+                + known
+                + "' but the new bundle supports only "
+                + scorer.methods());
+      }
+      chosen.add(known);
+    }
+    ScoreRequest request = new ScoreRequest(chosen, ScoreRequest.DEFAULT_TPR, 0, false, false);
+    Map<String, List<Double>> scores = new LinkedHashMap<>();
+    chosen.forEach(m -> scores.put(m, new ArrayList<>()));
+    OutputCollector.Report read =
+        collector.collect(
+            "calibration set",
+            set,
+            scorer.requiredOutputs(request),
+            (outputs, rows) -> {
+              for (ImageResult r : scorer.score(outputs, request).images()) {
+                chosen.forEach(m -> scores.get(m).add(r.scores().get(m)));
+              }
+            });
+    if (read.images() == 0) {
+      throw FitException.failed("calibration: no readable image in " + set.source(), null);
+    }
+    Map<String, String> files = new TreeMap<>();
+    Map<String, BundleWriter.Content> contents = new LinkedHashMap<>();
+    for (Map.Entry<String, List<Double>> e : scores.entrySet()) {
+      String name = "calibration_" + e.getKey() + ".npy";
+      double[] v = e.getValue().stream().mapToDouble(Double::doubleValue).toArray();
+      files.put(e.getKey(), name);
+      contents.put(name, o -> NpyBytes.float64(o, v));
+    }
+    Map<String, Object> params = new LinkedHashMap<>();
+    Map<String, Object> data = set.describe();
+    data.put("images", read.images());
+    data.put("unreadable_skipped", read.unreadable().size());
+    params.put("dataset", data);
+    params.put("methods", List.copyOf(chosen));
+    return new Result(new BundleManifest.Statistics(files, params), contents);
+  }
+}

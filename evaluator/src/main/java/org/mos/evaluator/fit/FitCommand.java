@@ -1,0 +1,198 @@
+package org.mos.evaluator.fit;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.mos.common.bundle.BundleManifest;
+import org.mos.common.inference.Calibration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code mos fit}: fits KL, Mahalanobis and calibration statistics into a new bundle version. */
+@Command(
+    name = "fit",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Writes a NEW version of a bundle (--out) with fitted statistics;",
+      "the input bundle is never changed.",
+      "  kl           class-mean softmax vectors (--kl-fit)",
+      "  mahalanobis  class means, tied precision, combiner (--mahalanobis-*)",
+      "  calibration  ID scores per method: thresholds, p-values (--calibrate)",
+      "DIR|LIST: a folder (an ImageFolder tree where labels are needed) or a list",
+      "file ('path label', 'path group index_in_group'). No input perturbation.",
+    })
+public class FitCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--bundle", required = true, paramLabel = "BUNDLE", description = "Input bundle.")
+  Path bundle;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "New bundle folder.")
+  Path out;
+
+  @Option(names = "--replace", description = "Replace an existing --out.")
+  boolean replace;
+
+  @Option(
+      names = "--paper",
+      description =
+          "The paper's choices: KL by true labels (give the ID test set as --kl-fit), Mahalanobis"
+              + " on stem,block1-4, lr combiner on the first 500 validation images/negatives.")
+  boolean paper;
+
+  @Option(names = "--kl-fit", paramLabel = "DIR|LIST", description = "KL fit set.")
+  Path klFit;
+
+  @Option(
+      names = "--kl-labels",
+      paramLabel = "true|predicted",
+      description = "Group the KL fit set by true labels (default) or predicted labels.")
+  String klLabels;
+
+  @Option(
+      names = "--mahalanobis-fit",
+      paramLabel = "DIR|LIST",
+      description = "Labelled fit set of class means and precision (train images).")
+  Path mahalanobisFit;
+
+  @Option(
+      names = "--mahalanobis-layers",
+      split = ",",
+      paramLabel = "NAME",
+      description = "Graph outputs to use (default: those of stem,block1..block4 the bundle has).")
+  List<String> mahalanobisLayers;
+
+  @Option(
+      names = "--mahalanobis-combiner",
+      paramLabel = "lr|sum|single:LAYER",
+      description =
+          "lr (default): logistic regression, ID validation vs --mahalanobis-negatives;"
+              + " sum / single:LAYER: no negatives needed.")
+  String combiner;
+
+  @Option(
+      names = "--mahalanobis-validation",
+      paramLabel = "DIR|LIST",
+      description = "ID validation images for the combiner (labels not needed).")
+  Path mahalanobisValidation;
+
+  @Option(
+      names = "--mahalanobis-negatives",
+      paramLabel = "DIR|LIST",
+      description = "OOD images the lr combiner learns as negatives (e.g. a held-out OOD set).")
+  Path mahalanobisNegatives;
+
+  @Option(
+      names = "--mahalanobis-count",
+      paramLabel = "N",
+      description = "Images taken from the start of each combiner set (default 500).")
+  Integer mahalanobisCount;
+
+  @Option(names = "--calibrate", paramLabel = "DIR|LIST", description = "ID calibration set.")
+  Path calibrate;
+
+  @Option(
+      names = "--calibrate-methods",
+      split = ",",
+      paramLabel = "ID",
+      description = "Methods to calibrate (default: all the new bundle supports).")
+  List<String> calibrateMethods;
+
+  @Option(
+      names = "--data-root",
+      paramLabel = "DIR",
+      description = "Root of relative paths in list files (default: the list's folder).")
+  Path dataRoot;
+
+  @Option(
+      names = "--batch-size",
+      defaultValue = "16",
+      paramLabel = "N",
+      description = "Images per run (16).")
+  int batchSize;
+
+  @Option(
+      names = "--device",
+      defaultValue = "cpu",
+      paramLabel = "cpu|cuda",
+      description = "cpu (default) or cuda.")
+  String device;
+
+  @Option(
+      names = "--threads",
+      defaultValue = "0",
+      paramLabel = "N",
+      description = "ONNX Runtime threads (0 = auto).")
+  int threads;
+
+  @Option(
+      names = "--workers",
+      defaultValue = "0",
+      paramLabel = "N",
+      description = "Decoding threads (0 = cores).")
+  int workers;
+
+  @Option(
+      names = "--on-bad-image",
+      defaultValue = "skip",
+      paramLabel = "skip|fail",
+      description = "Skip and count unreadable images (default) or stop at the first.")
+  String onBadImage;
+
+  @Override
+  public Integer call() {
+    PrintWriter o = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      FitPlan plan = FitOptions.resolve(this);
+      o.println("mos fit: choices (" + (plan.paper() ? "paper" : "custom") + "):");
+      plan.choices().forEach((k, v) -> o.println("  " + k + " = " + v));
+      o.flush();
+      BundleManifest written = new BundleFitter(plan, o, err).run();
+      o.println("mos fit: wrote " + plan.out().toAbsolutePath().normalize());
+      new java.util.TreeMap<>(written.statistics())
+          .forEach(
+              (method, s) ->
+                  o.println(
+                      "  "
+                          + method
+                          + ": "
+                          + new java.util.TreeSet<>(
+                              method.equals(Calibration.STATISTICS_KEY)
+                                  ? s.files().keySet()
+                                  : s.files().values())));
+      o.flush();
+      return 0;
+    } catch (FitException e) {
+      err.println("mos fit: " + e.getMessage());
+      err.flush();
+      return e.exitCode();
+    } catch (IOException | RuntimeException e) {
+      err.println("mos fit: " + e.getMessage());
+      err.flush();
+      return 1;
+    }
+  }
+
+  /** Whether {@code out} is the input bundle, inside it, or holds it. */
+  boolean outOverlapsInput() {
+    Path in = bundle.toAbsolutePath().normalize();
+    Path o = out.toAbsolutePath().normalize();
+    return o.startsWith(in) || in.startsWith(o) || (Files.exists(o) && sameFile(in, o));
+  }
+
+  private static boolean sameFile(Path a, Path b) {
+    try {
+      return Files.isSameFile(a, b);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

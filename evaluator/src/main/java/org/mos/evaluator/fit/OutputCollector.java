@@ -1,0 +1,138 @@
+package org.mos.evaluator.fit;
+
+import java.io.PrintWriter;
+import java.nio.FloatBuffer;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.mos.common.data.Sample;
+import org.mos.common.image.BadFilePolicy;
+import org.mos.common.image.ImageBatch;
+import org.mos.common.image.ImageDecodeException;
+import org.mos.common.image.ImageSource;
+import org.mos.common.image.PipelineReport;
+import org.mos.common.image.PreprocessingPipeline;
+import org.mos.common.image.Progress;
+import org.mos.common.image.UnreadableImage;
+import org.mos.common.inference.BundleModel;
+import org.mos.common.inference.InputBatch;
+import org.mos.common.score.Batch;
+
+/**
+ * Runs a bundle model over an image set and hands each batch's outputs to a consumer, so that a fit
+ * streams over any number of images: images are decoded and preprocessed on worker threads by a
+ * {@link PreprocessingPipeline} (a bounded number of batches in flight), run through ONNX Runtime
+ * one batch at a time, and dropped. Unreadable images are skipped and counted, or stop the run, by
+ * policy. A progress line (images, rate, ETA) goes to stderr at most every two seconds.
+ */
+final class OutputCollector {
+
+  /** Receives the outputs of one batch and the index (in the set) of every row. */
+  @FunctionalInterface
+  interface Consumer {
+    void accept(Map<String, Batch> outputs, int[] setIndices);
+  }
+
+  /**
+   * What a collection pass read.
+   *
+   * @param images images run through the model
+   * @param unreadable images skipped as unreadable
+   */
+  record Report(int images, List<UnreadableImage> unreadable) {}
+
+  private final BundleModel model;
+  private final int batchSize;
+  private final int workers;
+  private final BadFilePolicy policy;
+  private final PrintWriter err;
+
+  OutputCollector(
+      BundleModel model, int batchSize, int workers, BadFilePolicy policy, PrintWriter err) {
+    this.model = model;
+    this.batchSize = batchSize;
+    this.workers = workers;
+    this.policy = policy;
+    this.err = err;
+  }
+
+  /** Runs every image of {@code set} and passes the requested outputs to {@code consumer}. */
+  Report collect(String what, ImageSet set, Collection<String> outputs, Consumer consumer) {
+    List<Sample> samples = set.samples();
+    InputBatch input = model.newInputBatch(Math.min(batchSize, samples.size()));
+    float[] chw = new float[input.floatsPerImage()];
+    ProgressLine progress = new ProgressLine(what, err);
+    try (PreprocessingPipeline<Sample> pipeline =
+        PreprocessingPipeline.builder(samples, (Sample s) -> ImageSource.of(s.path()))
+            .setSpec(model.preprocessSpec())
+            .optBatchSize(input.capacity())
+            .optThreads(workers)
+            .optBadFilePolicy(policy)
+            .optProgressListener(progress::update)
+            .build()) {
+      while (pipeline.hasNext()) {
+        ImageBatch batch = pipeline.next();
+        int n = batch.size();
+        for (UnreadableImage u : batch.skipped()) {
+          err.println("mos fit: skipped unreadable image " + u.source() + ": " + u.reason());
+        }
+        if (n == 0) {
+          continue;
+        }
+        FloatBuffer data = batch.data();
+        int[] indices = new int[n];
+        for (int i = 0; i < n; i++) {
+          data.get(chw);
+          input.put(i, chw);
+          indices[i] = batch.inputIndex(i);
+        }
+        consumer.accept(model.run(input, n, outputs), indices);
+      }
+      PipelineReport report = pipeline.report();
+      progress.finish(report);
+      return new Report(report.delivered(), report.unreadable());
+    } catch (ImageDecodeException e) {
+      throw FitException.failed(
+          what
+              + ": cannot read image "
+              + e.getMessage()
+              + " (--on-bad-image fail; use --on-bad-image skip to skip and count such images)",
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw FitException.failed(what + ": interrupted", e);
+    }
+  }
+
+  /** Rate-limited progress on stderr. */
+  private static final class ProgressLine {
+    private final String what;
+    private final PrintWriter err;
+    private long lastNanos = System.nanoTime();
+
+    ProgressLine(String what, PrintWriter err) {
+      this.what = what;
+      this.err = err;
+    }
+
+    void update(Progress p) {
+      long now = System.nanoTime();
+      if (now - lastNanos >= 2_000_000_000L && p.done() < p.total()) {
+        lastNanos = now;
+        err.println("mos fit: " + what + ": " + p);
+        err.flush();
+      }
+    }
+
+    void finish(PipelineReport r) {
+      err.printf(
+          "mos fit: %s: %d images in %.1f s (%.1f images/s), %d unreadable skipped%n",
+          what,
+          r.delivered(),
+          r.seconds(),
+          r.seconds() > 0 ? r.delivered() / r.seconds() : 0.0,
+          r.unreadable().size());
+      err.flush();
+    }
+  }
+}
