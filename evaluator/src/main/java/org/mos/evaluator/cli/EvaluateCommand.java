@@ -146,17 +146,14 @@ public class EvaluateCommand implements Callable<Integer> {
           new EvaluationRun(options, transportFactory(), clock, err, terminal()).run();
       PrintWriter o = spec.commandLine().getOut();
       o.println(outcome.table());
-      outcome
-          .results()
-          .idAccuracy()
-          .forEach(
-              (bundle, acc) ->
-                  o.printf(Locale.ROOT, "ID top-1 accuracy of %s: %.2f%%%n", bundle, 100 * acc));
       if (!outcome.results().skipped().isEmpty()) {
         o.printf(
             "%d images skipped (listed in results.json)%n", outcome.results().skipped().size());
       }
-      o.println("results written to " + out.resolve("results.md") + " and results.json");
+      o.println(
+          "report written to "
+              + out
+              + ": results.md, results.json, results.csv, figures/*.png, report.html");
       o.flush();
       return 0;
     } catch (IllegalArgumentException | DatasetException e) {

@@ -125,6 +125,10 @@ public final class EvaluationRun {
       }
       datasets.add(set);
     }
+    // the report names files after the sets: refuse names it cannot use before scoring anything
+    org.mos.evaluator.report.ReportWriter.checkNames(
+        datasets.get(0).name(),
+        datasets.subList(1, datasets.size()).stream().map(Dataset::name).toList());
     return datasets;
   }
 

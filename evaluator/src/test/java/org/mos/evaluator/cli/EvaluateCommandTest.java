@@ -293,7 +293,7 @@ class EvaluateCommandTest {
             .as("%s on %s", m.get("label"), set.getKey())
             .isCloseTo(pairwiseAuroc(id, ood), within(1e-12));
         assertThat(got.get("fpr95").asDouble()).isCloseTo(want.fpr95(), within(1e-12));
-        assertThat(got.get("auprIn").asDouble()).isCloseTo(want.auprIn(), within(1e-12));
+        assertThat(got.get("aupr_in").asDouble()).isCloseTo(want.auprIn(), within(1e-12));
       }
     }
     int groupHits = 0;
@@ -306,10 +306,10 @@ class EvaluateCommandTest {
     assertThat(r.get("id_accuracy").get("flat").asDouble()).isEqualTo(flatHits / 6.0);
     assertThat(r.get("skipped")).hasSize(1);
     assertThat(r.get("skipped").get(0).get("dataset").asText()).isEqualTo("far");
-    assertThat(r.get("skipped").get(0).get("imageId").asText()).isEqualTo("broken.png");
+    assertThat(r.get("skipped").get(0).get("image_id").asText()).isEqualTo("broken.png");
     assertThat(r.get("settings").get("transport").asText()).isEqualTo("in-process");
     assertThat(r.get("settings").get("bundles").get(0).get("checksum").asText()).hasSize(64);
-    assertThat(out.toString()).contains("| MOS |").contains("ID top-1 accuracy of mos");
+    assertThat(out.toString()).contains("| MOS |").contains("ID accuracy").contains("| mos |");
     assertThat(err.toString()).contains("mos/val 6/6 images").contains("flat/far 4/4 images");
   }
 
