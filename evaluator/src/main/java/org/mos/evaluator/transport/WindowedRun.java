@@ -94,7 +94,9 @@ abstract class WindowedRun {
       if (s != null) {
         s.cancel();
       }
-      emitter.fail(error);
+      if (emitter != null) {
+        emitter.fail(error);
+      }
     }
   }
 

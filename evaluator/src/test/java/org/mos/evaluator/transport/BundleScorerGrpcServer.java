@@ -24,9 +24,11 @@ import org.mos.scorer.grpc.v1.ScorerGrpc;
 /**
  * An in-test gRPC server on the service generated from the scorer's {@code .proto}, backed by
  * {@link ReferenceScores} (BundleModel + BundleScorer): one model, requests answered in order, a
- * request with an undecodable image refused whole with status 400 as the real scorer does.
+ * request with an undecodable image refused whole with status 400 as the real scorer does. (An
+ * {@code AsyncService}, not a {@code BindableService}, so that Quarkus does not take it for a
+ * service of the evaluator's own when it indexes the test classes.)
  */
-final class BundleScorerGrpcServer extends ScorerGrpc.ScorerImplBase implements AutoCloseable {
+final class BundleScorerGrpcServer implements ScorerGrpc.AsyncService, AutoCloseable {
 
   static final String MODEL = "synthetic";
 
@@ -40,7 +42,7 @@ final class BundleScorerGrpcServer extends ScorerGrpc.ScorerImplBase implements 
   BundleScorerGrpcServer(ReferenceScores reference, long delayMillis) throws IOException {
     this.reference = reference;
     this.delayMillis = delayMillis;
-    this.server = ServerBuilder.forPort(0).addService(this).build().start();
+    this.server = ServerBuilder.forPort(0).addService(ScorerGrpc.bindService(this)).build().start();
   }
 
   int port() {
