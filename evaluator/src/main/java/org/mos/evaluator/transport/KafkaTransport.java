@@ -4,10 +4,8 @@ import io.smallrye.mutiny.Multi;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,23 +14,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.mos.scorer.grpc.v1.ScoreResponse;
 
 /**
@@ -138,8 +126,8 @@ public final class KafkaTransport implements ScoringTransport {
 
   private KafkaTransport(Settings settings) {
     this.settings = settings;
-    this.producer = new KafkaProducer<>(producerProperties(settings));
-    this.consumer = new KafkaConsumer<>(consumerProperties(settings));
+    this.producer = new KafkaProducer<>(KafkaClients.producerProperties(settings));
+    this.consumer = new KafkaConsumer<>(KafkaClients.consumerProperties(settings));
     this.poller = new Thread(this::pollReplies, "mos-kafka-replies");
     this.poller.setDaemon(true);
   }
@@ -152,7 +140,7 @@ public final class KafkaTransport implements ScoringTransport {
    *     serve the model
    */
   public static KafkaTransport connect(Settings settings) {
-    createTopics(settings);
+    KafkaClients.createTopics(settings);
     KafkaTransport t = new KafkaTransport(settings);
     try {
       t.start();
@@ -161,46 +149,6 @@ public final class KafkaTransport implements ScoringTransport {
     } catch (RuntimeException e) {
       t.close();
       throw e;
-    }
-  }
-
-  private static void createTopics(Settings s) {
-    Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, s.bootstrap());
-    int ms = (int) s.connectTimeout().toMillis();
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms);
-    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, ms);
-    try (Admin admin = Admin.create(p)) {
-      var existing = admin.listTopics().names().get(ms, TimeUnit.MILLISECONDS);
-      List<NewTopic> missing = new ArrayList<>();
-      if (!existing.contains(s.requestTopic())) {
-        missing.add(new NewTopic(s.requestTopic(), s.partitions(), (short) -1));
-      }
-      if (!existing.contains(s.replyTopic())) {
-        missing.add(new NewTopic(s.replyTopic(), 1, (short) -1));
-      }
-      for (var f : admin.createTopics(missing).values().values()) {
-        try {
-          f.get(ms, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof TopicExistsException)) {
-            throw e;
-          }
-        }
-      }
-    } catch (TimeoutException | ExecutionException e) {
-      throw new TransportException(
-          "cannot reach Kafka at "
-              + s.bootstrap()
-              + " within "
-              + s.connectTimeout()
-              + " ("
-              + e
-              + ")",
-          e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new TransportException("interrupted while connecting to Kafka", e);
     }
   }
 
@@ -437,25 +385,5 @@ public final class KafkaTransport implements ScoringTransport {
     protected void ended() {
       runs.remove(runId);
     }
-  }
-
-  private static Properties producerProperties(Settings s) {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, s.bootstrap());
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 2);
-    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) s.connectTimeout().toMillis());
-    return p;
-  }
-
-  private static Properties consumerProperties(Settings s) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, s.bootstrap());
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    return p;
   }
 }
