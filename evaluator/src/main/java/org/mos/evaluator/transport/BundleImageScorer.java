@@ -1,0 +1,92 @@
+package org.mos.evaluator.transport;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.mos.common.bundle.ModelBundle;
+import org.mos.common.image.ImageDecodeException;
+import org.mos.common.image.ImageDecoder;
+import org.mos.common.image.RgbImage;
+import org.mos.common.inference.BundleModel;
+import org.mos.common.inference.BundleScorer;
+import org.mos.common.inference.ImageResult;
+import org.mos.common.inference.InferenceOptions;
+import org.mos.common.inference.InputBatch;
+import org.mos.common.inference.ScoreRequest;
+import org.mos.common.score.Batch;
+
+/**
+ * One model bundle opened for scoring single encoded images in this process ({@link BundleModel} +
+ * {@link BundleScorer}): what the in-memory messaging processor runs. Thread-safe: every call uses
+ * its own input buffer.
+ */
+public final class BundleImageScorer implements AutoCloseable {
+
+  private final ModelBundle bundle;
+  private final BundleModel model;
+  private final BundleScorer scorer;
+  private final ImageDecoder decoder = ImageDecoder.pillowCompatible();
+
+  private BundleImageScorer(ModelBundle bundle, BundleModel model, BundleScorer scorer) {
+    this.bundle = bundle;
+    this.model = model;
+    this.scorer = scorer;
+  }
+
+  /** Opens a bundle folder or {@code .zip}. */
+  public static BundleImageScorer open(Path bundlePath, InferenceOptions options)
+      throws IOException {
+    ModelBundle bundle = ModelBundle.open(bundlePath);
+    try {
+      BundleModel model = BundleModel.open(bundle, options);
+      try {
+        return new BundleImageScorer(bundle, model, BundleScorer.of(bundle));
+      } catch (IOException | RuntimeException e) {
+        model.close();
+        throw e;
+      }
+    } catch (IOException | RuntimeException e) {
+      bundle.close();
+      throw e;
+    }
+  }
+
+  /** The supported methods, in registry order. */
+  public List<String> methods() {
+    return scorer.methods();
+  }
+
+  /** The bundle's SHA-256 checksum. */
+  public String checksum() {
+    return model.checksum();
+  }
+
+  /**
+   * Decodes and scores one encoded image.
+   *
+   * @param encoded the image file's bytes (JPEG or PNG)
+   * @param source names the image in errors
+   * @param methods the methods wanted; empty = all
+   * @throws ImageDecodeException when the bytes are not a decodable image
+   * @throws IllegalArgumentException naming a method the model does not support
+   */
+  public ImageResult score(byte[] encoded, String source, List<String> methods)
+      throws ImageDecodeException {
+    RgbImage image = decoder.decode(encoded, source);
+    ScoreRequest request = new ScoreRequest(methods, ScoreRequest.DEFAULT_TPR, 0, false, false);
+    InputBatch batch = model.newInputBatch(1);
+    batch.put(0, image);
+    Map<String, Batch> outputs = model.run(batch, 1, scorer.requiredOutputs(request));
+    return scorer.score(outputs, request).images().get(0);
+  }
+
+  @Override
+  public void close() {
+    try (bundle) {
+      model.close();
+    } catch (IOException e) {
+      // the bundle's temporary unzip folder could not be removed; nothing else depends on it
+    }
+  }
+}

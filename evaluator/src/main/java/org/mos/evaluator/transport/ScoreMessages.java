@@ -1,0 +1,91 @@
+package org.mos.evaluator.transport;
+
+import com.google.protobuf.ByteString;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.mos.scorer.grpc.v1.Error;
+import org.mos.scorer.grpc.v1.Image;
+import org.mos.scorer.grpc.v1.ScoreRequest;
+import org.mos.scorer.grpc.v1.ScoreResponse;
+
+/**
+ * The messages of the messaging transports: the {@code ScoreRequest} and {@code ScoreResponse} of
+ * the scorer's {@code .proto}, one image per request, {@code request_id = "<run id>/<seq>"}. On
+ * Kafka they travel as their protobuf bytes; in memory as the objects themselves.
+ */
+public final class ScoreMessages {
+
+  /** The Kafka header carrying the SHA-256 checksum of the bundle that scored a reply. */
+  public static final String CHECKSUM_HEADER = "mos-model-checksum";
+
+  private ScoreMessages() {}
+
+  /** The request id of task {@code seq} of run {@code runId}. */
+  public static String requestId(String runId, long seq) {
+    if (runId.indexOf('/') >= 0) {
+      throw new IllegalArgumentException("run id '" + runId + "' must not contain '/'");
+    }
+    return runId + "/" + seq;
+  }
+
+  /** The run id of a request id, or null when it is not {@code <run id>/<seq>}. */
+  public static String runOf(String requestId) {
+    int slash = requestId.lastIndexOf('/');
+    return slash <= 0 ? null : requestId.substring(0, slash);
+  }
+
+  /** The seq of a request id, or -1 when it is not {@code <run id>/<seq>}. */
+  public static long seqOf(String requestId) {
+    int slash = requestId.lastIndexOf('/');
+    if (slash <= 0) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(requestId.substring(slash + 1));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** A request to score one encoded image with a model. */
+  public static ScoreRequest request(
+      String runId, long seq, String model, byte[] encoded, List<String> methods) {
+    return ScoreRequest.newBuilder()
+        .setRequestId(requestId(runId, seq))
+        .setModel(model)
+        .addImages(Image.newBuilder().setEncoded(ByteString.copyFrom(encoded)))
+        .addAllMethods(methods)
+        .build();
+  }
+
+  /** An error reply (problem details: HTTP-like status, title, detail). */
+  public static ScoreResponse error(
+      String requestId, String model, int status, String title, String detail) {
+    return ScoreResponse.newBuilder()
+        .setRequestId(requestId)
+        .setModel(model)
+        .setError(
+            Error.newBuilder()
+                .setStatus(status)
+                .setTitle(title)
+                .setDetail(detail == null ? "" : detail))
+        .build();
+  }
+
+  /** The result of a task from its reply: the image's prediction and scores, or its error. */
+  public static ScoredImage result(ImageTask task, ScoreResponse reply) {
+    if (reply.hasError()) {
+      Error e = reply.getError();
+      return ScoredImage.failed(
+          task, e.getTitle() + (e.getDetail().isEmpty() ? "" : ": " + e.getDetail()));
+    }
+    if (reply.getImagesCount() != 1) {
+      return ScoredImage.failed(
+          task, "the reply holds " + reply.getImagesCount() + " results; expected 1");
+    }
+    var img = reply.getImages(0);
+    Map<String, Double> scores = new LinkedHashMap<>(img.getScoresMap());
+    return ScoredImage.of(task, img.getPredictedClass(), scores);
+  }
+}

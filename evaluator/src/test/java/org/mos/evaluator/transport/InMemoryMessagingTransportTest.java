@@ -1,0 +1,82 @@
+package org.mos.evaluator.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Multi;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.mos.common.inference.ImageResult;
+import org.mos.common.inference.InferenceOptions;
+
+/**
+ * The in-memory messaging transport through the application's real channels: requests on {@code
+ * mos-score-requests}, the in-process scoring processor, replies on {@code mos-score-replies}.
+ */
+@QuarkusTest
+class InMemoryMessagingTransportTest {
+
+  @Inject MessagingTransports transports;
+
+  @Test
+  void scoresEqualTheInProcessBundleScorerAndABadImageFailsAlone() throws IOException {
+    Path dir = Files.createTempDirectory("mos-in-memory-");
+    Path bundle = TransportFixtures.bundle(dir);
+    List<ImageTask> tasks = TransportFixtures.images(dir, 15, true);
+    Map<Long, ImageResult> expected;
+    try (ReferenceScores reference = new ReferenceScores(bundle)) {
+      expected = reference.scoreAll(tasks);
+    }
+    AtomicLong pulled = new AtomicLong();
+    AtomicLong done = new AtomicLong();
+    AtomicInteger maxOutstanding = new AtomicInteger();
+    try (ScoringTransport messaging = transports.inMemory(bundle, InferenceOptions.cpu(), 3)) {
+      assertThat(messaging.name()).isEqualTo("messaging");
+      assertThat(messaging.methods()).containsExactly("msp", "maxlogit", "energy", "odin");
+      List<ScoredImage> results =
+          messaging
+              .score(
+                  Multi.createFrom()
+                      .iterable(tasks)
+                      .onItem()
+                      .invoke(
+                          t ->
+                              maxOutstanding.accumulateAndGet(
+                                  (int) (pulled.incrementAndGet() - done.get()), Math::max)),
+                  List.of("energy", "msp"))
+              .onItem()
+              .invoke(done::incrementAndGet)
+              .collect()
+              .asList()
+              .await()
+              .atMost(Duration.ofSeconds(30));
+
+      assertThat(results).extracting(ScoredImage::seq).hasSize(16).doesNotHaveDuplicates();
+      assertThat(maxOutstanding.get()).isBetween(1, 3);
+      for (ScoredImage r : results) {
+        ImageTask task = tasks.get((int) r.seq());
+        assertThat(r.dataset()).isEqualTo(task.dataset());
+        if (task.imageId().equals("broken.png")) {
+          assertThat(r.failed()).isTrue();
+          assertThat(r.error()).startsWith("undecodable image");
+          continue;
+        }
+        ImageResult want = expected.get(r.seq());
+        assertThat(r.error()).isNull();
+        assertThat(r.predictedClass()).isEqualTo(want.predictedClass());
+        assertThat(r.scores()).containsOnlyKeys("energy", "msp");
+        assertThat(r.scores().get("energy")).isCloseTo(want.scores().get("energy"), within(1e-6));
+        assertThat(r.scores().get("msp")).isCloseTo(want.scores().get("msp"), within(1e-6));
+      }
+    }
+  }
+}

@@ -1,0 +1,146 @@
+package org.mos.evaluator.transport;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.mos.common.image.ImageDecodeException;
+import org.mos.scorer.grpc.v1.ImageResult;
+import org.mos.scorer.grpc.v1.ScoreRequest;
+import org.mos.scorer.grpc.v1.ScoreResponse;
+
+/**
+ * A scorer for the Kafka test, speaking the same contract as the scorer service's Kafka consumer:
+ * one member of the consumer group {@value #GROUP} on the request topic, scoring with {@link
+ * ReferenceScores} (BundleModel + BundleScorer), replying on the reply topic keyed by run id with
+ * the bundle checksum in a header, committing after it replied (at-least-once). A payload that is
+ * not a request gets an error reply with an empty request id.
+ */
+final class KafkaTestScorer implements AutoCloseable {
+
+  static final String GROUP = "mos-scorers";
+
+  private final ReferenceScores reference;
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final KafkaProducer<String, byte[]> producer;
+  private final Thread thread;
+  private final long delayMillis;
+  private volatile boolean stopped;
+  final AtomicInteger replied = new AtomicInteger();
+  final AtomicInteger poison = new AtomicInteger();
+
+  KafkaTestScorer(String bootstrap, ReferenceScores reference, String name, long delayMillis) {
+    this.reference = reference;
+    this.delayMillis = delayMillis;
+    Properties c = new Properties();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
+    c.put(ConsumerConfig.CLIENT_ID_CONFIG, name);
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 4);
+    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    consumer = new KafkaConsumer<>(c);
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    producer = new KafkaProducer<>(p);
+    consumer.subscribe(List.of(KafkaTransport.Settings.REQUEST_TOPIC));
+    thread = new Thread(this::run, name);
+    thread.start();
+  }
+
+  private void run() {
+    try {
+      while (!stopped) {
+        var records = consumer.poll(Duration.ofMillis(50));
+        for (ConsumerRecord<String, byte[]> rec : records) {
+          if (stopped) {
+            return; // dies mid-batch: these records are not committed and go to another member
+          }
+          ScoreResponse reply = answer(rec.value());
+          var out =
+              new ProducerRecord<>(
+                  KafkaTransport.Settings.REPLY_TOPIC,
+                  String.valueOf(ScoreMessages.runOf(reply.getRequestId())),
+                  reply.toByteArray());
+          out.headers()
+              .add(
+                  ScoreMessages.CHECKSUM_HEADER,
+                  reference.model.checksum().getBytes(StandardCharsets.UTF_8));
+          producer.send(out);
+          replied.incrementAndGet();
+        }
+        producer.flush();
+        if (!records.isEmpty()) {
+          consumer.commitSync();
+        }
+      }
+    } catch (WakeupException e) {
+      // stopped
+    } finally {
+      consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+    }
+  }
+
+  private ScoreResponse answer(byte[] payload) {
+    ScoreRequest request;
+    try {
+      request = ScoreRequest.parseFrom(payload);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      poison.incrementAndGet();
+      return ScoreMessages.error("", "", 400, "unreadable request", e.getMessage());
+    }
+    if (!request.getModel().equals(BundleScorerGrpcServer.MODEL)) {
+      return ScoreMessages.error(
+          request.getRequestId(), request.getModel(), 404, "unknown model", request.getModel());
+    }
+    try {
+      Thread.sleep(delayMillis);
+      var scored =
+          reference.score(
+              List.of(request.getImages(0).getEncoded().toByteArray()), request.getMethodsList());
+      var img = scored.images().get(0);
+      return ScoreResponse.newBuilder()
+          .setRequestId(request.getRequestId())
+          .setModel(request.getModel())
+          .addImages(
+              ImageResult.newBuilder()
+                  .setPredictedClass(img.predictedClass())
+                  .putAllScores(img.scores()))
+          .build();
+    } catch (ImageDecodeException e) {
+      return ScoreMessages.error(
+          request.getRequestId(), request.getModel(), 400, "undecodable image", e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return ScoreMessages.error(request.getRequestId(), request.getModel(), 503, "stopping", "");
+    }
+  }
+
+  /** Stops like a crashed scorer: what it polled and did not answer is not committed. */
+  void stop() throws InterruptedException {
+    stopped = true;
+    thread.join(10_000);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stop();
+    producer.close(Duration.ofSeconds(5));
+  }
+}

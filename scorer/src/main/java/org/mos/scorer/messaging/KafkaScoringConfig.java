@@ -1,0 +1,35 @@
+package org.mos.scorer.messaging;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Scoring over Kafka ({@code scorer.kafka.*}), off by default. When on, the scorer joins the
+ * consumer group {@link #group()} on {@link #requestTopic()} and replies on {@link #replyTopic()}
+ * ({@code ./mos serve scorer --models DIR --kafka BOOTSTRAP}). The {@code mp.messaging} channels
+ * {@code score-requests} and {@code score-replies} in {@code application.properties} read these
+ * keys.
+ */
+@ConfigMapping(prefix = "scorer.kafka")
+public interface KafkaScoringConfig {
+
+  /** Whether to consume score requests from Kafka (the channels' {@code enabled} attribute). */
+  @WithDefault("false")
+  boolean enabled();
+
+  /** The Kafka bootstrap servers. */
+  @WithDefault("localhost:9092")
+  String bootstrap();
+
+  /** The consumer group all scorers share, so that each request is scored by one of them. */
+  @WithDefault("mos-scorers")
+  String group();
+
+  /** The topic of score requests. */
+  @WithDefault("mos.score.requests")
+  String requestTopic();
+
+  /** The topic of score replies. */
+  @WithDefault("mos.score.replies")
+  String replyTopic();
+}

@@ -1,0 +1,154 @@
+package org.mos.scorer.messaging;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Outgoing;
+import org.jboss.logging.Logger;
+import org.mos.common.inference.ScoredBatch;
+import org.mos.scorer.grpc.v1.Error;
+import org.mos.scorer.grpc.v1.Image;
+import org.mos.scorer.grpc.v1.ScoreRequest;
+import org.mos.scorer.grpc.v1.ScoreResponse;
+import org.mos.scorer.service.ImageInput;
+import org.mos.scorer.service.LoadedModel;
+import org.mos.scorer.service.ModelRegistry;
+import org.mos.scorer.service.ScoringProblem;
+import org.mos.scorer.service.ScoringService;
+
+/**
+ * Scores requests from Kafka (when {@code scorer.kafka.enabled}): consumes the protobuf {@code
+ * ScoreRequest} bytes of {@code scorer.proto} from the {@value #REQUESTS} channel, scores them with
+ * the same {@link ScoringService} as REST and gRPC, and replies with the protobuf {@code
+ * ScoreResponse} on {@value #REPLIES}, keyed by the run id ({@code request_id} up to its last
+ * {@code /}), with the bundle's checksum in the header {@value #CHECKSUM_HEADER}. Nothing is ever
+ * nacked: an undecodable image or a payload that is not a request gets an error reply (the latter
+ * with an empty request id) and the partition moves on. Requests are scored concurrently on worker
+ * threads, where the micro-batcher coalesces them.
+ */
+@ApplicationScoped
+public class KafkaScoringProcessor {
+
+  /** The request channel (Kafka topic {@code scorer.kafka.request-topic}). */
+  public static final String REQUESTS = "score-requests";
+
+  /** The reply channel (Kafka topic {@code scorer.kafka.reply-topic}). */
+  public static final String REPLIES = "score-replies";
+
+  /** The reply header carrying the SHA-256 checksum of the bundle that scored. */
+  public static final String CHECKSUM_HEADER = "mos-model-checksum";
+
+  private static final Logger LOG = Logger.getLogger(KafkaScoringProcessor.class);
+
+  private final ScoringService service;
+  private final ModelRegistry registry;
+
+  public KafkaScoringProcessor(
+      ScoringService service, ModelRegistry registry, KafkaScoringConfig config) {
+    this.service = service;
+    this.registry = registry;
+    if (config.enabled()) {
+      LOG.infof(
+          "scoring requests from Kafka %s: topic %s, group %s, replies on %s",
+          config.bootstrap(), config.requestTopic(), config.group(), config.replyTopic());
+    }
+  }
+
+  @Incoming(REQUESTS)
+  @Outgoing(REPLIES)
+  @Blocking(ordered = false)
+  public Message<byte[]> score(Message<byte[]> in) {
+    ScoreResponse reply;
+    try {
+      reply = reply(in.getPayload());
+    } catch (RuntimeException e) {
+      // never fail the stream: a failure here would stop the partition
+      LOG.errorf(e, "scoring a Kafka request failed");
+      reply = error("", "", 500, "scoring failed", e.toString());
+    }
+    String key = runOf(reply.getRequestId()).orElseGet(() -> incomingKey(in));
+    RecordHeaders headers = new RecordHeaders();
+    checksumOf(reply.getModel())
+        .ifPresent(c -> headers.add(CHECKSUM_HEADER, c.getBytes(StandardCharsets.UTF_8)));
+    return in.withPayload(reply.toByteArray())
+        .addMetadata(
+            OutgoingKafkaRecordMetadata.<String>builder()
+                .withKey(key)
+                .withHeaders(headers)
+                .build());
+  }
+
+  private ScoreResponse reply(byte[] payload) {
+    ScoreRequest r;
+    try {
+      r = ScoreRequest.parseFrom(payload == null ? new byte[0] : payload);
+    } catch (InvalidProtocolBufferException e) {
+      LOG.warnf(
+          "a Kafka record is not a ScoreRequest (%s); replying with an error", e.getMessage());
+      return error(
+          "", "", 400, "unreadable request", "not a protobuf ScoreRequest: " + e.getMessage());
+    }
+    if (r.getRequestId().isEmpty() || r.getModel().isEmpty()) {
+      LOG.warn("a Kafka ScoreRequest has no request id or model; replying with an error");
+      return error(
+          r.getRequestId(),
+          r.getModel(),
+          400,
+          "unreadable request",
+          "request_id and model are required");
+    }
+    try {
+      var request = service.request(r.getMethodsList(), r.getIncludeList(), null, r.getTopK());
+      List<ImageInput> images = new ArrayList<>();
+      for (int i = 0; i < r.getImagesCount(); i++) {
+        Image image = r.getImages(i);
+        if (image.getContentCase() != Image.ContentCase.ENCODED) {
+          throw ScoringProblem.badRequest("image " + i + " has no encoded bytes");
+        }
+        images.add(new ImageInput.Encoded(image.getEncoded().toByteArray(), "image " + i));
+      }
+      ScoredBatch scored = service.score(r.getModel(), images, request, "kafka");
+      return ScoreResponses.of(r.getRequestId(), r.getModel(), scored);
+    } catch (ScoringProblem p) {
+      return error(r.getRequestId(), r.getModel(), p.status(), p.title(), p.getMessage());
+    }
+  }
+
+  private Optional<String> checksumOf(String model) {
+    return registry.models().stream()
+        .filter(m -> m.name().equals(model))
+        .map(LoadedModel::model)
+        .map(m -> m.checksum())
+        .findFirst();
+  }
+
+  private static Optional<String> runOf(String requestId) {
+    int slash = requestId.lastIndexOf('/');
+    return slash <= 0 ? Optional.empty() : Optional.of(requestId.substring(0, slash));
+  }
+
+  private static String incomingKey(Message<byte[]> in) {
+    return in.getMetadata(IncomingKafkaRecordMetadata.class)
+        .map(m -> m.getKey() == null ? "" : String.valueOf(m.getKey()))
+        .orElse("");
+  }
+
+  private static ScoreResponse error(
+      String requestId, String model, int status, String title, String detail) {
+    return ScoreResponse.newBuilder()
+        .setRequestId(requestId)
+        .setModel(model)
+        .setError(
+            Error.newBuilder().setStatus(status).setTitle(title).setDetail(String.valueOf(detail)))
+        .build();
+  }
+}

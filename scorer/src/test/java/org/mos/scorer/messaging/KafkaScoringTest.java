@@ -1,0 +1,152 @@
+package org.mos.scorer.messaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.google.protobuf.ByteString;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.mos.common.bundle.ModelBundle;
+import org.mos.scorer.TestBundles;
+import org.mos.scorer.grpc.v1.Image;
+import org.mos.scorer.grpc.v1.ScoreRequest;
+import org.mos.scorer.grpc.v1.ScoreResponse;
+
+/**
+ * The scorer's Kafka consumer on an in-process KRaft broker: protobuf requests in, replies keyed by
+ * run id with the bundle checksum; a garbage payload first on the one partition gets an error reply
+ * and does not hold up the requests behind it. Expected scores worked out by hand for the linear
+ * {@code flat} test bundle (logits = W f + b, f = 2 * colour / 255 - 1).
+ */
+@QuarkusTest
+@WithTestResource(TestBundles.class)
+@WithTestResource(KafkaBroker.class)
+class KafkaScoringTest {
+
+  private static final String REQUESTS = "mos.score.requests";
+  private static final String REPLIES = "mos.score.replies";
+
+  private static ScoreRequest request(String id, String model, byte[] image) {
+    return ScoreRequest.newBuilder()
+        .setRequestId(id)
+        .setModel(model)
+        .addImages(Image.newBuilder().setEncoded(ByteString.copyFrom(image)))
+        .addMethods("maxlogit")
+        .build();
+  }
+
+  @Test
+  void scoresRequestsAndRepliesWithAnErrorToPoisonWithoutBlocking() throws Exception {
+    try (KafkaProducer<String, byte[]> producer = producer()) {
+      // the poison goes first: the requests behind it on the same partition must still be scored
+      producer.send(
+          new ProducerRecord<>(
+              REQUESTS, "k", "garbage \u0000\u00ff".getBytes(StandardCharsets.ISO_8859_1)));
+      producer.send(rec(request("run1/0", "flat", TestBundles.png(255, 0, 51))));
+      producer.send(rec(request("run1/1", "flat", TestBundles.png(0, 0, 0))));
+      producer.send(
+          rec(request("run1/2", "flat", "not an image".getBytes(StandardCharsets.US_ASCII))));
+      producer.send(rec(request("run1/3", "resnet", TestBundles.png(0, 0, 0))));
+      producer.send(rec(request("run1/4", "flat", TestBundles.png(255, 255, 255))));
+      producer.flush();
+    }
+    Map<String, ConsumerRecord<String, byte[]>> replies = readReplies(6);
+    Map<String, ScoreResponse> byId = new HashMap<>();
+    for (var r : replies.values()) {
+      ScoreResponse reply = ScoreResponse.parseFrom(r.value());
+      byId.put(reply.getRequestId(), reply);
+    }
+    assertThat(byId).containsOnlyKeys("", "run1/0", "run1/1", "run1/2", "run1/3", "run1/4");
+
+    assertThat(byId.get("").getError().getStatus()).isEqualTo(400);
+    assertThat(byId.get("").getError().getTitle()).isEqualTo("unreadable request");
+
+    // (255, 0, 51): f = (1, -1, -0.6), logits (1.5, -2, 0.85)
+    assertScore(byId.get("run1/0"), 0, 1.5);
+    // (0, 0, 0): f = (-1, -1, -1), logits (-0.5, -2, 1.25)
+    assertScore(byId.get("run1/1"), 2, 1.25);
+    // (255, 255, 255): f = (1, 1, 1), logits (1.5, 2, -0.75)
+    assertScore(byId.get("run1/4"), 1, 2.0);
+    assertThat(byId.get("run1/2").getError().getStatus()).isEqualTo(400);
+    assertThat(byId.get("run1/3").getError().getStatus()).isEqualTo(404);
+
+    String checksum;
+    try (ModelBundle b = ModelBundle.open(TestBundles.modelsDir().resolve("flat"))) {
+      checksum = b.checksum();
+    }
+    ConsumerRecord<String, byte[]> scored = replies.get("run1/0");
+    assertThat(scored.key()).isEqualTo("run1");
+    assertThat(
+            new String(
+                scored.headers().lastHeader(KafkaScoringProcessor.CHECKSUM_HEADER).value(),
+                StandardCharsets.UTF_8))
+        .isEqualTo(checksum);
+  }
+
+  private static void assertScore(ScoreResponse reply, int predicted, double maxLogit) {
+    assertThat(reply.hasError()).as(reply.getError().getDetail()).isFalse();
+    assertThat(reply.getImages(0).getPredictedClass()).isEqualTo(predicted);
+    assertThat(reply.getImages(0).getScoresMap().get("maxlogit")).isCloseTo(maxLogit, within(1e-5));
+  }
+
+  private static ProducerRecord<String, byte[]> rec(ScoreRequest r) {
+    return new ProducerRecord<>(REQUESTS, "k", r.toByteArray());
+  }
+
+  private static KafkaProducer<String, byte[]> producer() {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrap());
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    return new KafkaProducer<>(p);
+  }
+
+  /** Replies by request id (the poison's under ""), read from the start of the reply topic. */
+  private static Map<String, ConsumerRecord<String, byte[]>> readReplies(int count)
+      throws Exception {
+    Properties c = new Properties();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrap());
+    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    Map<String, ConsumerRecord<String, byte[]>> out = new HashMap<>();
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c)) {
+      long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      List<TopicPartition> partitions = List.of();
+      while (partitions.isEmpty() && System.nanoTime() < end) {
+        partitions =
+            consumer.partitionsFor(REPLIES).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition()))
+                .toList();
+        if (partitions.isEmpty()) {
+          Thread.sleep(100);
+        }
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      while (out.size() < count && System.nanoTime() < end) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          out.put(ScoreResponse.parseFrom(r.value()).getRequestId(), r);
+        }
+      }
+    }
+    return out;
+  }
+}
