@@ -1,5 +1,6 @@
 package org.mos.evaluator.cli;
 
+import jakarta.inject.Inject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,7 +15,11 @@ import org.mos.common.inference.InferenceOptions;
 import org.mos.common.metrics.Convention;
 import org.mos.evaluator.evaluate.EvaluationRun;
 import org.mos.evaluator.evaluate.InProcessTransports;
+import org.mos.evaluator.evaluate.RemoteTransports;
 import org.mos.evaluator.evaluate.TransportFactory;
+import org.mos.evaluator.transport.GrpcTransport;
+import org.mos.evaluator.transport.KafkaTransport;
+import org.mos.evaluator.transport.MessagingTransports;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -118,6 +123,33 @@ public class EvaluateCommand implements Callable<Integer> {
           "An undecodable image: list it as skipped, or stop (default: ${DEFAULT-VALUE}).")
   String onBadImage;
 
+  @Option(
+      names = "--transport",
+      defaultValue = "in-process",
+      paramLabel = "KIND",
+      description =
+          "in-process (ONNX Runtime in this JVM; default) or messaging (SmallRye Reactive"
+              + " Messaging channels: in memory, or Kafka with --kafka).")
+  String transport;
+
+  @Option(
+      names = "--scorer",
+      paramLabel = "HOST:PORT",
+      description =
+          "Score over gRPC ScoreStream on a running scorer; each --bundle NAME=PATH names a model"
+              + " it serves (NAME) and its local copy (PATH, checked by checksum).")
+  String scorer;
+
+  @Option(
+      names = "--kafka",
+      paramLabel = "BOOTSTRAP",
+      description =
+          "Score through Kafka (implies --transport messaging): requests on mos.score.requests,"
+              + " scorers in one consumer group, replies on mos.score.replies.")
+  String kafka;
+
+  @Inject MessagingTransports messaging;
+
   @Option(names = "--fresh", description = "Ignore and replace the stored scores.")
   boolean fresh;
 
@@ -209,6 +241,33 @@ public class EvaluateCommand implements Callable<Integer> {
     }
     int decodeThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
     InferenceOptions inference = new InferenceOptions(Device.parse(device), false, modelThreads);
+    String kind = transport == null ? "in-process" : transport.strip().toLowerCase(Locale.ROOT);
+    if (!kind.equals("in-process") && !kind.equals("messaging")) {
+      throw new IllegalArgumentException(
+          "--transport is '" + transport + "'; expected in-process or messaging");
+    }
+    if (scorer != null && (kafka != null || kind.equals("messaging"))) {
+      throw new IllegalArgumentException(
+          "--scorer (gRPC) and --kafka / --transport messaging are different transports; pick one");
+    }
+    if (scorer != null) {
+      return new RemoteTransports(
+          scorer,
+          (name, bundle) ->
+              GrpcTransport.connect(
+                  GrpcTransport.Settings.of(scorer, name).withWindow(batchSize, 4)));
+    }
+    if (kafka != null) {
+      return new RemoteTransports(
+          "kafka " + kafka,
+          (name, bundle) -> KafkaTransport.connect(KafkaTransport.Settings.of(kafka, name)));
+    }
+    if (kind.equals("messaging")) {
+      return new RemoteTransports(
+          "in-memory channels",
+          (name, bundle) ->
+              messaging.inMemory(bundle, inference, MessagingTransports.DEFAULT_WINDOW));
+    }
     return new InProcessTransports(inference, batchSize, decodeThreads, BATCHES_IN_FLIGHT, clock);
   }
 
