@@ -8,7 +8,10 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -24,12 +27,17 @@ import org.mos.common.image.ImagePreprocessor;
 import org.mos.common.image.PreprocessSpec;
 import org.mos.common.image.RgbImage;
 import org.mos.common.score.Batch;
+import org.mos.common.score.OdinPerturbation;
 
 /**
  * The ONNX graph of a model bundle, opened once in ONNX Runtime and shared: one session per model
  * (ONNX Runtime sessions may run concurrently from many threads), on the CPU or through the CUDA
  * execution provider. Inputs come from reusable direct buffers ({@link InputBatch}); each run asks
  * the session only for the outputs the caller needs. Close it to free the native session.
+ *
+ * <p>When the bundle carries gradient graphs ({@link GradientGraphs}), {@link #inputGradient} and
+ * {@link #runPerturbed} (ODIN's input perturbation) work too; their sessions open on first use, so
+ * the bundle must stay open until then.
  */
 public final class BundleModel implements AutoCloseable {
 
@@ -41,6 +49,9 @@ public final class BundleModel implements AutoCloseable {
   /** The penultimate features (spatially averaged), when the bundle exports them. */
   public static final String FEATURES = "features";
 
+  /** The logits of ODIN's perturbed input, added by {@link #runPerturbed}. */
+  public static final String ODIN_LOGITS = "odin_logits";
+
   private final BundleManifest manifest;
   private final String checksum;
   private final OrtEnvironment env;
@@ -50,14 +61,25 @@ public final class BundleModel implements AutoCloseable {
   private final Device device;
   private final PreprocessSpec spec;
   private final ImagePreprocessor preprocessor;
+  private final InferenceOptions options;
+  private final Path vjpGraph;
+  private final Path odinGraph;
+  private volatile OrtSession vjpSession;
+  private volatile OrtSession odinSession;
 
   private BundleModel(
       BundleManifest manifest,
       String checksum,
       OrtEnvironment env,
       OrtSession session,
-      Device device)
+      Device device,
+      InferenceOptions options,
+      Path vjpGraph,
+      Path odinGraph)
       throws OrtException {
+    this.options = options;
+    this.vjpGraph = vjpGraph;
+    this.odinGraph = odinGraph;
     this.manifest = manifest;
     this.checksum = checksum;
     this.env = env;
@@ -90,7 +112,15 @@ public final class BundleModel implements AutoCloseable {
       Device used = chooseDevice(options, so);
       session = env.createSession(bundle.model().toString(), so);
       checkGraph(bundle, manifest, session);
-      return new BundleModel(manifest, bundle.checksum(), env, session, used);
+      return new BundleModel(
+          manifest,
+          bundle.checksum(),
+          env,
+          session,
+          used,
+          options,
+          GradientGraphs.graph(bundle, GradientGraphs.LOGITS).orElse(null),
+          GradientGraphs.graph(bundle, GradientGraphs.ODIN).orElse(null));
     } catch (OrtException e) {
       closeQuietly(session);
       throw new BundleException(
@@ -227,20 +257,219 @@ public final class BundleModel implements AutoCloseable {
    */
   public Map<String, Batch> run(InputBatch batch, int count, Collection<String> outputs) {
     Set<String> wanted = new LinkedHashSet<>(outputs);
+    checkOutputs(wanted);
+    checkBatch(batch);
+    try (OnnxTensor input = inputTensor(batch.view(count), count, batch.side())) {
+      return runSession(session, Map.of(inputName, input), wanted, count);
+    }
+  }
+
+  /** Whether the bundle carries a gradient graph, so that inputs can be perturbed. */
+  public boolean supportsInputPerturbation() {
+    return vjpGraph != null || odinGraph != null;
+  }
+
+  /**
+   * The gradient of {@code sum(cotangent * logits)} with respect to the input of the first {@code
+   * count} images (the vector-Jacobian product J^T v), (count, 3, side, side) in C order.
+   *
+   * @param cotangent count rows of as many values as the model has logits
+   * @throws IllegalStateException when the bundle has no {@code vjp_logits} graph
+   */
+  public float[] inputGradient(InputBatch batch, int count, float[] cotangent) {
+    checkBatch(batch);
+    int logits = manifest.logitCount();
+    if (cotangent.length != count * logits) {
+      throw new IllegalArgumentException(
+          "a cotangent of "
+              + cotangent.length
+              + " values does not fit "
+              + count
+              + " rows of "
+              + logits
+              + " logits");
+    }
+    OrtSession vjp = gradientSession(GradientGraphs.LOGITS);
+    try (OnnxTensor input = inputTensor(batch.view(count), count, batch.side());
+        OnnxTensor v =
+            OnnxTensor.createTensor(env, FloatBuffer.wrap(cotangent), new long[] {count, logits})) {
+      return gradient(vjp, Map.of(inputName, input, GradientGraphs.COTANGENT, v), count, null);
+    } catch (OrtException e) {
+      throw new InferenceException("ONNX Runtime failed on a batch of " + count, e);
+    }
+  }
+
+  /**
+   * As {@link #run}, plus ODIN's input perturbation: {@link #ODIN_LOGITS} holds, per image, the
+   * logits of {@code x' = x - epsilon * sign(gradient)} with that image's settings (see {@link
+   * OdinPerturbation}); the other outputs are those of the unperturbed input. Uses the bundle's
+   * ODIN gradient graph (one pass for outputs and gradient) when it has one, else a forward, the
+   * cotangent here and the VJP graph; then one forward of the perturbed batch.
+   *
+   * @param perImage the settings of each of the {@code count} images
+   * @throws IllegalStateException when the bundle has no gradient graph
+   */
+  public Map<String, Batch> runPerturbed(
+      InputBatch batch, int count, Collection<String> outputs, List<OdinPerturbation> perImage) {
+    if (perImage.size() != count) {
+      throw new IllegalArgumentException(
+          perImage.size() + " ODIN settings for a batch of " + count + " images");
+    }
+    Set<String> wanted = new LinkedHashSet<>(outputs);
+    wanted.add(LOGITS);
+    checkOutputs(wanted);
+    checkBatch(batch);
+    FloatBuffer view = batch.view(count);
+    Map<String, Batch> out;
+    float[] gradient;
+    try {
+      if (odinGraph != null) {
+        out = new LinkedHashMap<>();
+        float[] temperatures = new float[count];
+        for (int i = 0; i < count; i++) {
+          temperatures[i] = (float) perImage.get(i).temperature();
+        }
+        try (OnnxTensor input = inputTensor(view, count, batch.side());
+            OnnxTensor t =
+                OnnxTensor.createTensor(
+                    env, FloatBuffer.wrap(temperatures), new long[] {count, 1})) {
+          gradient =
+              gradient(
+                  gradientSession(GradientGraphs.ODIN),
+                  Map.of(inputName, input, GradientGraphs.TEMPERATURE, t),
+                  count,
+                  new Outputs(wanted, out));
+        }
+      } else {
+        out = run(batch, count, wanted);
+        Batch logits = out.get(LOGITS);
+        float[] cotangent = new float[count * logits.cols()];
+        for (int r = 0; r < count; r++) {
+          float[] v = perImage.get(r).cotangent(logits.row(r));
+          System.arraycopy(v, 0, cotangent, r * v.length, v.length);
+        }
+        gradient = inputGradient(batch, count, cotangent);
+      }
+      FloatBuffer perturbed = perturb(view, gradient, count, perImage);
+      try (OnnxTensor input = inputTensor(perturbed, count, batch.side())) {
+        Batch odin =
+            runSession(session, Map.of(inputName, input), Set.of(LOGITS), count).get(LOGITS);
+        out.put(ODIN_LOGITS, odin);
+      }
+      return out;
+    } catch (OrtException e) {
+      throw new InferenceException("ONNX Runtime failed on a batch of " + count, e);
+    }
+  }
+
+  private static FloatBuffer perturb(
+      FloatBuffer x, float[] gradient, int count, List<OdinPerturbation> perImage) {
+    int per = gradient.length / count;
+    FloatBuffer out =
+        ByteBuffer.allocateDirect(gradient.length * Float.BYTES)
+            .order(ByteOrder.nativeOrder())
+            .asFloatBuffer();
+    for (int r = 0; r < count; r++) {
+      OdinPerturbation p = perImage.get(r);
+      for (int i = r * per; i < (r + 1) * per; i++) {
+        out.put(i, p.perturbs() ? p.perturb(x.get(i), gradient[i]) : x.get(i));
+      }
+    }
+    return out;
+  }
+
+  /** Outputs to collect from a gradient graph's run besides the gradient. */
+  private record Outputs(Set<String> names, Map<String, Batch> into) {}
+
+  private float[] gradient(OrtSession graph, Map<String, OnnxTensor> feeds, int count, Outputs also)
+      throws OrtException {
+    Set<String> names = new LinkedHashSet<>();
+    if (also != null) {
+      names.addAll(also.names());
+    }
+    names.add(GradientGraphs.INPUT_GRADIENT);
+    try (OrtSession.Result result = graph.run(feeds, names)) {
+      if (also != null) {
+        for (String name : also.names()) {
+          also.into().put(name, toBatch(name, (OnnxTensor) result.get(name).orElseThrow(), count));
+        }
+      }
+      FloatBuffer g =
+          ((OnnxTensor) result.get(GradientGraphs.INPUT_GRADIENT).orElseThrow()).getFloatBuffer();
+      float[] values = new float[g.remaining()];
+      g.get(values);
+      for (int i = 0; i < values.length; i++) {
+        if (!Float.isFinite(values[i])) {
+          throw new InferenceException("the input gradient has " + values[i] + " at " + i, null);
+        }
+      }
+      return values;
+    }
+  }
+
+  private OrtSession gradientSession(String role) {
+    OrtSession s = GradientGraphs.ODIN.equals(role) ? odinSession : vjpSession;
+    if (s != null) {
+      return s;
+    }
+    synchronized (this) {
+      Path graph = GradientGraphs.ODIN.equals(role) ? odinGraph : vjpGraph;
+      if (graph == null) {
+        throw new IllegalStateException(
+            "the bundle has no '"
+                + role
+                + "' gradient graph (re-export it with a trainer that writes "
+                + GradientGraphs.STATISTICS_KEY
+                + ")");
+      }
+      s = GradientGraphs.ODIN.equals(role) ? odinSession : vjpSession;
+      if (s == null) {
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+          so.setIntraOpNumThreads(options.intraOpThreads());
+          if (device == Device.CUDA) {
+            so.addCUDA(0);
+          }
+          s = env.createSession(graph.toString(), so);
+        } catch (OrtException e) {
+          throw new InferenceException("ONNX Runtime cannot load " + graph.getFileName(), e);
+        }
+        if (GradientGraphs.ODIN.equals(role)) {
+          odinSession = s;
+        } else {
+          vjpSession = s;
+        }
+      }
+      return s;
+    }
+  }
+
+  private OnnxTensor inputTensor(FloatBuffer view, int count, int side) {
+    try {
+      return OnnxTensor.createTensor(env, view, new long[] {count, 3, side, side});
+    } catch (OrtException e) {
+      throw new InferenceException("ONNX Runtime refused a batch of " + count, e);
+    }
+  }
+
+  private void checkOutputs(Set<String> wanted) {
     for (String name : wanted) {
       if (!outputNames.contains(name)) {
         throw new IllegalArgumentException(
             "the model has no output '" + name + "'; it has " + outputNames);
       }
     }
+  }
+
+  private void checkBatch(InputBatch batch) {
     if (batch.side() != manifest.inputSize()) {
       throw new IllegalArgumentException(
           "the batch holds " + batch.side() + "px images but the model takes " + inputSize());
     }
-    long[] shape = {count, 3, batch.side(), batch.side()};
-    FloatBuffer view = batch.view(count);
-    try (OnnxTensor input = OnnxTensor.createTensor(env, view, shape);
-        OrtSession.Result result = session.run(Map.of(inputName, input), wanted)) {
+  }
+
+  private static Map<String, Batch> runSession(
+      OrtSession s, Map<String, OnnxTensor> feeds, Set<String> wanted, int count) {
+    try (OrtSession.Result result = s.run(feeds, wanted)) {
       Map<String, Batch> out = new LinkedHashMap<>();
       for (String name : wanted) {
         OnnxValue value = result.get(name).orElseThrow();
@@ -313,11 +542,17 @@ public final class BundleModel implements AutoCloseable {
     }
   }
 
-  /** Closes the session; the shared environment stays for other models. */
+  /** Closes the sessions; the shared environment stays for other models. */
   @Override
   public void close() {
     try {
       session.close();
+      if (vjpSession != null) {
+        vjpSession.close();
+      }
+      if (odinSession != null) {
+        odinSession.close();
+      }
     } catch (OrtException e) {
       throw new InferenceException("closing the ONNX Runtime session failed", e);
     }

@@ -7,6 +7,7 @@ import static org.mos.trainer.export.OnnxGraph.text;
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import java.util.List;
+import org.mos.common.inference.GradientGraphs;
 
 /**
  * Writes vector-Jacobian graphs of a BiT ResNetV2: the forward of {@link OnnxExporter} (every
@@ -18,9 +19,10 @@ import java.util.List;
  *
  * <ul>
  *   <li>{@link #vjpLogits}: a second input {@code cotangent} (N, numLogits);
- *   <li>{@link #odinGradient}: a second input {@code temperature} (1), and v = d CE(logits / T,
- *       argmax logits) / d logits = (softmax(logits / T) - onehot(argmax)) / T, the cotangent of
- *       ODIN's input perturbation, computed in the graph so that ODIN needs no separate forward.
+ *   <li>{@link #odinGradient}: a second input {@code temperature} (N, 1), one per image, and v = d
+ *       CE(logits / T, argmax logits) / d logits = (softmax(logits / T) - onehot(argmax)) / T, the
+ *       cotangent of ODIN's input perturbation, computed in the graph so that ODIN needs no
+ *       separate forward.
  * </ul>
  *
  * <p>Backward of each op: Gemm head -> MatMul with the head weight; global average pool -> the
@@ -40,9 +42,9 @@ public final class VjpExporter {
   /** The bundle file of {@link #odinGradient}. */
   public static final String ODIN_GRADIENT_FILE = "odin_gradient.onnx";
 
-  public static final String COTANGENT = "cotangent";
-  public static final String TEMPERATURE = "temperature";
-  public static final String INPUT_GRADIENT = "input_gradient";
+  public static final String COTANGENT = GradientGraphs.COTANGENT;
+  public static final String TEMPERATURE = GradientGraphs.TEMPERATURE;
+  public static final String INPUT_GRADIENT = GradientGraphs.INPUT_GRADIENT;
 
   private static final AttributeProto[] NONE = {};
   private static final String BATCH = "N";
@@ -90,7 +92,7 @@ public final class VjpExporter {
    */
   public static ModelProto odinGradient(ResNetV2Spec spec, WeightMap weights) {
     VjpExporter e = new VjpExporter(spec, weights, "bit_resnetv2_odin_gradient");
-    e.graph.input(TEMPERATURE, 1);
+    e.graph.input(TEMPERATURE, BATCH, 1);
     return e.finish(e.odinCotangent(), "ODIN input gradient");
   }
 

@@ -127,8 +127,8 @@ class VjpExporterTest {
                 batch,
                 size,
                 VjpExporter.TEMPERATURE,
-                new float[] {(float) temperature},
-                new long[] {1});
+                new float[] {(float) temperature, (float) temperature},
+                new long[] {batch, 1});
         float[] logits = got.get(OnnxExporter.LOGITS);
         float[] cotangent = new float[logits.length];
         for (int r = 0; r < batch; r++) {
