@@ -8,8 +8,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -61,11 +59,7 @@ public final class BundleModel implements AutoCloseable {
   private final Device device;
   private final PreprocessSpec spec;
   private final ImagePreprocessor preprocessor;
-  private final InferenceOptions options;
-  private final Path vjpGraph;
-  private final Path odinGraph;
-  private volatile OrtSession vjpSession;
-  private volatile OrtSession odinSession;
+  private final GradientSessions gradients;
 
   private BundleModel(
       BundleManifest manifest,
@@ -77,9 +71,7 @@ public final class BundleModel implements AutoCloseable {
       Path vjpGraph,
       Path odinGraph)
       throws OrtException {
-    this.options = options;
-    this.vjpGraph = vjpGraph;
-    this.odinGraph = odinGraph;
+    this.gradients = new GradientSessions(env, options, device, vjpGraph, odinGraph);
     this.manifest = manifest;
     this.checksum = checksum;
     this.env = env;
@@ -266,7 +258,7 @@ public final class BundleModel implements AutoCloseable {
 
   /** Whether the bundle carries a gradient graph, so that inputs can be perturbed. */
   public boolean supportsInputPerturbation() {
-    return vjpGraph != null || odinGraph != null;
+    return gradients.available();
   }
 
   /**
@@ -289,14 +281,7 @@ public final class BundleModel implements AutoCloseable {
               + logits
               + " logits");
     }
-    OrtSession vjp = gradientSession(GradientGraphs.LOGITS);
-    try (OnnxTensor input = inputTensor(batch.view(count), count, batch.side());
-        OnnxTensor v =
-            OnnxTensor.createTensor(env, FloatBuffer.wrap(cotangent), new long[] {count, logits})) {
-      return gradient(vjp, Map.of(inputName, input, GradientGraphs.COTANGENT, v), count, null);
-    } catch (OrtException e) {
-      throw new InferenceException("ONNX Runtime failed on a batch of " + count, e);
-    }
+    return gradients.vjp(inputName, batch.view(count), count, batch.side(), cotangent, logits);
   }
 
   /**
@@ -323,23 +308,9 @@ public final class BundleModel implements AutoCloseable {
     Map<String, Batch> out;
     float[] gradient;
     try {
-      if (odinGraph != null) {
+      if (gradients.has(GradientGraphs.ODIN)) {
         out = new LinkedHashMap<>();
-        float[] temperatures = new float[count];
-        for (int i = 0; i < count; i++) {
-          temperatures[i] = (float) perImage.get(i).temperature();
-        }
-        try (OnnxTensor input = inputTensor(view, count, batch.side());
-            OnnxTensor t =
-                OnnxTensor.createTensor(
-                    env, FloatBuffer.wrap(temperatures), new long[] {count, 1})) {
-          gradient =
-              gradient(
-                  gradientSession(GradientGraphs.ODIN),
-                  Map.of(inputName, input, GradientGraphs.TEMPERATURE, t),
-                  count,
-                  new Outputs(wanted, out));
-        }
+        gradient = gradients.odin(inputName, view, count, batch.side(), perImage, wanted, out);
       } else {
         out = run(batch, count, wanted);
         Batch logits = out.get(LOGITS);
@@ -350,7 +321,7 @@ public final class BundleModel implements AutoCloseable {
         }
         gradient = inputGradient(batch, count, cotangent);
       }
-      FloatBuffer perturbed = perturb(view, gradient, count, perImage);
+      FloatBuffer perturbed = GradientSessions.perturb(view, gradient, count, perImage);
       try (OnnxTensor input = inputTensor(perturbed, count, batch.side())) {
         Batch odin =
             runSession(session, Map.of(inputName, input), Set.of(LOGITS), count).get(LOGITS);
@@ -362,93 +333,8 @@ public final class BundleModel implements AutoCloseable {
     }
   }
 
-  private static FloatBuffer perturb(
-      FloatBuffer x, float[] gradient, int count, List<OdinPerturbation> perImage) {
-    int per = gradient.length / count;
-    FloatBuffer out =
-        ByteBuffer.allocateDirect(gradient.length * Float.BYTES)
-            .order(ByteOrder.nativeOrder())
-            .asFloatBuffer();
-    for (int r = 0; r < count; r++) {
-      OdinPerturbation p = perImage.get(r);
-      for (int i = r * per; i < (r + 1) * per; i++) {
-        out.put(i, p.perturbs() ? p.perturb(x.get(i), gradient[i]) : x.get(i));
-      }
-    }
-    return out;
-  }
-
-  /** Outputs to collect from a gradient graph's run besides the gradient. */
-  private record Outputs(Set<String> names, Map<String, Batch> into) {}
-
-  private float[] gradient(OrtSession graph, Map<String, OnnxTensor> feeds, int count, Outputs also)
-      throws OrtException {
-    Set<String> names = new LinkedHashSet<>();
-    if (also != null) {
-      names.addAll(also.names());
-    }
-    names.add(GradientGraphs.INPUT_GRADIENT);
-    try (OrtSession.Result result = graph.run(feeds, names)) {
-      if (also != null) {
-        for (String name : also.names()) {
-          also.into().put(name, toBatch(name, (OnnxTensor) result.get(name).orElseThrow(), count));
-        }
-      }
-      FloatBuffer g =
-          ((OnnxTensor) result.get(GradientGraphs.INPUT_GRADIENT).orElseThrow()).getFloatBuffer();
-      float[] values = new float[g.remaining()];
-      g.get(values);
-      for (int i = 0; i < values.length; i++) {
-        if (!Float.isFinite(values[i])) {
-          throw new InferenceException("the input gradient has " + values[i] + " at " + i, null);
-        }
-      }
-      return values;
-    }
-  }
-
-  private OrtSession gradientSession(String role) {
-    OrtSession s = GradientGraphs.ODIN.equals(role) ? odinSession : vjpSession;
-    if (s != null) {
-      return s;
-    }
-    synchronized (this) {
-      Path graph = GradientGraphs.ODIN.equals(role) ? odinGraph : vjpGraph;
-      if (graph == null) {
-        throw new IllegalStateException(
-            "the bundle has no '"
-                + role
-                + "' gradient graph (re-export it with a trainer that writes "
-                + GradientGraphs.STATISTICS_KEY
-                + ")");
-      }
-      s = GradientGraphs.ODIN.equals(role) ? odinSession : vjpSession;
-      if (s == null) {
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-          so.setIntraOpNumThreads(options.intraOpThreads());
-          if (device == Device.CUDA) {
-            so.addCUDA(0);
-          }
-          s = env.createSession(graph.toString(), so);
-        } catch (OrtException e) {
-          throw new InferenceException("ONNX Runtime cannot load " + graph.getFileName(), e);
-        }
-        if (GradientGraphs.ODIN.equals(role)) {
-          odinSession = s;
-        } else {
-          vjpSession = s;
-        }
-      }
-      return s;
-    }
-  }
-
   private OnnxTensor inputTensor(FloatBuffer view, int count, int side) {
-    try {
-      return OnnxTensor.createTensor(env, view, new long[] {count, 3, side, side});
-    } catch (OrtException e) {
-      throw new InferenceException("ONNX Runtime refused a batch of " + count, e);
-    }
+    return GradientSessions.inputTensor(env, view, count, side);
   }
 
   private void checkOutputs(Set<String> wanted) {
@@ -487,7 +373,7 @@ public final class BundleModel implements AutoCloseable {
     run(batch, 1, List.of(LOGITS));
   }
 
-  private static Batch toBatch(String name, OnnxTensor tensor, int count) {
+  static Batch toBatch(String name, OnnxTensor tensor, int count) {
     long[] shape = tensor.getInfo().getShape();
     if (shape.length < 2 || shape[0] != count) {
       throw new InferenceException(
@@ -547,12 +433,7 @@ public final class BundleModel implements AutoCloseable {
   public void close() {
     try {
       session.close();
-      if (vjpSession != null) {
-        vjpSession.close();
-      }
-      if (odinSession != null) {
-        odinSession.close();
-      }
+      gradients.close();
     } catch (OrtException e) {
       throw new InferenceException("closing the ONNX Runtime session failed", e);
     }
