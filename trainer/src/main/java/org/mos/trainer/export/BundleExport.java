@@ -55,10 +55,19 @@ public record BundleExport(
    * @return the manifest as written
    */
   public BundleManifest write(Path out, boolean zip, boolean replace) throws IOException {
+    return write(out, zip, replace, true);
+  }
+
+  /**
+   * As {@link #write(Path, boolean, boolean)}; without {@code gradientGraphs} the bundle holds
+   * {@code model.onnx} only (a third of the size, no ODIN input perturbation).
+   */
+  public BundleManifest write(Path out, boolean zip, boolean replace, boolean gradientGraphs)
+      throws IOException {
     BundleClasses classes = BundleClasses.of(layout, spec.numLogits());
     ModelProto model = OnnxExporter.export(spec, weights);
-    ModelProto vjp = VjpExporter.vjpLogits(spec, weights);
-    ModelProto odin = VjpExporter.odinGradient(spec, weights);
+    ModelProto vjp = gradientGraphs ? VjpExporter.vjpLogits(spec, weights) : null;
+    ModelProto odin = gradientGraphs ? VjpExporter.odinGradient(spec, weights) : null;
     Map<String, Object> origin = new LinkedHashMap<>(provenance);
     origin.put("exporter", "mos-trainer OnnxExporter, ONNX opset " + OnnxExporter.OPSET);
     origin.put(
@@ -74,13 +83,15 @@ public record BundleExport(
             classes.names(),
             classes.groupSizes(),
             OnnxExporter.OUTPUTS,
-            Map.of(
-                GradientGraphs.STATISTICS_KEY,
-                new BundleManifest.Statistics(
-                    Map.of(
-                        GradientGraphs.LOGITS, VjpExporter.VJP_LOGITS_FILE,
-                        GradientGraphs.ODIN, VjpExporter.ODIN_GRADIENT_FILE),
-                    Map.of())),
+            gradientGraphs
+                ? Map.of(
+                    GradientGraphs.STATISTICS_KEY,
+                    new BundleManifest.Statistics(
+                        Map.of(
+                            GradientGraphs.LOGITS, VjpExporter.VJP_LOGITS_FILE,
+                            GradientGraphs.ODIN, VjpExporter.ODIN_GRADIENT_FILE),
+                        Map.of()))
+                : null,
             origin,
             null);
     if (!zip) {
@@ -109,12 +120,14 @@ public record BundleExport(
       ModelProto vjp,
       ModelProto odin,
       BundleClasses classes) {
-    return BundleWriter.to(dir)
-        .replaceExisting(replace)
-        .write(MODEL_FILE, model::writeTo)
-        .write(VjpExporter.VJP_LOGITS_FILE, vjp::writeTo)
-        .write(VjpExporter.ODIN_GRADIENT_FILE, odin::writeTo)
-        .write(BundleClasses.CLASS_TABLE, o -> o.write(classes.classTable()));
+    BundleWriter writer =
+        BundleWriter.to(dir).replaceExisting(replace).write(MODEL_FILE, model::writeTo);
+    if (vjp != null) {
+      writer
+          .write(VjpExporter.VJP_LOGITS_FILE, vjp::writeTo)
+          .write(VjpExporter.ODIN_GRADIENT_FILE, odin::writeTo);
+    }
+    return writer.write(BundleClasses.CLASS_TABLE, o -> o.write(classes.classTable()));
   }
 
   private static void deleteTree(Path dir) throws IOException {

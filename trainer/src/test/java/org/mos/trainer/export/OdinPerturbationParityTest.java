@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.BundleScorer;
+import org.mos.common.inference.GradientGraphs;
 import org.mos.common.inference.InferenceOptions;
 import org.mos.common.inference.InputBatch;
 import org.mos.common.inference.ScoreRequest;
@@ -95,6 +96,23 @@ class OdinPerturbationParityTest {
     }
   }
 
+  @Test
+  void bundleListsItsGradientGraphsUnlessToldToLeaveThemOut() throws Exception {
+    try (ModelBundle bundle = ModelBundle.open(exportBundle(true))) {
+      assertThat(bundle.manifest().statistics().get(GradientGraphs.STATISTICS_KEY).files())
+          .containsEntry(GradientGraphs.LOGITS, "vjp_logits.onnx")
+          .containsEntry(GradientGraphs.ODIN, "odin_gradient.onnx");
+      assertThat(bundle.manifest().checksums())
+          .containsKeys("model.onnx", "vjp_logits.onnx", "odin_gradient.onnx");
+    }
+    try (ModelBundle bundle = ModelBundle.open(exportBundle(false));
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      assertThat(bundle.manifest().statistics()).doesNotContainKey(GradientGraphs.STATISTICS_KEY);
+      assertThat(bundle.manifest().checksums()).doesNotContainKeys("vjp_logits.onnx");
+      assertThat(model.supportsInputPerturbation()).isFalse();
+    }
+  }
+
   private static void assertPerturbationMoved(String name, float[] plain, float[] perturbed) {
     double moved = 0;
     for (int i = 0; i < plain.length; i++) {
@@ -109,6 +127,10 @@ class OdinPerturbationParityTest {
   }
 
   private Path exportBundle() throws Exception {
+    return exportBundle(true);
+  }
+
+  private Path exportBundle(boolean gradientGraphs) throws Exception {
     try (NDManager manager = NDManager.newBaseManager()) {
       Path npz =
           FormulaWeights.writeNpz(
@@ -121,7 +143,7 @@ class OdinPerturbationParityTest {
       net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
       BitNpzImporter.load(npz, net, HeadPolicy.KEEP);
       WeightMap weights = WeightMap.of(net);
-      Path out = dir.resolve("bundle");
+      Path out = dir.resolve(gradientGraphs ? "bundle" : "plain");
       new BundleExport(
               "small",
               ResNetV2Spec.inferFrom(weights),
@@ -129,7 +151,7 @@ class OdinPerturbationParityTest {
               GroupLayout.flat(CLASSES),
               SIZE,
               Map.of("source", "formula weights"))
-          .write(out, false, false);
+          .write(out, false, true, gradientGraphs);
       return out;
     }
   }
