@@ -269,19 +269,39 @@ public final class BundleModel implements AutoCloseable {
    * @throws IllegalStateException when the bundle has no {@code vjp_logits} graph
    */
   public float[] inputGradient(InputBatch batch, int count, float[] cotangent) {
+    return inputGradient(batch, count, Map.of(LOGITS, cotangent));
+  }
+
+  /**
+   * The gradient with respect to the input of {@code sum over outputs o of sum(cotangents[o] * o)},
+   * for {@code logits} and the spatially averaged layer outputs ({@code stem}, {@code block1} ..
+   * {@code block4}); an output not named contributes nothing. One row of cotangent per image.
+   *
+   * @throws IllegalArgumentException naming an output the VJP graph takes no cotangent for, or a
+   *     cotangent whose length is not a multiple of count
+   * @throws IllegalStateException when the bundle has no {@code vjp_logits} graph
+   */
+  public float[] inputGradient(InputBatch batch, int count, Map<String, float[]> cotangents) {
     checkBatch(batch);
     int logits = manifest.logitCount();
-    if (cotangent.length != count * logits) {
-      throw new IllegalArgumentException(
-          "a cotangent of "
-              + cotangent.length
-              + " values does not fit "
-              + count
-              + " rows of "
-              + logits
-              + " logits");
+    float[] v = cotangents.getOrDefault(LOGITS, new float[count * logits]);
+    for (Map.Entry<String, float[]> e : cotangents.entrySet()) {
+      int length = e.getKey().equals(LOGITS) ? count * logits : e.getValue().length;
+      if (e.getValue().length != length || length % count != 0 || length == 0) {
+        throw new IllegalArgumentException(
+            "a cotangent of "
+                + e.getValue().length
+                + " values for '"
+                + e.getKey()
+                + "' does not fit "
+                + count
+                + " rows"
+                + (e.getKey().equals(LOGITS) ? " of " + logits + " logits" : ""));
+      }
     }
-    return gradients.vjp(inputName, batch.view(count), count, batch.side(), cotangent, logits);
+    Map<String, float[]> layers = new LinkedHashMap<>(cotangents);
+    layers.remove(LOGITS);
+    return gradients.vjp(inputName, batch.view(count), count, batch.side(), v, logits, layers);
   }
 
   /**

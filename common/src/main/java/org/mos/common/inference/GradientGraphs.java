@@ -16,7 +16,9 @@ import org.mos.common.score.OdinPerturbation;
  * <ul>
  *   <li>{@value #LOGITS} ({@code vjp_logits.onnx}): inputs {@code input} and {@value #COTANGENT}
  *       (N, logits), outputs every output of {@code model.onnx} plus {@value #INPUT_GRADIENT} (N,
- *       3, H, W), the gradient of sum(cotangent * logits) with respect to the input;
+ *       3, H, W), the gradient of sum(cotangent * logits) with respect to the input; optional
+ *       inputs {@code cotangent_stem}, {@code cotangent_block1} .. (see {@link #layerCotangent})
+ *       add cotangents of the spatially averaged layer outputs;
  *   <li>{@value #ODIN} ({@code odin_gradient.onnx}): inputs {@code input} and {@value #TEMPERATURE}
  *       (N, 1), the same outputs, {@value #INPUT_GRADIENT} being the gradient of the cross-entropy
  *       of logits / T against the predicted class (ODIN's, see {@link OdinPerturbation}).
@@ -45,6 +47,14 @@ public final class GradientGraphs {
 
   /** The gradient output of both graphs. */
   public static final String INPUT_GRADIENT = "input_gradient";
+
+  /**
+   * The VJP graph's optional cotangent input for a spatial-mean output ({@code stem}, {@code
+   * block1} .. {@code block4}): zero unless fed.
+   */
+  public static String layerCotangent(String output) {
+    return COTANGENT + "_" + output;
+  }
 
   /** The statistics entry with the bundle's default ODIN settings. */
   public static final String ODIN_SETTINGS_KEY = "odin";

@@ -21,6 +21,9 @@ import org.mos.common.score.OdinPerturbation;
  */
 final class GradientSessions implements AutoCloseable {
 
+  /** The outputs whose cotangents the VJP graph may take besides the logits. */
+  static final List<String> LAYERS = List.of("stem", "block1", "block2", "block3", "block4");
+
   private final OrtEnvironment env;
   private final InferenceOptions options;
   private final Device device;
@@ -85,16 +88,61 @@ final class GradientSessions implements AutoCloseable {
   /** Outputs to collect from a gradient graph's run besides the gradient. */
   private record Outputs(Set<String> names, Map<String, Batch> into) {}
 
-  /** The VJP graph's gradient for a cotangent of (count, logits). */
+  /**
+   * The VJP graph's gradient for a cotangent of (count, logits) and cotangents of layer outputs
+   * (count rows each) by output name.
+   */
   float[] vjp(
-      String inputName, FloatBuffer view, int count, int side, float[] cotangent, int logits) {
+      String inputName,
+      FloatBuffer view,
+      int count,
+      int side,
+      float[] cotangent,
+      int logits,
+      Map<String, float[]> layers) {
     OrtSession vjp = session(GradientGraphs.LOGITS);
-    try (OnnxTensor input = inputTensor(env, view, count, side);
-        OnnxTensor v =
-            OnnxTensor.createTensor(env, FloatBuffer.wrap(cotangent), new long[] {count, logits})) {
-      return gradient(vjp, Map.of(inputName, input, GradientGraphs.COTANGENT, v), count, null);
+    Map<String, OnnxTensor> feeds = new java.util.LinkedHashMap<>();
+    try {
+      feeds.put(inputName, inputTensor(env, view, count, side));
+      feeds.put(
+          GradientGraphs.COTANGENT,
+          OnnxTensor.createTensor(env, FloatBuffer.wrap(cotangent), new long[] {count, logits}));
+      for (String layer : layers.keySet()) {
+        if (!LAYERS.contains(layer)
+            || !vjp.getInputNames().contains(GradientGraphs.layerCotangent(layer))) {
+          throw new IllegalArgumentException(
+              "the VJP graph takes no cotangent for output '" + layer + "'");
+        }
+      }
+      for (String layer : LAYERS) {
+        String name = GradientGraphs.layerCotangent(layer);
+        if (!vjp.getInputNames().contains(name)) {
+          continue;
+        }
+        // every layer input must be fed: zeros of (1, width) broadcast when none is given
+        long width =
+            ((ai.onnxruntime.TensorInfo) vjp.getInputInfo().get(name).getInfo()).getShape()[1];
+        float[] values = layers.getOrDefault(layer, new float[(int) width]);
+        long rows = layers.containsKey(layer) ? count : 1;
+        if (values.length != rows * width) {
+          throw new IllegalArgumentException(
+              "a cotangent of "
+                  + values.length
+                  + " values for '"
+                  + layer
+                  + "' does not fit "
+                  + count
+                  + " rows of "
+                  + width);
+        }
+        feeds.put(
+            name, OnnxTensor.createTensor(env, FloatBuffer.wrap(values), new long[] {rows, width}));
+      }
+      return gradient(vjp, feeds, count, null);
     } catch (OrtException e) {
       throw new InferenceException("ONNX Runtime failed on a batch of " + count, e);
+    } finally {
+      feeds.values().forEach(OnnxTensor::close);
     }
   }
 

@@ -42,6 +42,10 @@ final class ForwardTrace {
   String poolIndices;
 
   final List<Unit> units = new ArrayList<>();
+
+  /** The stem's pooled output and each block's output (the tensors the spatial means read). */
+  final List<String> layerOutputs = new ArrayList<>();
+
   Norm headNorm;
 
   /** Pre-activation of the head's ReLU (N, F, h, w). */

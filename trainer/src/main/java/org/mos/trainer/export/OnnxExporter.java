@@ -242,6 +242,9 @@ public final class OnnxExporter {
   }
 
   private void spatialMean(String output, String x) {
+    if (trace != null) {
+      trace.layerOutputs.add(x);
+    }
     String pooled = graph.node("GlobalAveragePool", output, NONE, x);
     graph.nodeTo(output, "Flatten", new AttributeProto[] {integer("axis", 1)}, pooled);
     int index = OUTPUTS.indexOf(output) - 2;

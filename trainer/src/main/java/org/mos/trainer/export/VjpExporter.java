@@ -56,6 +56,10 @@ public final class VjpExporter {
   private final String zero;
   private final String[] flip;
   private final String[] cut;
+  private final String column;
+
+  /** Cotangent inputs of the stem and block means, or null (the ODIN graph has none). */
+  private String[] layerCotangents;
 
   private VjpExporter(ResNetV2Spec spec, WeightMap weights, String name) {
     this.spec = spec;
@@ -70,6 +74,7 @@ public final class VjpExporter {
           graph.longs("vjp/spatial_axes", 2, 3),
           graph.longs("vjp/flip_steps", -1, -1)
         };
+    this.column = graph.longs("vjp/column", 0, -1, 1, 1);
     this.cut =
         new String[] {
           graph.longs("vjp/zeros2", 0, 0),
@@ -79,11 +84,24 @@ public final class VjpExporter {
         };
   }
 
-  /** The graph (input, cotangent) -> forward outputs and {@code input_gradient} = J^T cotangent. */
+  /**
+   * The graph (input, cotangent) -> forward outputs and {@code input_gradient} = J^T cotangent.
+   * Optional inputs {@code cotangent_stem}, {@code cotangent_block1} .. {@code cotangent_block4} (N
+   * or 1, layer width), zero unless fed (overridable initializers), add cotangents of the
+   * spatial-mean outputs, as Mahalanobis' input perturbation needs.
+   */
   public static ModelProto vjpLogits(ResNetV2Spec spec, WeightMap weights) {
     VjpExporter e = new VjpExporter(spec, weights, "bit_resnetv2_vjp_logits");
     e.graph.input(COTANGENT, BATCH, spec.numLogits());
-    return e.finish(COTANGENT, "VJP of logits");
+    int[] widths = spec.layerWidths();
+    List<String> layers = OnnxExporter.OUTPUTS.subList(2, OnnxExporter.OUTPUTS.size());
+    e.layerCotangents = new String[widths.length];
+    for (int i = 0; i < widths.length; i++) {
+      String name = GradientGraphs.layerCotangent(layers.get(i));
+      e.graph.input(name, "M", widths[i]);
+      e.layerCotangents[i] = name;
+    }
+    return e.finish(COTANGENT, "VJP of logits and layer means");
   }
 
   /**
@@ -116,10 +134,19 @@ public final class VjpExporter {
   }
 
   private ModelProto finish(String cotangent, String what) {
-    String g = headBackward(cotangent);
+    String g = layerCotangent(4, headBackward(cotangent));
     List<ForwardTrace.Unit> units = trace.units;
+    int[] perBlock = spec.units();
+    int block = 4;
+    int left = perBlock[3];
     for (int i = units.size() - 1; i >= 0; i--) {
       g = unitBackward(units.get(i), g);
+      if (--left == 0) {
+        // g is now the gradient at the previous block's output (the stem's for block 1)
+        block--;
+        g = layerCotangent(block, g);
+        left = block > 0 ? perBlock[block - 1] : 0;
+      }
     }
     g = poolBackward(g);
     // the zero pad of one pixel on each side: keep the inner part
@@ -132,10 +159,21 @@ public final class VjpExporter {
     return forward.model("BiT ResNetV2 " + spec.architectureName() + ", " + what);
   }
 
+  /** Adds the cotangent of layer {@code index}'s spatial mean (0 = stem), spread over h x w. */
+  private String layerCotangent(int index, String g) {
+    if (layerCotangents == null) {
+      return g;
+    }
+    String p = "layer_grad";
+    String x = trace.layerOutputs.get(index);
+    String shaped = graph.node("Reshape", p, NONE, layerCotangents[index], column);
+    String spread = graph.node("Mul", p, NONE, shaped, reciprocalArea(p, x));
+    return graph.node("Add", p, NONE, g, spread);
+  }
+
   private String headBackward(String cotangent) {
     String p = "head_grad";
     String features = graph.node("MatMul", p, NONE, cotangent, trace.headWeight);
-    String column = graph.longs("vjp/column", 0, -1, 1, 1);
     String spread = graph.node("Reshape", p, NONE, features, column);
     spread = graph.node("Mul", p, NONE, spread, reciprocalArea(p, trace.headRelu));
     // Where broadcasts the (N, F, 1, 1) gradient over the (N, F, h, w) mask

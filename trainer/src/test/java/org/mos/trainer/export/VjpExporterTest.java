@@ -63,6 +63,67 @@ class VjpExporterTest {
   }
 
   @Test
+  void cotangentsOfTheLayerMeansAddTheirGradientsAsDjlAutogradDoes() throws Exception {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      ResNetV2 model = formulaModel(manager, SMALL, 32, 7);
+      WeightMap weights = WeightMap.of(model);
+      ResNetV2Spec spec = ResNetV2Spec.inferFrom(weights);
+      byte[] vjp = VjpExporter.vjpLogits(spec, weights).toByteArray();
+      int batch = 2;
+      int size = 40;
+      Shape shape = new Shape(batch, 3, size, size);
+      float[] input = FormulaWeights.values("input", (int) shape.size());
+      int[] widths = spec.layerWidths();
+      Map<Integer, float[]> layers = new LinkedHashMap<>();
+      Map<String, OnnxTensor> extra = new LinkedHashMap<>();
+      OrtEnvironment env = OrtEnvironment.getEnvironment();
+      float[] cotangent = FormulaWeights.values("input", batch * 7);
+      extra.put(
+          VjpExporter.COTANGENT,
+          OnnxTensor.createTensor(env, FloatBuffer.wrap(cotangent), new long[] {batch, 7}));
+      for (int layer = 0; layer < widths.length; layer++) {
+        // stem, block2 and block4 get cotangents; block1 and block3 zeros of (1, width)
+        boolean fed = layer % 2 == 0;
+        float[] c =
+            fed
+                ? FormulaWeights.values("layer" + layer, batch * widths[layer])
+                : new float[widths[layer]];
+        if (fed) {
+          layers.put(layer, c);
+        }
+        String name =
+            org.mos.common.inference.GradientGraphs.layerCotangent(
+                OnnxExporter.OUTPUTS.get(2 + layer));
+        extra.put(
+            name,
+            OnnxTensor.createTensor(
+                env, FloatBuffer.wrap(c), new long[] {fed ? batch : 1, widths[layer]}));
+      }
+      float[] want;
+      try (NDManager scope = manager.newSubManager();
+          GradientCollector collector = manager.getEngine().newGradientCollector()) {
+        NDArray x = scope.create(input, shape);
+        x.setRequiresGradient(true);
+        NDList out = model.forward(new ParameterStore(scope, false), new NDList(x), false);
+        NDArray logits = out.get(ResNetV2.OUTPUT_LOGITS);
+        NDArray loss = logits.mul(scope.create(cotangent, logits.getShape())).sum();
+        for (Map.Entry<Integer, float[]> e : layers.entrySet()) {
+          NDArray mean = out.get(ResNetV2.OUTPUT_STEM + e.getKey());
+          loss = loss.add(mean.mul(scope.create(e.getValue(), mean.getShape())).sum());
+        }
+        collector.backward(loss);
+        want = x.getGradient().toFloatArray();
+      }
+      try (Runner ort = new Runner(vjp)) {
+        float[] got = ort.run(input, batch, size, extra).get(VjpExporter.INPUT_GRADIENT);
+        assertRelativelyClose("input_gradient with layer cotangents", got, want, 1e-4);
+      } finally {
+        extra.values().forEach(OnnxTensor::close);
+      }
+    }
+  }
+
+  @Test
   void inputGradientMatchesCentralFiniteDifferencesOfTheForwardGraph() throws Exception {
     try (NDManager manager = NDManager.newBaseManager()) {
       ResNetV2 model = formulaModel(manager, TINY, 32, 5);
@@ -238,6 +299,27 @@ class VjpExporterTest {
       }
     }
 
+    /** Runs with the image input and the given extra inputs (which the caller closes). */
+    Map<String, float[]> run(float[] input, int batch, int size, Map<String, OnnxTensor> extra)
+        throws Exception {
+      try (OnnxTensor x =
+          OnnxTensor.createTensor(
+              env, FloatBuffer.wrap(input), new long[] {batch, 3, size, size})) {
+        Map<String, OnnxTensor> feeds = new LinkedHashMap<>(extra);
+        feeds.put(OnnxExporter.INPUT, x);
+        Map<String, float[]> out = new LinkedHashMap<>();
+        try (OrtSession.Result result = session.run(feeds)) {
+          for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : result) {
+            FloatBuffer b = ((OnnxTensor) e.getValue()).getFloatBuffer();
+            float[] values = new float[b.remaining()];
+            b.get(values);
+            out.put(e.getKey(), values);
+          }
+        }
+        return out;
+      }
+    }
+
     Map<String, float[]> run(
         float[] input, int batch, int size, String extraName, float[] extra, long[] extraShape)
         throws Exception {
@@ -249,6 +331,15 @@ class VjpExporterTest {
                 env, FloatBuffer.wrap(input), new long[] {batch, 3, size, size}));
         if (extraName != null) {
           feeds.put(extraName, OnnxTensor.createTensor(env, FloatBuffer.wrap(extra), extraShape));
+        }
+        for (var e : session.getInputInfo().entrySet()) {
+          if (!feeds.containsKey(e.getKey())) { // a layer cotangent: zeros of (1, width)
+            long width = ((ai.onnxruntime.TensorInfo) e.getValue().getInfo()).getShape()[1];
+            feeds.put(
+                e.getKey(),
+                OnnxTensor.createTensor(
+                    env, FloatBuffer.wrap(new float[(int) width]), new long[] {1, width}));
+          }
         }
         Map<String, float[]> out = new LinkedHashMap<>();
         try (OrtSession.Result result = session.run(feeds)) {
