@@ -18,7 +18,8 @@ import org.mos.common.inference.GradientGraphs;
  * <p>Two graphs differ only in where the cotangent v comes from:
  *
  * <ul>
- *   <li>{@link #vjpLogits}: a second input {@code cotangent} (N, numLogits);
+ *   <li>{@link #vjpLogits}: a second input {@code cotangent} (N, numLogits), and cotangents of the
+ *       spatial means {@code stem} .. {@code block4};
  *   <li>{@link #odinGradient}: a second input {@code temperature} (N, 1), one per image, and v = d
  *       CE(logits / T, argmax logits) / d logits = (softmax(logits / T) - onehot(argmax)) / T, the
  *       cotangent of ODIN's input perturbation, computed in the graph so that ODIN needs no
@@ -86,9 +87,10 @@ public final class VjpExporter {
 
   /**
    * The graph (input, cotangent) -> forward outputs and {@code input_gradient} = J^T cotangent.
-   * Optional inputs {@code cotangent_stem}, {@code cotangent_block1} .. {@code cotangent_block4} (N
-   * or 1, layer width), zero unless fed (overridable initializers), add cotangents of the
-   * spatial-mean outputs, as Mahalanobis' input perturbation needs.
+   * Inputs {@code cotangent_stem}, {@code cotangent_block1} .. {@code cotangent_block4} (N or 1,
+   * layer width; zeros of (1, width) for none) add cotangents of the spatial-mean outputs, as
+   * Mahalanobis' input perturbation needs. They are plain inputs, not overridable initializers with
+   * zero defaults, because ONNX Runtime's Java API cannot feed the latter.
    */
   public static ModelProto vjpLogits(ResNetV2Spec spec, WeightMap weights) {
     VjpExporter e = new VjpExporter(spec, weights, "bit_resnetv2_vjp_logits");
