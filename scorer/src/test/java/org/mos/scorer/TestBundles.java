@@ -51,9 +51,13 @@ public class TestBundles implements QuarkusTestResourceLifecycleManager {
     }
   }
 
-  /** Writes (or replaces) a flat bundle with the test weights and the given biases. */
+  /**
+   * Writes (or replaces) a flat bundle with the test weights and the given biases, and its VJP
+   * graph (ODIN with input perturbation works on it).
+   */
   public static void writeFlat(Path target, float[] bias) throws IOException {
-    new SyntheticBundle(4, List.of("x", "y", "z"), null, FLAT_W, bias, Map.of()).writeTo(target);
+    new SyntheticBundle(4, List.of("x", "y", "z"), null, FLAT_W, bias, Map.of())
+        .writeTo(target, true);
   }
 
   public static Path modelsDir() {

@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import java.nio.FloatBuffer;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -24,12 +25,17 @@ import org.mos.common.image.ImagePreprocessor;
 import org.mos.common.image.PreprocessSpec;
 import org.mos.common.image.RgbImage;
 import org.mos.common.score.Batch;
+import org.mos.common.score.OdinPerturbation;
 
 /**
  * The ONNX graph of a model bundle, opened once in ONNX Runtime and shared: one session per model
  * (ONNX Runtime sessions may run concurrently from many threads), on the CPU or through the CUDA
  * execution provider. Inputs come from reusable direct buffers ({@link InputBatch}); each run asks
  * the session only for the outputs the caller needs. Close it to free the native session.
+ *
+ * <p>When the bundle carries gradient graphs ({@link GradientGraphs}), {@link #inputGradient} and
+ * {@link #runPerturbed} (ODIN's input perturbation) work too; their sessions open on first use, so
+ * the bundle must stay open until then.
  */
 public final class BundleModel implements AutoCloseable {
 
@@ -41,6 +47,9 @@ public final class BundleModel implements AutoCloseable {
   /** The penultimate features (spatially averaged), when the bundle exports them. */
   public static final String FEATURES = "features";
 
+  /** The logits of ODIN's perturbed input, added by {@link #runPerturbed}. */
+  public static final String ODIN_LOGITS = "odin_logits";
+
   private final BundleManifest manifest;
   private final String checksum;
   private final OrtEnvironment env;
@@ -50,14 +59,19 @@ public final class BundleModel implements AutoCloseable {
   private final Device device;
   private final PreprocessSpec spec;
   private final ImagePreprocessor preprocessor;
+  private final GradientSessions gradients;
 
   private BundleModel(
       BundleManifest manifest,
       String checksum,
       OrtEnvironment env,
       OrtSession session,
-      Device device)
+      Device device,
+      InferenceOptions options,
+      Path vjpGraph,
+      Path odinGraph)
       throws OrtException {
+    this.gradients = new GradientSessions(env, options, device, vjpGraph, odinGraph);
     this.manifest = manifest;
     this.checksum = checksum;
     this.env = env;
@@ -90,7 +104,15 @@ public final class BundleModel implements AutoCloseable {
       Device used = chooseDevice(options, so);
       session = env.createSession(bundle.model().toString(), so);
       checkGraph(bundle, manifest, session);
-      return new BundleModel(manifest, bundle.checksum(), env, session, used);
+      return new BundleModel(
+          manifest,
+          bundle.checksum(),
+          env,
+          session,
+          used,
+          options,
+          GradientGraphs.graph(bundle, GradientGraphs.LOGITS).orElse(null),
+          GradientGraphs.graph(bundle, GradientGraphs.ODIN).orElse(null));
     } catch (OrtException e) {
       closeQuietly(session);
       throw new BundleException(
@@ -227,20 +249,133 @@ public final class BundleModel implements AutoCloseable {
    */
   public Map<String, Batch> run(InputBatch batch, int count, Collection<String> outputs) {
     Set<String> wanted = new LinkedHashSet<>(outputs);
+    checkOutputs(wanted);
+    checkBatch(batch);
+    try (OnnxTensor input = inputTensor(batch.view(count), count, batch.side())) {
+      return runSession(session, Map.of(inputName, input), wanted, count);
+    }
+  }
+
+  /** Whether the bundle carries a gradient graph, so that inputs can be perturbed. */
+  public boolean supportsInputPerturbation() {
+    return gradients.available();
+  }
+
+  /**
+   * The gradient of {@code sum(cotangent * logits)} with respect to the input of the first {@code
+   * count} images (the vector-Jacobian product J^T v), (count, 3, side, side) in C order.
+   *
+   * @param cotangent count rows of as many values as the model has logits
+   * @throws IllegalStateException when the bundle has no {@code vjp_logits} graph
+   */
+  public float[] inputGradient(InputBatch batch, int count, float[] cotangent) {
+    return inputGradient(batch, count, Map.of(LOGITS, cotangent));
+  }
+
+  /**
+   * The gradient with respect to the input of {@code sum over outputs o of sum(cotangents[o] * o)},
+   * for {@code logits} and the spatially averaged layer outputs ({@code stem}, {@code block1} ..
+   * {@code block4}); an output not named contributes nothing. One row of cotangent per image.
+   *
+   * @throws IllegalArgumentException naming an output the VJP graph takes no cotangent for, or a
+   *     cotangent whose length is not a multiple of count
+   * @throws IllegalStateException when the bundle has no {@code vjp_logits} graph
+   */
+  public float[] inputGradient(InputBatch batch, int count, Map<String, float[]> cotangents) {
+    checkBatch(batch);
+    int logits = manifest.logitCount();
+    float[] v = cotangents.getOrDefault(LOGITS, new float[count * logits]);
+    for (Map.Entry<String, float[]> e : cotangents.entrySet()) {
+      int length = e.getKey().equals(LOGITS) ? count * logits : e.getValue().length;
+      if (e.getValue().length != length || length % count != 0 || length == 0) {
+        throw new IllegalArgumentException(
+            "a cotangent of "
+                + e.getValue().length
+                + " values for '"
+                + e.getKey()
+                + "' does not fit "
+                + count
+                + " rows"
+                + (e.getKey().equals(LOGITS) ? " of " + logits + " logits" : ""));
+      }
+    }
+    Map<String, float[]> layers = new LinkedHashMap<>(cotangents);
+    layers.remove(LOGITS);
+    return gradients.vjp(inputName, batch.view(count), count, batch.side(), v, logits, layers);
+  }
+
+  /**
+   * As {@link #run}, plus ODIN's input perturbation: {@link #ODIN_LOGITS} holds, per image, the
+   * logits of {@code x' = x - epsilon * sign(gradient)} with that image's settings (see {@link
+   * OdinPerturbation}); the other outputs are those of the unperturbed input. Uses the bundle's
+   * ODIN gradient graph (one pass for outputs and gradient) when it has one, else a forward, the
+   * cotangent here and the VJP graph; then one forward of the perturbed batch.
+   *
+   * @param perImage the settings of each of the {@code count} images
+   * @throws IllegalStateException when the bundle has no gradient graph
+   */
+  public Map<String, Batch> runPerturbed(
+      InputBatch batch, int count, Collection<String> outputs, List<OdinPerturbation> perImage) {
+    if (perImage.size() != count) {
+      throw new IllegalArgumentException(
+          perImage.size() + " ODIN settings for a batch of " + count + " images");
+    }
+    Set<String> wanted = new LinkedHashSet<>(outputs);
+    wanted.add(LOGITS);
+    checkOutputs(wanted);
+    checkBatch(batch);
+    FloatBuffer view = batch.view(count);
+    Map<String, Batch> out;
+    float[] gradient;
+    try {
+      if (gradients.has(GradientGraphs.ODIN)) {
+        out = new LinkedHashMap<>();
+        gradient = gradients.odin(inputName, view, count, batch.side(), perImage, wanted, out);
+      } else {
+        out = run(batch, count, wanted);
+        Batch logits = out.get(LOGITS);
+        float[] cotangent = new float[count * logits.cols()];
+        for (int r = 0; r < count; r++) {
+          float[] v = perImage.get(r).cotangent(logits.row(r));
+          System.arraycopy(v, 0, cotangent, r * v.length, v.length);
+        }
+        gradient = inputGradient(batch, count, cotangent);
+      }
+      FloatBuffer perturbed = GradientSessions.perturb(view, gradient, count, perImage);
+      try (OnnxTensor input = inputTensor(perturbed, count, batch.side())) {
+        Batch odin =
+            runSession(session, Map.of(inputName, input), Set.of(LOGITS), count).get(LOGITS);
+        out.put(ODIN_LOGITS, odin);
+      }
+      return out;
+    } catch (OrtException e) {
+      throw new InferenceException("ONNX Runtime failed on a batch of " + count, e);
+    }
+  }
+
+  private OnnxTensor inputTensor(FloatBuffer view, int count, int side) {
+    return GradientSessions.inputTensor(env, view, count, side);
+  }
+
+  private void checkOutputs(Set<String> wanted) {
     for (String name : wanted) {
       if (!outputNames.contains(name)) {
         throw new IllegalArgumentException(
             "the model has no output '" + name + "'; it has " + outputNames);
       }
     }
+  }
+
+  private void checkBatch(InputBatch batch) {
     if (batch.side() != manifest.inputSize()) {
       throw new IllegalArgumentException(
           "the batch holds " + batch.side() + "px images but the model takes " + inputSize());
     }
-    long[] shape = {count, 3, batch.side(), batch.side()};
-    FloatBuffer view = batch.view(count);
-    try (OnnxTensor input = OnnxTensor.createTensor(env, view, shape);
-        OrtSession.Result result = session.run(Map.of(inputName, input), wanted)) {
+  }
+
+  private static Map<String, Batch> runSession(
+      OrtSession s, Map<String, OnnxTensor> feeds, Set<String> wanted, int count) {
+    try (OrtSession.Result result = s.run(feeds, wanted)) {
       Map<String, Batch> out = new LinkedHashMap<>();
       for (String name : wanted) {
         OnnxValue value = result.get(name).orElseThrow();
@@ -258,7 +393,7 @@ public final class BundleModel implements AutoCloseable {
     run(batch, 1, List.of(LOGITS));
   }
 
-  private static Batch toBatch(String name, OnnxTensor tensor, int count) {
+  static Batch toBatch(String name, OnnxTensor tensor, int count) {
     long[] shape = tensor.getInfo().getShape();
     if (shape.length < 2 || shape[0] != count) {
       throw new InferenceException(
@@ -313,11 +448,12 @@ public final class BundleModel implements AutoCloseable {
     }
   }
 
-  /** Closes the session; the shared environment stays for other models. */
+  /** Closes the sessions; the shared environment stays for other models. */
   @Override
   public void close() {
     try {
       session.close();
+      gradients.close();
     } catch (OrtException e) {
       throw new InferenceException("closing the ONNX Runtime session failed", e);
     }

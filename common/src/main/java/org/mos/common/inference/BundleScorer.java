@@ -17,6 +17,8 @@ import org.mos.common.score.Batch;
 import org.mos.common.score.KlClassMeans;
 import org.mos.common.score.MahalanobisStatistics;
 import org.mos.common.score.ModelOutputs;
+import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinScore;
 import org.mos.common.score.OodScore;
 import org.mos.common.score.ScoreMethod;
 import org.mos.common.score.ScoreSettings;
@@ -25,9 +27,12 @@ import org.mos.common.score.ScoreSettings;
  * Turns a bundle model's outputs into per-image predictions, OOD scores and calibrated decisions.
  * The score functions are those of {@code org.mos.common.score}, so a score served equals the score
  * computed in training and evaluation. Supported methods: {@code mos} for group bundles; {@code
- * msp}, {@code maxlogit}, {@code energy}, {@code odin} (temperature only, no input perturbation) on
- * the logits as they are; {@code kl} and {@code mahalanobis} when the bundle carries their
- * statistics. Immutable and thread-safe.
+ * msp}, {@code maxlogit}, {@code energy}, {@code odin} on the logits as they are; {@code kl} and
+ * {@code mahalanobis} when the bundle carries their statistics. ODIN takes its epsilon and
+ * temperature from the request or else the bundle ({@link GradientGraphs#odinDefaults}); with
+ * epsilon > 0 (input perturbation, bundles with gradient graphs only) it scores the logits of the
+ * perturbed input, which the caller gets from {@link BundleModel#runPerturbed} when {@link
+ * #perturbation} says so. Immutable and thread-safe.
  */
 public final class BundleScorer {
 
@@ -36,6 +41,8 @@ public final class BundleScorer {
   private final Map<String, OodScore> scores;
   private final List<String> mahalanobisLayers;
   private final Calibration calibration;
+  private final OdinPerturbation odinDefaults;
+  private final boolean gradients;
 
   private BundleScorer(
       BundleManifest manifest,
@@ -47,6 +54,8 @@ public final class BundleScorer {
     this.scores = scores;
     this.mahalanobisLayers = mahalanobisLayers;
     this.calibration = calibration;
+    this.odinDefaults = GradientGraphs.odinDefaults(manifest);
+    this.gradients = GradientGraphs.present(manifest);
   }
 
   /** The scorer of an opened bundle: its methods, statistics and calibration scores. */
@@ -123,6 +132,32 @@ public final class BundleScorer {
     return List.copyOf(out);
   }
 
+  /** ODIN's settings for a request: its own, else the bundle's. */
+  public OdinPerturbation odinSettings(ScoreRequest request) {
+    return request.odin() != null ? request.odin() : odinDefaults;
+  }
+
+  /**
+   * ODIN's input perturbation when a request needs one (it scores {@code odin} with epsilon > 0),
+   * else empty: then run the batch with {@link BundleModel#runPerturbed}.
+   *
+   * @throws IllegalArgumentException when it does but the bundle has no gradient graph
+   */
+  public java.util.Optional<OdinPerturbation> perturbation(ScoreRequest request) {
+    OdinPerturbation settings = odinSettings(request);
+    if (!settings.perturbs() || !resolveMethods(request).contains(ScoreMethod.ODIN.id())) {
+      return java.util.Optional.empty();
+    }
+    if (!gradients) {
+      throw new IllegalArgumentException(
+          "odin with epsilon "
+              + settings.epsilon()
+              + " perturbs the input, but this model has no gradient graphs; re-export it, or"
+              + " use epsilon 0");
+    }
+    return java.util.Optional.of(settings);
+  }
+
   /** The graph outputs a request needs: logits, plus features and Mahalanobis layers as asked. */
   public Set<String> requiredOutputs(ScoreRequest request) {
     Set<String> out = new LinkedHashSet<>();
@@ -153,7 +188,11 @@ public final class BundleScorer {
     ModelOutputs modelOutputs = new ModelOutputs(logits, layers);
     Map<String, double[]> byMethod = new LinkedHashMap<>();
     for (String id : methods) {
-      byMethod.put(id, scores.get(id).score(modelOutputs));
+      byMethod.put(
+          id,
+          id.equals(ScoreMethod.ODIN.id())
+              ? odin(outputs, request)
+              : scores.get(id).score(modelOutputs));
     }
     Map<String, String> omitted = new TreeMap<>();
     Map<String, Calibration.Threshold> thresholds = new LinkedHashMap<>();
@@ -194,6 +233,23 @@ public final class BundleScorer {
               request.includeFeatures() ? outputs.get(BundleModel.FEATURES).row(r) : null));
     }
     return new ScoredBatch(images, omitted);
+  }
+
+  private double[] odin(Map<String, Batch> outputs, ScoreRequest request) {
+    OdinPerturbation settings = odinSettings(request);
+    Batch logits = outputs.get(BundleModel.LOGITS);
+    if (perturbation(request).isPresent()) {
+      logits = outputs.get(BundleModel.ODIN_LOGITS);
+      if (logits == null) {
+        throw new IllegalArgumentException(
+            "odin with epsilon "
+                + settings.epsilon()
+                + " needs the logits of the perturbed input ('"
+                + BundleModel.ODIN_LOGITS
+                + "', from BundleModel.runPerturbed)");
+      }
+    }
+    return new OdinScore(settings.temperature()).score(logits);
   }
 
   /** The k most probable classes (probability within the group's softmax for a group bundle). */

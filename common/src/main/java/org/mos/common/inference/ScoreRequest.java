@@ -1,6 +1,7 @@
 package org.mos.common.inference;
 
 import java.util.List;
+import org.mos.common.score.OdinPerturbation;
 
 /**
  * What a caller wants scored for a batch of images.
@@ -10,9 +11,16 @@ import java.util.List;
  * @param topK how many (class, probability) pairs to return per image; 0 = none
  * @param includeLogits whether to return each image's logits
  * @param includeFeatures whether to return each image's penultimate features
+ * @param odin ODIN's epsilon and temperature for this request, or null for the bundle's (see {@link
+ *     GradientGraphs#odinDefaults})
  */
 public record ScoreRequest(
-    List<String> methods, double tpr, int topK, boolean includeLogits, boolean includeFeatures) {
+    List<String> methods,
+    double tpr,
+    int topK,
+    boolean includeLogits,
+    boolean includeFeatures,
+    OdinPerturbation odin) {
 
   /** The default target ID TPR of thresholds. */
   public static final double DEFAULT_TPR = 0.95;
@@ -27,8 +35,19 @@ public record ScoreRequest(
     }
   }
 
+  /** A request with the bundle's ODIN settings. */
+  public ScoreRequest(
+      List<String> methods, double tpr, int topK, boolean includeLogits, boolean includeFeatures) {
+    this(methods, tpr, topK, includeLogits, includeFeatures, null);
+  }
+
   /** Every supported method, TPR 0.95, no top-k, no logits, no features. */
   public static ScoreRequest defaults() {
     return new ScoreRequest(List.of(), DEFAULT_TPR, 0, false, false);
+  }
+
+  /** A copy with other ODIN settings (null: the bundle's). */
+  public ScoreRequest withOdin(OdinPerturbation settings) {
+    return new ScoreRequest(methods, tpr, topK, includeLogits, includeFeatures, settings);
   }
 }

@@ -109,11 +109,14 @@ public class ScorerGrpcService implements Scorer {
 
   private ScoreResponse run(ScoreRequest r) {
     var request =
-        service.request(
-            r.getMethodsList(),
-            r.getIncludeList(),
-            r.getTpr() == 0 ? null : r.getTpr(),
-            r.getTopK());
+        service.withOdin(
+            service.request(
+                r.getMethodsList(),
+                r.getIncludeList(),
+                r.getTpr() == 0 ? null : r.getTpr(),
+                r.getTopK()),
+            r.hasOdinEps() ? r.getOdinEps() : null,
+            r.hasOdinTemperature() ? r.getOdinTemperature() : null);
     List<ImageInput> images = new ArrayList<>();
     for (int i = 0; i < r.getImagesCount(); i++) {
       Image image = r.getImages(i);

@@ -40,8 +40,12 @@ public class ScoreResource {
       @RestQuery List<String> include,
       @RestQuery Double tpr,
       @RestQuery("top_k") Integer topK,
+      @RestQuery("odin.eps") Double odinEpsilon,
+      @RestQuery("odin.T") Double odinTemperature,
       byte[] body) {
-    ScoreRequest request = service.request(methods, include, tpr, topK);
+    ScoreRequest request =
+        service.withOdin(
+            service.request(methods, include, tpr, topK), odinEpsilon, odinTemperature);
     List<ImageInput> images = List.of(new ImageInput.Encoded(body, "the body"));
     return respond(model, service.score(model, images, request, "rest"));
   }
@@ -55,8 +59,12 @@ public class ScoreResource {
       @RestQuery List<String> include,
       @RestQuery Double tpr,
       @RestQuery("top_k") Integer topK,
+      @RestQuery("odin.eps") Double odinEpsilon,
+      @RestQuery("odin.T") Double odinTemperature,
       @RestForm(FileUpload.ALL) List<FileUpload> parts) {
-    ScoreRequest request = service.request(methods, include, tpr, topK);
+    ScoreRequest request =
+        service.withOdin(
+            service.request(methods, include, tpr, topK), odinEpsilon, odinTemperature);
     List<ImageInput> images = new ArrayList<>();
     for (FileUpload part : parts) {
       try {

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.IntConsumer;
 import org.mos.common.image.RgbImage;
@@ -14,6 +15,7 @@ import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.InputBatch;
 import org.mos.common.inference.ScoredBatch;
 import org.mos.common.score.Batch;
+import org.mos.common.score.OdinPerturbation;
 
 /**
  * Runs jobs through one model: fills a reusable input batch with their images, asks the session
@@ -36,14 +38,24 @@ final class BatchRunner {
     try {
       int slot = 0;
       Set<String> outputs = new LinkedHashSet<>();
+      List<OdinPerturbation> perImage = new ArrayList<>();
+      boolean perturb = false;
       for (Job job : jobs) {
         outputs.addAll(scorer.requiredOutputs(job.request()));
+        // ODIN with epsilon > 0: the whole batch takes the perturbed pass, images of other
+        // jobs with epsilon 0 (their inputs stay as they are)
+        Optional<OdinPerturbation> odin = scorer.perturbation(job.request());
+        perturb |= odin.isPresent();
         for (Object input : job.inputs()) {
           put(batch, slot++, input);
+          perImage.add(odin.orElse(OdinPerturbation.PAPER_DEFAULT));
         }
       }
       batchSizes.accept(slot);
-      Map<String, Batch> all = model.run(batch, slot, outputs);
+      Map<String, Batch> all =
+          perturb
+              ? model.runPerturbed(batch, slot, outputs, perImage)
+              : model.run(batch, slot, outputs);
       int from = 0;
       for (Job job : jobs) {
         try {

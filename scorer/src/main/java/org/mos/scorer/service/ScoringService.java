@@ -17,6 +17,7 @@ import org.mos.common.image.RgbImage;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.ScoredBatch;
+import org.mos.common.score.OdinPerturbation;
 import org.mos.scorer.config.ScorerConfig;
 
 /**
@@ -83,6 +84,28 @@ public class ScoringService {
     }
   }
 
+  /**
+   * The request with ODIN settings from the endpoint's options ({@code odin.eps}, {@code odin.T}),
+   * or unchanged (the bundle's settings) when both are absent; an absent one takes the MOS paper's
+   * value (epsilon 0, T 1000).
+   *
+   * @throws ScoringProblem 400 on a negative epsilon or a non-positive temperature
+   */
+  public ScoreRequest withOdin(ScoreRequest request, Double epsilon, Double temperature) {
+    if (epsilon == null && temperature == null) {
+      return request;
+    }
+    OdinPerturbation paper = OdinPerturbation.PAPER_DEFAULT;
+    try {
+      return request.withOdin(
+          new OdinPerturbation(
+              epsilon == null ? paper.epsilon() : epsilon,
+              temperature == null ? paper.temperature() : temperature));
+    } catch (IllegalArgumentException e) {
+      throw ScoringProblem.badRequest(e.getMessage());
+    }
+  }
+
   /** Scores images with a model; {@code endpoint} tags the metrics (rest, v2, grpc). */
   public ScoredBatch score(
       String modelName, List<ImageInput> inputs, ScoreRequest request, String endpoint) {
@@ -132,6 +155,7 @@ public class ScoringService {
     try {
       try {
         model.scorer().resolveMethods(request);
+        model.scorer().perturbation(request);
       } catch (IllegalArgumentException e) {
         throw ScoringProblem.badRequest(e.getMessage());
       }

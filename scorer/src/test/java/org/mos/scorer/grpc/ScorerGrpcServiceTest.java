@@ -90,6 +90,30 @@ class ScorerGrpcServiceTest {
   }
 
   @Test
+  void odinSettingsOfARequestPerturbTheInput() {
+    // channels constant (0.5, 0.25, -1): logits (1, 0.5, 1.25), class 2; v = softmax - onehot(2)
+    // has signs (+, +, -), sum_k v_k W_kc signs (+, +, +): f' = f - 0.1 = (0.4, 0.15, -1.1),
+    // logits' = (0.9, 0.3, 1.35)
+    Tensor.Builder t = Tensor.newBuilder().addAllShape(List.of(3L, 4L, 4L));
+    for (float v : new float[] {0.5f, 0.25f, -1f}) {
+      for (int p = 0; p < 16; p++) {
+        t.addData(v);
+      }
+    }
+    ScoreRequest odin =
+        request("o", "flat", Image.newBuilder().setTensor(t).build()).toBuilder()
+            .clearMethods()
+            .addMethods("odin")
+            .setOdinEps(0.1)
+            .setOdinTemperature(1)
+            .build();
+    ScoreResponse r = client.score(odin).await().atMost(WAIT);
+    double sum = Math.exp(0.9) + Math.exp(0.3) + Math.exp(1.35);
+    assertThat(r.getImages(0).getScoresOrThrow("odin"))
+        .isCloseTo(Math.exp(1.35) / sum, within(1e-6));
+  }
+
+  @Test
   void unaryErrorsAreGrpcStatuses() {
     assertThatThrownBy(() -> client.score(request("x", "nope", png(1, 2, 3))).await().atMost(WAIT))
         .isInstanceOfSatisfying(

@@ -123,6 +123,33 @@ class ScoreResourceTest {
   }
 
   @Test
+  void odinWithEpsilonScoresTheInputPerturbedAgainstTheGradientSign() {
+    JsonPath r = scoreOne("flat", RED, "?methods=odin,msp&odin.eps=0.1&odin.T=1");
+    // logits (1.5, -2, 0.85), class 0; v = softmax - onehot(0) has signs (-, +, +), so
+    // sum_k v_k W_kc (W = diag(1, 2, -1)) has signs (-, +, -): f' = f - 0.1 (-1, +1, -1)
+    // = (1.1, -1.1, -0.5), logits' = (1.6, -2.2, 0.75)
+    double perturbed = Math.exp(1.6) + Math.exp(-2.2) + Math.exp(0.75);
+    assertThat(r.getDouble("images[0].scores.odin"))
+        .isCloseTo(Math.exp(1.6) / perturbed, within(1e-6));
+    double plain = Math.exp(1.5) + Math.exp(-2) + Math.exp(0.85);
+    assertThat(r.getDouble("images[0].scores.msp")).isCloseTo(Math.exp(1.5) / plain, within(1e-6));
+    // epsilon 0: temperature scaling only, on the plain logits
+    JsonPath t = scoreOne("flat", RED, "?methods=odin&odin.T=1");
+    assertThat(t.getDouble("images[0].scores.odin")).isCloseTo(Math.exp(1.5) / plain, within(1e-6));
+  }
+
+  @Test
+  void refusesOdinPerturbationWithoutGradientGraphsOrWithNegativeEpsilon() {
+    problem(
+            given().contentType("image/png").body(RED),
+            "/v1/models/grouped/score?methods=odin&odin.eps=0.01",
+            400)
+        .body("detail", containsString("no gradient graphs"));
+    problem(given().contentType("image/png").body(RED), "/v1/models/flat/score?odin.eps=-1", 400)
+        .body("detail", containsString("epsilon"));
+  }
+
+  @Test
   void refusesBadInputWithProblemDocumentsAndKeepsServing() {
     problem(
             given().contentType("image/png").body(new byte[] {1, 2, 3}),

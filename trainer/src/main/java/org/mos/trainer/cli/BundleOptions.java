@@ -47,6 +47,13 @@ public final class BundleOptions {
   @Option(names = "--zip", description = "Write the bundle as one zip file")
   boolean zip;
 
+  @Option(
+      names = "--no-gradient-graphs",
+      description =
+          "Leave out vjp_logits.onnx and odin_gradient.onnx (a third of the size; no ODIN input"
+              + " perturbation)")
+  boolean noGradientGraphs;
+
   @Option(names = "--replace", description = "Replace an existing bundle at --out")
   boolean replace;
 

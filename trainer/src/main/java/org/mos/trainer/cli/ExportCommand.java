@@ -73,7 +73,7 @@ public class ExportCommand implements Callable<Integer> {
                 bundle.layout(spec.numLogits()),
                 bundle.inputSize,
                 provenance)
-            .write(bundle.out, bundle.zip, bundle.replace);
+            .write(bundle.out, bundle.zip, bundle.replace, !bundle.noGradientGraphs);
     System.out.printf(
         "wrote %s: %s, %d classes%s, step %d%n",
         bundle.out,

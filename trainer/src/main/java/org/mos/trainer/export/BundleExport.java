@@ -9,12 +9,15 @@ import java.util.List;
 import java.util.Map;
 import org.mos.common.bundle.BundleManifest;
 import org.mos.common.bundle.BundleWriter;
+import org.mos.common.inference.GradientGraphs;
 import org.mos.common.layout.GroupLayout;
 
 /**
- * Exports weights to a model bundle: {@code model.onnx} (see {@link OnnxExporter}), {@code
- * class_table.tsv} (see {@link BundleClasses}) and {@code manifest.json}, written atomically by
- * {@link BundleWriter}; optionally packed into one zip.
+ * Exports weights to a model bundle: {@code model.onnx} (see {@link OnnxExporter}), the gradient
+ * graphs {@code vjp_logits.onnx} and {@code odin_gradient.onnx} (see {@link VjpExporter}, listed
+ * under the manifest's statistics entry {@code input_gradients}), {@code class_table.tsv} (see
+ * {@link BundleClasses}) and {@code manifest.json}, written atomically by {@link BundleWriter};
+ * optionally packed into one zip.
  *
  * @param architecture the manifest's architecture name, e.g. {@code BiT-S-R101x1}
  * @param spec the network's shape (checked against the weights)
@@ -53,8 +56,19 @@ public record BundleExport(
    * @return the manifest as written
    */
   public BundleManifest write(Path out, boolean zip, boolean replace) throws IOException {
+    return write(out, zip, replace, true);
+  }
+
+  /**
+   * As {@link #write(Path, boolean, boolean)}; without {@code gradientGraphs} the bundle holds
+   * {@code model.onnx} only (a third of the size, no ODIN input perturbation).
+   */
+  public BundleManifest write(Path out, boolean zip, boolean replace, boolean gradientGraphs)
+      throws IOException {
     BundleClasses classes = BundleClasses.of(layout, spec.numLogits());
     ModelProto model = OnnxExporter.export(spec, weights);
+    ModelProto vjp = gradientGraphs ? VjpExporter.vjpLogits(spec, weights) : null;
+    ModelProto odin = gradientGraphs ? VjpExporter.odinGradient(spec, weights) : null;
     Map<String, Object> origin = new LinkedHashMap<>(provenance);
     origin.put("exporter", "mos-trainer OnnxExporter, ONNX opset " + OnnxExporter.OPSET);
     origin.put(
@@ -70,11 +84,19 @@ public record BundleExport(
             classes.names(),
             classes.groupSizes(),
             OnnxExporter.OUTPUTS,
-            null,
+            gradientGraphs
+                ? Map.of(
+                    GradientGraphs.STATISTICS_KEY,
+                    new BundleManifest.Statistics(
+                        Map.of(
+                            GradientGraphs.LOGITS, VjpExporter.VJP_LOGITS_FILE,
+                            GradientGraphs.ODIN, VjpExporter.ODIN_GRADIENT_FILE),
+                        Map.of()))
+                : null,
             origin,
             null);
     if (!zip) {
-      return writer(out, replace, model, classes).commit(manifest);
+      return writer(out, replace, model, vjp, odin, classes).commit(manifest);
     }
     if (Files.exists(out) && !replace) {
       throw new IOException(out + " already exists (choose another --out or replace it)");
@@ -84,7 +106,7 @@ public record BundleExport(
     Path staging = Files.createTempDirectory(parent, "." + out.getFileName() + ".export-");
     try {
       BundleManifest written =
-          writer(staging.resolve("bundle"), false, model, classes).commit(manifest);
+          writer(staging.resolve("bundle"), false, model, vjp, odin, classes).commit(manifest);
       BundleWriter.zip(staging.resolve("bundle"), out);
       return written;
     } finally {
@@ -93,11 +115,20 @@ public record BundleExport(
   }
 
   private static BundleWriter writer(
-      Path dir, boolean replace, ModelProto model, BundleClasses classes) {
-    return BundleWriter.to(dir)
-        .replaceExisting(replace)
-        .write(MODEL_FILE, model::writeTo)
-        .write(BundleClasses.CLASS_TABLE, o -> o.write(classes.classTable()));
+      Path dir,
+      boolean replace,
+      ModelProto model,
+      ModelProto vjp,
+      ModelProto odin,
+      BundleClasses classes) {
+    BundleWriter writer =
+        BundleWriter.to(dir).replaceExisting(replace).write(MODEL_FILE, model::writeTo);
+    if (vjp != null) {
+      writer
+          .write(VjpExporter.VJP_LOGITS_FILE, vjp::writeTo)
+          .write(VjpExporter.ODIN_GRADIENT_FILE, odin::writeTo);
+    }
+    return writer.write(BundleClasses.CLASS_TABLE, o -> o.write(classes.classTable()));
   }
 
   private static void deleteTree(Path dir) throws IOException {

@@ -50,16 +50,27 @@ public final class OnnxExporter {
   private static final AttributeProto[] NONE = {};
   private static final String BATCH = "N";
 
-  private final OnnxGraph graph = new OnnxGraph("bit_resnetv2");
+  private final OnnxGraph graph;
   private final WeightMap weights;
   private final ResNetV2Spec spec;
+
+  /** Non-null when the forward is traced for a backward pass (see {@link VjpExporter}). */
+  private final ForwardTrace trace;
+
   private String gnGroupShape;
   private String gnOnes;
   private String gnZeros;
+  private String reduceAxis;
+  private String gnEpsilon;
+  private ForwardTrace.Conv lastConv;
+  private ForwardTrace.Norm lastNorm;
+  private String lastReluInput;
 
-  private OnnxExporter(ResNetV2Spec spec, WeightMap weights) {
+  private OnnxExporter(ResNetV2Spec spec, WeightMap weights, ForwardTrace trace, String name) {
     this.spec = spec;
     this.weights = weights;
+    this.trace = trace;
+    this.graph = new OnnxGraph(name);
   }
 
   /**
@@ -69,25 +80,58 @@ public final class OnnxExporter {
    */
   public static ModelProto export(ResNetV2Spec spec, WeightMap weights) {
     spec.check(weights, "the weights");
-    return new OnnxExporter(spec, weights).build();
+    OnnxExporter exporter = new OnnxExporter(spec, weights, null, "bit_resnetv2");
+    exporter.forward();
+    return exporter.model("BiT ResNetV2 " + spec.architectureName());
   }
 
-  private ModelProto build() {
+  /**
+   * Starts a graph for a backward pass: the forward of {@link #export}, with group norm written out
+   * (mean, deviation, normalised values) and every value the backward needs recorded in {@code
+   * trace}. The caller adds the backward to {@link #graph()} and then calls {@link #model}.
+   */
+  static OnnxExporter traced(
+      ResNetV2Spec spec, WeightMap weights, ForwardTrace trace, String name) {
+    spec.check(weights, "the weights");
+    OnnxExporter exporter = new OnnxExporter(spec, weights, trace, name);
+    exporter.forward();
+    return exporter;
+  }
+
+  OnnxGraph graph() {
+    return graph;
+  }
+
+  ModelProto model(String description) {
+    return graph.model(
+        IR_VERSION, OPSET, "mos-trainer", description + " (weight standardisation folded)");
+  }
+
+  /** The graph input, the forward and every forward output, {@code logits} last. */
+  private void forward() {
     graph.input(INPUT, BATCH, 3, "H", "W");
     int groups = GroupNorm.DEFAULT_GROUPS;
     gnGroupShape = graph.longs("gn/group_shape", 0, groups, -1);
     gnOnes = graph.floats("gn/ones", filled(groups, 1f), groups);
     gnZeros = graph.floats("gn/zeros", new float[groups], groups);
+    if (trace != null) {
+      reduceAxis = graph.longs("gn/reduce_axis", 2);
+      gnEpsilon = graph.floats("gn/epsilon", new float[] {(float) GroupNorm.DEFAULT_EPSILON});
+    }
 
     String h = conv("stem", BitKeys.PREFIX + "root_block/standardized_conv2d/kernel", INPUT, 2, 3);
     String pads = graph.longs("stem/pads", 0, 0, 1, 1, 0, 0, 1, 1);
     h = graph.node("Pad", "stem", NONE, h, pads);
-    h =
-        graph.node(
-            "MaxPool",
-            "stem",
-            new AttributeProto[] {ints("kernel_shape", 3, 3), ints("strides", 2, 2)},
-            h);
+    AttributeProto[] pool = {ints("kernel_shape", 3, 3), ints("strides", 2, 2)};
+    if (trace == null) {
+      h = graph.node("MaxPool", "stem", pool, h);
+    } else {
+      trace.stem = lastConv;
+      trace.padded = h;
+      String[] pooled = graph.nodeOutputs("MaxPool", "stem", pool, 2, h);
+      h = pooled[0];
+      trace.poolIndices = pooled[1];
+    }
     spatialMean("stem", h);
     int[] units = spec.units();
     for (int b = 1; b <= ResNetV2.NUM_BLOCKS; b++) {
@@ -97,6 +141,11 @@ public final class OnnxExporter {
       spatialMean("block" + b, h);
     }
     h = relu("head", groupNorm("head", BitKeys.PREFIX, h));
+    if (trace != null) {
+      trace.headNorm = lastNorm;
+      trace.headRelu = lastReluInput;
+      trace.headWeight = "head/weight";
+    }
     String pooled = graph.node("GlobalAveragePool", "head", NONE, h);
     String features =
         graph.nodeTo(FEATURES, "Flatten", new AttributeProto[] {integer("axis", 1)}, pooled);
@@ -107,26 +156,35 @@ public final class OnnxExporter {
         graph.floats("head/bias", weights.get(BitKeys.HEAD_BIAS).values(), spec.numLogits());
     graph.nodeTo(LOGITS, "Gemm", new AttributeProto[] {integer("transB", 1)}, features, w, bias);
     graph.output(LOGITS, BATCH, spec.numLogits());
-    return graph.model(
-        IR_VERSION,
-        OPSET,
-        "mos-trainer",
-        "BiT ResNetV2 " + spec.architectureName() + " (weight standardisation folded)");
   }
 
   private String unit(int block, int unit, String x, int stride) {
     String name = String.format("block%d/unit%02d", block, unit);
     String prefix = ResNetV2Spec.unitKey(block, unit);
     String out = relu(name, groupNorm(name + "/gn1", prefix + "a/", x));
-    String shortcut =
-        unit == 1
-            ? conv(name + "/proj", ResNetV2Spec.convKey(block, unit, "a/proj"), out, stride, 0)
-            : x;
+    ForwardTrace.Norm gn1 = lastNorm;
+    String relu1 = lastReluInput;
+    ForwardTrace.Conv proj = null;
+    String shortcut = x;
+    if (unit == 1) {
+      shortcut = conv(name + "/proj", ResNetV2Spec.convKey(block, unit, "a/proj"), out, stride, 0);
+      proj = lastConv;
+    }
     String h = conv(name + "/conv1", ResNetV2Spec.convKey(block, unit, "a"), out, 1, 0);
+    ForwardTrace.Conv conv1 = lastConv;
     h = relu(name, groupNorm(name + "/gn2", prefix + "b/", h));
+    ForwardTrace.Norm gn2 = lastNorm;
+    String relu2 = lastReluInput;
     h = conv(name + "/conv2", ResNetV2Spec.convKey(block, unit, "b"), h, stride, 1);
+    ForwardTrace.Conv conv2 = lastConv;
     h = relu(name, groupNorm(name + "/gn3", prefix + "c/", h));
+    ForwardTrace.Norm gn3 = lastNorm;
+    String relu3 = lastReluInput;
     h = conv(name + "/conv3", ResNetV2Spec.convKey(block, unit, "c"), h, 1, 0);
+    if (trace != null) {
+      trace.units.add(
+          new ForwardTrace.Unit(gn1, relu1, proj, conv1, gn2, relu2, conv2, gn3, relu3, lastConv));
+    }
     return graph.node("Add", name, NONE, h, shortcut);
   }
 
@@ -140,33 +198,53 @@ public final class OnnxExporter {
       ints("strides", stride, stride),
       ints("pads", pad, pad, pad, pad)
     };
+    lastConv = new ForwardTrace.Conv(x, w, s[2], stride, pad);
     return graph.node("Conv", name, attributes, x, w);
   }
 
   private String groupNorm(String name, String prefix, String x) {
     String shape = graph.node("Shape", name, NONE, x);
     String grouped = graph.node("Reshape", name, NONE, x, gnGroupShape);
-    String normalised =
-        graph.node(
-            "InstanceNormalization",
-            name,
-            new AttributeProto[] {real("epsilon", (float) GroupNorm.DEFAULT_EPSILON)},
-            grouped,
-            gnOnes,
-            gnZeros);
+    String normalised;
+    String reciprocalDeviation = null;
+    if (trace == null) {
+      normalised =
+          graph.node(
+              "InstanceNormalization",
+              name,
+              new AttributeProto[] {real("epsilon", (float) GroupNorm.DEFAULT_EPSILON)},
+              grouped,
+              gnOnes,
+              gnZeros);
+    } else {
+      // written out, so that the backward can read the normalised values and 1 / sigma
+      String mean = graph.node("ReduceMean", name, NONE, grouped, reduceAxis);
+      String deviation = graph.node("Sub", name, NONE, grouped, mean);
+      String square = graph.node("Mul", name, NONE, deviation, deviation);
+      String variance = graph.node("ReduceMean", name, NONE, square, reduceAxis);
+      String sigma =
+          graph.node("Sqrt", name, NONE, graph.node("Add", name, NONE, variance, gnEpsilon));
+      reciprocalDeviation = graph.node("Reciprocal", name, NONE, sigma);
+      normalised = graph.node("Mul", name, NONE, deviation, reciprocalDeviation);
+    }
     String back = graph.node("Reshape", name, NONE, normalised, shape);
     float[] gamma = weights.get(ResNetV2Spec.normKey(prefix, "gamma")).values();
     float[] beta = weights.get(ResNetV2Spec.normKey(prefix, "beta")).values();
     String scale = graph.floats(name + "/gamma", gamma, gamma.length, 1, 1);
     String shift = graph.floats(name + "/beta", beta, beta.length, 1, 1);
+    lastNorm = new ForwardTrace.Norm(x, normalised, reciprocalDeviation, scale);
     return graph.node("Add", name, NONE, graph.node("Mul", name, NONE, back, scale), shift);
   }
 
   private String relu(String name, String x) {
+    lastReluInput = x;
     return graph.node("Relu", name, NONE, x);
   }
 
   private void spatialMean(String output, String x) {
+    if (trace != null) {
+      trace.layerOutputs.add(x);
+    }
     String pooled = graph.node("GlobalAveragePool", output, NONE, x);
     graph.nodeTo(output, "Flatten", new AttributeProto[] {integer("axis", 1)}, pooled);
     int index = OUTPUTS.indexOf(output) - 2;

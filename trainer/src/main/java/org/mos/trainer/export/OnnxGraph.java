@@ -46,6 +46,26 @@ final class OnnxGraph {
     return out;
   }
 
+  /** Adds a node with several outputs, each with a fresh name; returns them in order. */
+  String[] nodeOutputs(
+      String op, String prefix, AttributeProto[] attributes, int outputs, String... inputs) {
+    NodeProto.Builder n = NodeProto.newBuilder().setOpType(op);
+    String[] names = new String[outputs];
+    for (int i = 0; i < outputs; i++) {
+      names[i] = prefix + "/" + op + "_" + counter++;
+      n.addOutput(names[i]);
+    }
+    n.setName(names[0]);
+    for (String in : inputs) {
+      n.addInput(in);
+    }
+    for (AttributeProto a : attributes) {
+      n.addAttribute(a);
+    }
+    graph.addNode(n);
+    return names;
+  }
+
   String floats(String name, float[] values, long... dims) {
     ByteBuffer buf = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
     buf.asFloatBuffer().put(values);
@@ -111,6 +131,14 @@ final class OnnxGraph {
         .setName(name)
         .setType(AttributeProto.AttributeType.INT)
         .setI(value)
+        .build();
+  }
+
+  static AttributeProto text(String name, String value) {
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeProto.AttributeType.STRING)
+        .setS(ByteString.copyFromUtf8(value))
         .build();
   }
 

@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import org.mos.common.bundle.BundleManifest;
 import org.mos.common.bundle.BundleWriter;
 import org.mos.common.inference.Calibration;
+import org.mos.common.inference.GradientGraphs;
 import org.mos.common.io.Npy;
 
 /**
@@ -36,6 +37,16 @@ public record SyntheticBundle(
 
   /** Writes the bundle (graph, calibration scores, manifest) to the folder {@code target}. */
   public BundleManifest writeTo(Path target) throws IOException {
+    return writeTo(target, false);
+  }
+
+  /**
+   * Writes the bundle, with {@code gradients} also the VJP graph of the logits ({@code
+   * vjp_logits.onnx}, see {@link org.mos.common.inference.GradientGraphs}): input_gradient = the
+   * cotangent times W, spread evenly over the H x W pixels of each channel (the graph's features
+   * are spatial means).
+   */
+  public BundleManifest writeTo(Path target, boolean gradients) throws IOException {
     int logits = classNames.size() + (groupSizes == null ? 0 : groupSizes.size());
     if (weights.length != logits || bias.length != logits) {
       throw new IllegalArgumentException(
@@ -79,6 +90,15 @@ public record SyntheticBundle(
             Map.of(),
             Map.of("source", "SyntheticBundle"),
             null);
+    if (gradients) {
+      byte[] vjp = vjpGraph().toByteArray();
+      writer.write("vjp_logits.onnx", out -> out.write(vjp));
+      manifest =
+          manifest.withStatistics(
+              GradientGraphs.STATISTICS_KEY,
+              new BundleManifest.Statistics(
+                  Map.of(GradientGraphs.LOGITS, "vjp_logits.onnx"), Map.of()));
+    }
     if (!files.isEmpty()) {
       manifest =
           manifest.withStatistics(
@@ -129,6 +149,36 @@ public record SyntheticBundle(
         .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
         .setGraph(g)
         .build();
+  }
+
+  private OnnxMl.ModelProto vjpGraph() {
+    OnnxMl.ModelProto forward = graph();
+    float area = (float) inputSize * inputSize;
+    OnnxMl.GraphProto g =
+        forward.getGraph().toBuilder()
+            .setName("synthetic_vjp_logits")
+            .addInput(value(GradientGraphs.COTANGENT, "N", bias.length))
+            .addInitializer(
+                OnnxMl.TensorProto.newBuilder()
+                    .setName("axes")
+                    .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber())
+                    .addDims(2)
+                    .addInt64Data(2)
+                    .addInt64Data(3))
+            .addInitializer(tensor("per_pixel", List.of(1 / area)))
+            .addNode(
+                node("MatMul", "pull", "pulled").addInput(GradientGraphs.COTANGENT).addInput("W"))
+            .addNode(node("Mul", "scale", "scaled").addInput("pulled").addInput("per_pixel"))
+            .addNode(node("Shape", "shape", "input_shape").addInput("input"))
+            .addNode(
+                node("Unsqueeze", "unsqueeze", "column_grad").addInput("scaled").addInput("axes"))
+            .addNode(
+                node("Expand", "spread", GradientGraphs.INPUT_GRADIENT)
+                    .addInput("column_grad")
+                    .addInput("input_shape"))
+            .addOutput(value(GradientGraphs.INPUT_GRADIENT, "N", 3, inputSize, inputSize))
+            .build();
+    return forward.toBuilder().setGraph(g).build();
   }
 
   private static OnnxMl.NodeProto.Builder node(String op, String name, String output) {

@@ -1,0 +1,136 @@
+package org.mos.common.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mos.common.bundle.ModelBundle;
+import org.mos.common.inference.synthetic.SyntheticBundle;
+import org.mos.common.score.Batch;
+import org.mos.common.score.OdinPerturbation;
+
+/**
+ * ODIN's input perturbation through BundleModel and BundleScorer on the synthetic linear bundle,
+ * whose gradient is worked by hand: features f = per-channel means of x, logits l = W f + b, so d
+ * l_k / d x_{c,h,w} = W_kc / (H W) and x' shifts every pixel of channel c by -eps sign(sum_k v_k
+ * W_kc).
+ */
+class InputPerturbationTest {
+
+  private static final int SIDE = 4;
+
+  @TempDir Path tmp;
+
+  /** Two classes: W = [[1, 0, -1], [0.5, 2, 0]], b = (0, 0.1). */
+  private static SyntheticBundle twoClasses() {
+    return new SyntheticBundle(
+        SIDE,
+        List.of("a", "b"),
+        null,
+        new float[][] {{1, 0, -1}, {0.5f, 2, 0}},
+        new float[] {0, 0.1f},
+        Map.of());
+  }
+
+  /** Channels constant at (0.2, -0.4, 0.6): f = (0.2, -0.4, 0.6), l = (-0.4, -0.6). */
+  private static float[] image() {
+    float[] x = new float[3 * SIDE * SIDE];
+    float[] channel = {0.2f, -0.4f, 0.6f};
+    for (int i = 0; i < x.length; i++) {
+      x[i] = channel[i / (SIDE * SIDE)];
+    }
+    return x;
+  }
+
+  @Test
+  void perturbedLogitsAndOdinScoreMatchTheHandWorkedExample() throws Exception {
+    Path dir = tmp.resolve("b");
+    twoClasses().writeTo(dir, true);
+    try (ModelBundle bundle = ModelBundle.open(dir);
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      BundleScorer scorer = BundleScorer.of(bundle);
+      InputBatch batch = model.newInputBatch(2);
+      batch.put(0, image());
+      OdinPerturbation odin = new OdinPerturbation(0.1, 1);
+      ScoreRequest request = new ScoreRequest(List.of("odin", "msp"), 0.95, 0, true, false, odin);
+      assertThat(model.supportsInputPerturbation()).isTrue();
+      assertThat(scorer.perturbation(request)).contains(odin);
+      Map<String, Batch> out =
+          model.runPerturbed(batch, 1, scorer.requiredOutputs(request), List.of(odin));
+      // predicted class 0; p = softmax(-0.4, -0.6) = (0.549834, 0.450166); v = p - onehot(0);
+      // sum_k v_k W_kc = (-0.225083, 0.900332, 0.450166) -> signs (-, +, +);
+      // f' = (0.2 + 0.1, -0.4 - 0.1, 0.6 - 0.1); l' = (0.3 - 0.5, 0.15 - 1.0 + 0.1)
+      assertThat(out.get(BundleModel.ODIN_LOGITS).row(0))
+          .containsExactly(new float[] {-0.2f, -0.75f}, within(1e-6f));
+      assertThat(out.get(BundleModel.LOGITS).row(0))
+          .containsExactly(new float[] {-0.4f, -0.6f}, within(1e-6f));
+      ImageResult result = scorer.score(out, request).images().get(0);
+      // max softmax(-0.2, -0.75) = 1 / (1 + e^-0.55); MSP stays on the plain logits
+      assertThat(result.scores().get("odin")).isCloseTo(0.6341356, within(1e-6));
+      assertThat(result.scores().get("msp")).isCloseTo(0.5498340, within(1e-6));
+    }
+  }
+
+  @Test
+  void inputGradientSpreadsTheCotangentTimesWOverThePixels() throws Exception {
+    Path dir = tmp.resolve("b");
+    twoClasses().writeTo(dir, true);
+    try (ModelBundle bundle = ModelBundle.open(dir);
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      InputBatch batch = model.newInputBatch(1);
+      batch.put(0, image());
+      float[] g = model.inputGradient(batch, 1, new float[] {1, -2});
+      // (1, -2) W = (1 - 1, -4, -1), over 16 pixels
+      int n = SIDE * SIDE;
+      assertThat(g).hasSize(3 * n);
+      assertThat(g[0]).isEqualTo(0f);
+      assertThat(g[n + 5]).isCloseTo(-4f / n, within(1e-7f));
+      assertThat(g[2 * n + n - 1]).isCloseTo(-1f / n, within(1e-7f));
+    }
+  }
+
+  @Test
+  void epsilonZeroNeedsNoGradientButEpsilonAboveZeroDoes() throws Exception {
+    Path dir = tmp.resolve("plain");
+    twoClasses().writeTo(dir);
+    try (ModelBundle bundle = ModelBundle.open(dir)) {
+      BundleScorer scorer = BundleScorer.of(bundle);
+      ScoreRequest temperatureOnly =
+          new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinPerturbation(0, 2));
+      assertThat(scorer.perturbation(temperatureOnly)).isEmpty();
+      ScoreRequest perturbed = temperatureOnly.withOdin(new OdinPerturbation(0.002, 1000));
+      assertThatThrownBy(() -> scorer.perturbation(perturbed))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("epsilon 0.002")
+          .hasMessageContaining("no gradient graphs");
+      // a request without odin does not perturb whatever the settings
+      assertThat(scorer.perturbation(perturbed.withOdin(null))).isEmpty();
+      ScoreRequest mspOnly =
+          new ScoreRequest(List.of("msp"), 0.95, 0, false, false, new OdinPerturbation(0.1, 1));
+      assertThat(scorer.perturbation(mspOnly)).isEmpty();
+    }
+  }
+
+  @Test
+  void temperatureOfTheRequestAppliesWithoutPerturbation() throws Exception {
+    Path dir = tmp.resolve("plain");
+    twoClasses().writeTo(dir);
+    try (ModelBundle bundle = ModelBundle.open(dir);
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      BundleScorer scorer = BundleScorer.of(bundle);
+      InputBatch batch = model.newInputBatch(1);
+      batch.put(0, image());
+      ScoreRequest request =
+          new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinPerturbation(0, 2));
+      Map<String, Batch> out = model.run(batch, 1, scorer.requiredOutputs(request));
+      // max softmax((-0.4, -0.6) / 2) = 1 / (1 + e^-0.1)
+      assertThat(scorer.score(out, request).images().get(0).scores().get("odin"))
+          .isCloseTo(0.5249792, within(1e-6));
+    }
+  }
+}
