@@ -262,11 +262,10 @@ class ChecksDetectBrokenManifestsTest {
             "overlays/kafka",
             "Job",
             "mos-evaluate",
-            "[{op: test, path: /spec/template/spec/containers/0/env/2/name, value: MP_MESSAGING_OUTGOING_SCORE_REQUESTS_TOPIC},"
-                + "{op: replace, path: /spec/template/spec/containers/0/env/2/value, value: requests}]");
+            "[{op: test, path: /spec/template/spec/containers/0/args/20, value: mos-score-requests},"
+                + "{op: replace, path: /spec/template/spec/containers/0/args/20, value: requests}]");
     assertThat(KafkaChecks.wiring(r, "mos-scorer", "mos-evaluate"))
         .containsExactly(
-            "mos-evaluate sets MP_MESSAGING_OUTGOING_SCORE_REQUESTS_TOPIC=requests,"
-                + " expected mos-score-requests");
+            "mos-evaluate passes --kafka-request-topic requests, expected mos-score-requests");
   }
 }

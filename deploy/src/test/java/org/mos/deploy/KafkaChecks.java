@@ -12,15 +12,17 @@ import java.util.Optional;
 
 /**
  * The Kafka overlay's wiring: the Strimzi cluster, its topics and node pools, and the scorer's and
- * evaluator's settings (names the scorer and evaluator read: scorer.kafka.enabled,
- * kafka.bootstrap.servers and the mp.messaging channels score-requests and score-replies).
+ * evaluator's settings: the scorer's keys (scorer.kafka.enabled, kafka.bootstrap.servers and the
+ * mp.messaging channels score-requests and score-replies) and the evaluator's {@code mos evaluate}
+ * options {@code --kafka}, {@code --kafka-request-topic} and {@code --kafka-reply-topic}.
  */
 final class KafkaChecks {
 
   static final String REQUESTS_IN = "MP_MESSAGING_INCOMING_SCORE_REQUESTS_TOPIC";
-  static final String REQUESTS_OUT = "MP_MESSAGING_OUTGOING_SCORE_REQUESTS_TOPIC";
+  static final String REQUESTS_OUT = "--kafka-request-topic";
   static final String REPLIES_OUT = "MP_MESSAGING_OUTGOING_SCORE_REPLIES_TOPIC";
-  static final String REPLIES_IN = "MP_MESSAGING_INCOMING_SCORE_REPLIES_TOPIC";
+  static final String REPLIES_IN = "--kafka-reply-topic";
+  static final String BOOTSTRAP_OPTION = "--kafka";
   static final String SCORER_GROUP = "MP_MESSAGING_INCOMING_SCORE_REQUESTS_GROUP_ID";
 
   private KafkaChecks() {}
@@ -64,14 +66,14 @@ final class KafkaChecks {
     Container e = r.workload(evaluator).template().getSpec().getContainers().get(0);
     expect(out, scorer, s, "SCORER_KAFKA_ENABLED", "true");
     expect(out, scorer, s, "KAFKA_BOOTSTRAP_SERVERS", bootstrap);
-    expect(out, evaluator, e, "KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+    expectOption(out, evaluator, e, BOOTSTRAP_OPTION, bootstrap);
     if (WorkloadChecks.env(s, SCORER_GROUP).isEmpty()) {
       out.add(scorer + " names no consumer group (" + SCORER_GROUP + ")");
     }
     String requests = WorkloadChecks.env(s, REQUESTS_IN).orElse(null);
     String replies = WorkloadChecks.env(s, REPLIES_OUT).orElse(null);
-    expect(out, evaluator, e, REQUESTS_OUT, requests);
-    expect(out, evaluator, e, REPLIES_IN, replies);
+    expectOption(out, evaluator, e, REQUESTS_OUT, requests);
+    expectOption(out, evaluator, e, REPLIES_IN, replies);
     for (String topic : new String[] {requests, replies}) {
       if (!topics.containsKey(topic)) {
         out.add("topic " + topic + " is no KafkaTopic of " + r.name() + " " + topics.keySet());
@@ -102,6 +104,17 @@ final class KafkaChecks {
         .filter(l -> "internal".equals(l.get("type")) && Boolean.FALSE.equals(l.get("tls")))
         .map(l -> ((Number) l.get("port")).intValue())
         .findFirst();
+  }
+
+  /** The value that follows {@code option} in the container's arguments. */
+  private static void expectOption(
+      List<String> out, String workload, Container c, String option, String expected) {
+    List<String> args = Objects.requireNonNullElse(c.getArgs(), List.of());
+    int at = args.lastIndexOf(option);
+    String actual = at >= 0 && at + 1 < args.size() ? args.get(at + 1) : null;
+    if (expected == null || !expected.equals(actual)) {
+      out.add(workload + " passes " + option + " " + actual + ", expected " + expected);
+    }
   }
 
   private static void expect(

@@ -148,6 +148,20 @@ public class EvaluateCommand implements Callable<Integer> {
               + " scorers in one consumer group, replies on mos.score.replies.")
   String kafka;
 
+  @Option(
+      names = "--kafka-request-topic",
+      defaultValue = KafkaTransport.Settings.REQUEST_TOPIC,
+      paramLabel = "TOPIC",
+      description = "Topic the scorers consume (default ${DEFAULT-VALUE}).")
+  String kafkaRequestTopic;
+
+  @Option(
+      names = "--kafka-reply-topic",
+      defaultValue = KafkaTransport.Settings.REPLY_TOPIC,
+      paramLabel = "TOPIC",
+      description = "Topic the scorers reply on (default ${DEFAULT-VALUE}).")
+  String kafkaReplyTopic;
+
   @Inject MessagingTransports messaging;
 
   @Option(names = "--fresh", description = "Ignore and replace the stored scores.")
@@ -260,7 +274,10 @@ public class EvaluateCommand implements Callable<Integer> {
     if (kafka != null) {
       return new RemoteTransports(
           "kafka " + kafka,
-          (name, bundle) -> KafkaTransport.connect(KafkaTransport.Settings.of(kafka, name)));
+          (name, bundle) ->
+              KafkaTransport.connect(
+                  KafkaTransport.Settings.of(kafka, name)
+                      .withTopics(kafkaRequestTopic, kafkaReplyTopic)));
     }
     if (kind.equals("messaging")) {
       return new RemoteTransports(

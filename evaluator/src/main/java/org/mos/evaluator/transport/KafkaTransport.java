@@ -106,6 +106,19 @@ public final class KafkaTransport implements ScoringTransport {
           idleTimeout);
     }
 
+    /** The same settings with other request and reply topics. */
+    public Settings withTopics(String requests, String replies) {
+      if (requests == null || requests.isBlank() || replies == null || replies.isBlank()) {
+        throw new IllegalArgumentException("Kafka topics must not be blank");
+      }
+      if (requests.equals(replies)) {
+        throw new IllegalArgumentException(
+            "the request and reply topics are both '" + requests + "'; they must differ");
+      }
+      return new Settings(
+          bootstrap, model, requests, replies, partitions, window, connectTimeout, idleTimeout);
+    }
+
     public Settings withTimeouts(Duration connect, Duration idle) {
       return new Settings(
           bootstrap, model, requestTopic, replyTopic, partitions, window, connect, idle);
