@@ -1,5 +1,6 @@
 package org.mos.evaluator.evaluate;
 
+import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -29,7 +30,7 @@ public record Dataset(
     Path abs = s.path().toAbsolutePath().normalize();
     Path base = root.toAbsolutePath().normalize();
     Path rel = abs.startsWith(base) ? base.relativize(abs) : abs;
-    return rel.toString().replace(java.io.File.separatorChar, '/');
+    return rel.toString().replace(File.separatorChar, '/');
   }
 
   /** The number of images. */

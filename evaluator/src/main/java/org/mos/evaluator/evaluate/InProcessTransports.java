@@ -3,6 +3,7 @@ package org.mos.evaluator.evaluate;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
@@ -72,7 +73,7 @@ public final class InProcessTransports implements TransportFactory {
       map.forEach((k, v) -> out.put(String.valueOf(k), sorted(v)));
       return out;
     }
-    if (value instanceof java.util.List<?> list) {
+    if (value instanceof List<?> list) {
       return list.stream().map(InProcessTransports::sorted).toList();
     }
     return value;

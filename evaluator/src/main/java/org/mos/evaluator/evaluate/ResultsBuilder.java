@@ -1,6 +1,7 @@
 package org.mos.evaluator.evaluate;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -90,7 +91,7 @@ final class ResultsBuilder {
         out[n++] = s.scores().get(method);
       }
     }
-    return java.util.Arrays.copyOf(out, n);
+    return Arrays.copyOf(out, n);
   }
 
   /** Top-1 accuracy over the ID images that could be scored (the group rule for group heads). */

@@ -1,5 +1,7 @@
 package org.mos.evaluator.evaluate;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -33,7 +35,7 @@ public record ScoringModel(
     Objects.requireNonNull(transport, "transport");
     classNames = List.copyOf(classNames);
     groupSizes = groupSizes == null ? null : List.copyOf(groupSizes);
-    details = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(details));
+    details = Collections.unmodifiableMap(new LinkedHashMap<>(details));
   }
 
   /** Whether the model has a group-softmax head. */

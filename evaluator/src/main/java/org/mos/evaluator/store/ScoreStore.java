@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -191,8 +192,8 @@ public final class ScoreStore implements AutoCloseable {
     long modified = Long.parseLong(f[2]);
     int predicted = Integer.parseInt(f[3]);
     double shared = Double.parseDouble(f[4]);
-    Map<String, Double> scores = new java.util.LinkedHashMap<>();
-    Map<String, Double> seconds = new java.util.LinkedHashMap<>();
+    Map<String, Double> scores = new LinkedHashMap<>();
+    Map<String, Double> seconds = new LinkedHashMap<>();
     if (f[5].startsWith("!")) {
       return new StoredScore(
           image, size, modified, predicted, shared, scores, seconds, unescape(f[5].substring(1)));

@@ -3,16 +3,20 @@ package org.mos.evaluator.transport;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
@@ -150,7 +154,7 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
 
   @Override
   public Map<String, Double> scoringSeconds() {
-    Map<String, Double> out = new java.util.TreeMap<>();
+    Map<String, Double> out = new TreeMap<>();
     scoringNanos.forEach((m, t) -> out.put(m, t.sum() / 1e9));
     return out;
   }
@@ -233,7 +237,7 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
     List<Map<String, Double>> scores = new ArrayList<>(batch.size());
     int[] predicted = null;
     for (int i = 0; i < batch.size(); i++) {
-      scores.add(new java.util.LinkedHashMap<>());
+      scores.add(new LinkedHashMap<>());
     }
     for (String method : methods) {
       long start = clock.getAsLong();
@@ -261,7 +265,7 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
     return out;
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+  private static ThreadFactory daemon(String prefix) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
       Thread t = new Thread(r, prefix + n.incrementAndGet());
@@ -280,7 +284,7 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
       try {
         bundle.close();
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException("closing the bundle " + bundle.source(), e);
+        throw new UncheckedIOException("closing the bundle " + bundle.source(), e);
       }
     }
   }
