@@ -1,8 +1,13 @@
 package org.mos.common.fit;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
+import org.ejml.dense.row.CommonOps_MT_DDRM;
+import org.ejml.dense.row.factory.DecompositionFactory_MT_DDRM;
+import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 import org.mos.common.score.Batch;
 import org.mos.common.score.MahalanobisLayer;
 
@@ -17,8 +22,11 @@ import org.mos.common.score.MahalanobisLayer;
  *
  * which equals {@code 1/n sum_i (f_i - mu_{y_i})(f_i - mu_{y_i})^T} for any r; r is the first
  * feature row, which keeps the two sums small and the subtraction accurate. The precision is its
- * pseudo-inverse, as in {@link MahalanobisLayer#fit}, whose result this matches to rounding. Not
- * thread-safe.
+ * pseudo-inverse computed as scipy's {@code pinvh} (which sklearn's {@code EmpiricalCovariance} and
+ * so the Mahalanobis reference use): a symmetric eigendecomposition, eigenvalues at or below {@code
+ * D * eps * max|lambda|} dropped. It matches {@link MahalanobisLayer#fit} (an SVD pseudo-inverse)
+ * to rounding and is several times faster at BiT's widths (1024, 2048). The scatter and the
+ * decomposition use EJML's multi-threaded kernels. Not thread-safe.
  */
 public final class MahalanobisAccumulator {
 
@@ -75,7 +83,7 @@ public final class MahalanobisAccumulator {
       }
       counts[y]++;
     }
-    CommonOps_DDRM.multAddTransA(centred, centred, scatter);
+    CommonOps_MT_DDRM.multAddTransA(centred, centred, scatter);
     rows += n;
   }
 
@@ -85,6 +93,56 @@ public final class MahalanobisAccumulator {
       sums = Arrays.copyOf(sums, size);
       counts = Arrays.copyOf(counts, size);
     }
+  }
+
+  /**
+   * scipy's {@code pinvh(a)} with its default tolerance: {@code V diag(1/lambda) V^T} over the
+   * eigenvalues {@code |lambda| > D * eps * max|lambda|}.
+   */
+  static double[][] pseudoInverseSymmetric(DMatrixRMaj a) {
+    int d = a.numRows;
+    // symmetrise exactly: the scatter is symmetric up to the rounding of the two halves
+    for (int i = 0; i < d; i++) {
+      for (int j = 0; j < i; j++) {
+        double v = 0.5 * (a.get(i, j) + a.get(j, i));
+        a.set(i, j, v);
+        a.set(j, i, v);
+      }
+    }
+    EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_MT_DDRM.eig(d, true, true);
+    if (!eig.decompose(a.copy())) {
+      throw new IllegalStateException("the eigendecomposition of a covariance did not converge");
+    }
+    double max = 0;
+    for (int k = 0; k < d; k++) {
+      max = Math.max(max, Math.abs(eig.getEigenvalue(k).real));
+    }
+    double cutoff = d * Math.ulp(1.0) * max;
+    List<Integer> kept = new ArrayList<>();
+    for (int k = 0; k < d; k++) {
+      if (Math.abs(eig.getEigenvalue(k).real) > cutoff) {
+        kept.add(k);
+      }
+    }
+    // P = (V / lambda) V^T over the kept eigenpairs, as one matrix product
+    DMatrixRMaj scaled = new DMatrixRMaj(d, kept.size());
+    DMatrixRMaj vectors = new DMatrixRMaj(d, kept.size());
+    for (int c = 0; c < kept.size(); c++) {
+      int k = kept.get(c);
+      double inv = 1 / eig.getEigenvalue(k).real;
+      double[] v = eig.getEigenVector(k).data;
+      for (int i = 0; i < d; i++) {
+        vectors.set(i, c, v[i]);
+        scaled.set(i, c, v[i] * inv);
+      }
+    }
+    DMatrixRMaj product = new DMatrixRMaj(d, d);
+    CommonOps_MT_DDRM.multTransB(scaled, vectors, product);
+    double[][] p = new double[d][];
+    for (int r = 0; r < d; r++) {
+      p[r] = Arrays.copyOfRange(product.data, r * d, (r + 1) * d);
+    }
+    return p;
   }
 
   /** The number of rows added. */
@@ -124,12 +182,7 @@ public final class MahalanobisAccumulator {
       k++;
     }
     CommonOps_DDRM.divide(cov, rows);
-    DMatrixRMaj precision = new DMatrixRMaj(dims, dims);
-    CommonOps_DDRM.pinv(cov, precision);
-    double[][] p = new double[dims][];
-    for (int r = 0; r < dims; r++) {
-      p[r] = Arrays.copyOfRange(precision.data, r * dims, (r + 1) * dims);
-    }
+    double[][] p = pseudoInverseSymmetric(cov);
     return new MahalanobisLayer(ids, means, p);
   }
 }

@@ -115,6 +115,9 @@ final class FitOptions {
       throw FitException.usage(
           "nothing to fit: give --kl-fit, --mahalanobis-fit and/or --calibrate (see --help)");
     }
+    if (!Files.exists(c.bundle)) {
+      throw FitException.usage("--bundle " + c.bundle + " does not exist");
+    }
     if (c.outOverlapsInput()) {
       throw FitException.usage(
           "--out "

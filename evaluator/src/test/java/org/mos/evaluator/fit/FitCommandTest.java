@@ -496,6 +496,9 @@ class FitCommandTest {
     assertThat(run("--out", o, "--calibrate", cal.toString(), "--on-bad-image", "retry"))
         .isEqualTo(2);
     assertThat(err.toString()).contains("expected skip or fail");
+    bundle = dir.resolve("missing");
+    assertThat(run("--out", o, "--calibrate", cal.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("--bundle " + bundle + " does not exist");
     assertThat(dir.resolve("fitted")).doesNotExist();
   }
 }
