@@ -155,7 +155,8 @@ public class ScorerGrpcService implements Scorer {
     return new ImageInput.Tensor(chw, "image " + i);
   }
 
-  private static org.mos.scorer.grpc.v1.ImageResult toProto(ImageResult r) {
+  /** One scored image as its protobuf message (shared with the Kafka replies). */
+  public static org.mos.scorer.grpc.v1.ImageResult toProto(ImageResult r) {
     var b =
         org.mos.scorer.grpc.v1.ImageResult.newBuilder()
             .setPredictedClass(r.predictedClass())

@@ -2,7 +2,7 @@ package org.mos.scorer.messaging;
 
 import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.ScoredBatch;
-import org.mos.scorer.grpc.v1.Decision;
+import org.mos.scorer.grpc.ScorerGrpcService;
 import org.mos.scorer.grpc.v1.ScoreResponse;
 
 /** A scored batch as the protobuf {@code ScoreResponse} of {@code scorer.proto}. */
@@ -17,30 +17,7 @@ final class ScoreResponses {
             .setModel(model)
             .putAllDecisionsOmitted(scored.decisionsOmitted());
     for (ImageResult r : scored.images()) {
-      var img =
-          org.mos.scorer.grpc.v1.ImageResult.newBuilder()
-              .setPredictedClass(r.predictedClass())
-              .setClassName(r.className())
-              .setGroup(r.group() == null ? -1 : r.group())
-              .setProbability(r.probability())
-              .putAllScores(r.scores());
-      r.decisions()
-          .forEach(
-              (m, d) ->
-                  img.putDecisions(
-                      m,
-                      Decision.newBuilder()
-                          .setOod(d.ood())
-                          .setThreshold(d.threshold())
-                          .setTpr(d.tpr())
-                          .setPValue(d.pValue())
-                          .build()));
-      if (r.logits() != null) {
-        for (float v : r.logits()) {
-          img.addLogits(v);
-        }
-      }
-      b.addImages(img);
+      b.addImages(ScorerGrpcService.toProto(r));
     }
     return b.build();
   }
