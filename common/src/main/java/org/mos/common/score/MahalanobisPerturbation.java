@@ -25,6 +25,12 @@ public record MahalanobisPerturbation(double magnitude) {
   public static final List<Double> PAPER_MAGNITUDES =
       List.of(0.0, 0.01, 0.005, 0.002, 0.0014, 0.001, 0.0005);
 
+  /**
+   * The parameter of a bundle's {@code mahalanobis} statistics that holds the magnitude the
+   * combiner was fitted with (absent = 0); the scorer perturbs by it.
+   */
+  public static final String MANIFEST_PARAMETER = "input_perturbation_magnitude";
+
   /** No perturbation. */
   public static final MahalanobisPerturbation NONE = new MahalanobisPerturbation(0);
 

@@ -4,18 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mos.common.bundle.BundleManifest;
+import org.mos.common.bundle.BundleWriter;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.inference.BundleModel;
+import org.mos.common.inference.BundleScorer;
 import org.mos.common.inference.InferenceOptions;
 import org.mos.common.inference.InputBatch;
 import org.mos.common.inference.MahalanobisInputPerturbation;
+import org.mos.common.inference.ScoreRequest;
+import org.mos.common.inference.ScoredBatch;
 import org.mos.common.io.Npy;
 import org.mos.common.io.NpyArray;
 import org.mos.common.score.Batch;
@@ -113,6 +120,58 @@ class MahalanobisPerturbationParityTest {
                       model, batch, BATCH, score, LAYERS, new MahalanobisPerturbation(0.0014)))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("0.0014");
+    }
+  }
+
+  @Test
+  void bundleScorerPerturbsByTheFittedMagnitudeAndCombinesTheLayerScores() throws Exception {
+    double[] w = {0.01, -0.02, 0.005, 0.001, -0.002};
+    double b = 0.5;
+    MahalanobisStatistics fitted = statistics();
+    MahalanobisStatistics stats = new MahalanobisStatistics(fitted.layers(), w, b);
+    Path plain = OdinPerturbationParityTest.exportSmallBundle(dir, true);
+    Path withStats = dir.resolve("fitted");
+    try (ModelBundle in = ModelBundle.open(plain)) {
+      BundleWriter writer = BundleWriter.to(withStats);
+      for (String name : in.manifest().checksums().keySet()) {
+        writer.copyFile(name, in.file(name));
+      }
+      byte[] json = new ObjectMapper().writeValueAsBytes(stats);
+      writer.write("mahalanobis.json", o -> o.write(json));
+      writer.commit(
+          in.manifest()
+              .withStatistics(
+                  "mahalanobis",
+                  new BundleManifest.Statistics(
+                      Map.of("statistics", "mahalanobis.json"),
+                      Map.of(
+                          "layers", LAYERS, MahalanobisPerturbation.MANIFEST_PARAMETER, 0.0014))));
+    }
+    try (ModelBundle bundle = ModelBundle.open(withStats);
+        BundleModel model =
+            BundleModel.open(bundle, InferenceOptions.cpu().withIntraOpThreads(1))) {
+      BundleScorer scorer = BundleScorer.of(bundle);
+      ScoreRequest request = new ScoreRequest(List.of("mahalanobis"), 0.95, 0, false, false);
+      assertThat(scorer.mahalanobisPerturbation(request))
+          .contains(new MahalanobisPerturbation(0.0014));
+      InputBatch batch = OdinPerturbationParityTest.formulaInput(model);
+      Map<String, Batch> outputs =
+          new LinkedHashMap<>(model.run(batch, BATCH, scorer.requiredOutputs(request)));
+      assertThatThrownBy(() -> scorer.score(outputs, request))
+          .hasMessageContaining("0.0014")
+          .hasMessageContaining(BundleScorer.MAHALANOBIS_LAYER_SCORES);
+      scorer.addPerturbedMahalanobis(model, batch, BATCH, request, outputs);
+      ScoredBatch scored = scorer.score(outputs, request);
+      double[][] reference = fixture("scores_m0.0014").toMatrix();
+      for (int i = 0; i < BATCH; i++) {
+        double z = b;
+        for (int l = 0; l < w.length; l++) {
+          z += w[l] * reference[l][i];
+        }
+        double want = -1 / (1 + Math.exp(-z));
+        double got = scored.images().get(i).scores().get("mahalanobis");
+        assertThat(got).as("image %d", i).isCloseTo(want, offset(1e-5));
+      }
     }
   }
 
