@@ -15,6 +15,8 @@ import org.mos.common.layout.GroupLayout;
 import org.mos.common.layout.GroupPredictions;
 import org.mos.common.score.Batch;
 import org.mos.common.score.KlClassMeans;
+import org.mos.common.score.MahalanobisPerturbation;
+import org.mos.common.score.MahalanobisScore;
 import org.mos.common.score.MahalanobisStatistics;
 import org.mos.common.score.ModelOutputs;
 import org.mos.common.score.OdinPerturbation;
@@ -43,12 +45,20 @@ public final class BundleScorer {
   private final Calibration calibration;
   private final OdinPerturbation odinDefaults;
   private final boolean gradients;
+  private final MahalanobisPerturbation mahalanobisPerturbation;
+
+  /**
+   * The per-layer Mahalanobis scores of perturbed inputs (rows of images, one column per layer),
+   * added by {@link #addPerturbedMahalanobis} for bundles fitted with a magnitude above 0.
+   */
+  public static final String MAHALANOBIS_LAYER_SCORES = "mahalanobis_layer_scores";
 
   private BundleScorer(
       BundleManifest manifest,
       Map<String, OodScore> scores,
       List<String> mahalanobisLayers,
-      Calibration calibration) {
+      Calibration calibration,
+      MahalanobisPerturbation mahalanobisPerturbation) {
     this.manifest = manifest;
     this.layout = layoutOf(manifest);
     this.scores = scores;
@@ -56,6 +66,7 @@ public final class BundleScorer {
     this.calibration = calibration;
     this.odinDefaults = GradientGraphs.odinDefaults(manifest);
     this.gradients = GradientGraphs.present(manifest);
+    this.mahalanobisPerturbation = mahalanobisPerturbation;
   }
 
   /** The scorer of an opened bundle: its methods, statistics and calibration scores. */
@@ -84,7 +95,14 @@ public final class BundleScorer {
         scores.put(method.id(), method.create(settings));
       }
     }
-    return new BundleScorer(m, Map.copyOf(scores), layers, Calibration.read(bundle));
+    return new BundleScorer(
+        m,
+        Map.copyOf(scores),
+        layers,
+        Calibration.read(bundle),
+        maha == null
+            ? MahalanobisPerturbation.NONE
+            : BundleStatistics.mahalanobisPerturbation(bundle));
   }
 
   private static GroupLayout layoutOf(BundleManifest m) {
@@ -158,6 +176,50 @@ public final class BundleScorer {
     return java.util.Optional.of(settings);
   }
 
+  /**
+   * Mahalanobis' input perturbation when a request needs one (it scores {@code mahalanobis} and the
+   * bundle's statistics were fitted with a magnitude above 0), else empty: then call {@link
+   * #addPerturbedMahalanobis} before {@link #score}.
+   */
+  public java.util.Optional<MahalanobisPerturbation> mahalanobisPerturbation(ScoreRequest request) {
+    if (!mahalanobisPerturbation.perturbs()
+        || !resolveMethods(request).contains(ScoreMethod.MAHALANOBIS.id())) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(mahalanobisPerturbation);
+  }
+
+  /**
+   * Adds {@link #MAHALANOBIS_LAYER_SCORES} to {@code outputs} when {@link #mahalanobisPerturbation}
+   * says the request needs it: the per-layer scores of the first {@code count} images of {@code
+   * batch}, each layer's input perturbed as {@link MahalanobisInputPerturbation} does.
+   */
+  public void addPerturbedMahalanobis(
+      BundleModel model,
+      InputBatch batch,
+      int count,
+      ScoreRequest request,
+      Map<String, Batch> outputs) {
+    if (mahalanobisPerturbation(request).isEmpty()) {
+      return;
+    }
+    double[][] perLayer =
+        MahalanobisInputPerturbation.layerScores(
+            model,
+            batch,
+            count,
+            (MahalanobisScore) scores.get(ScoreMethod.MAHALANOBIS.id()),
+            mahalanobisLayers,
+            mahalanobisPerturbation);
+    double[][] rows = new double[count][perLayer.length];
+    for (int l = 0; l < perLayer.length; l++) {
+      for (int r = 0; r < count; r++) {
+        rows[r][l] = perLayer[l][r];
+      }
+    }
+    outputs.put(MAHALANOBIS_LAYER_SCORES, Batch.ofRows(rows));
+  }
+
   /** The graph outputs a request needs: logits, plus features and Mahalanobis layers as asked. */
   public Set<String> requiredOutputs(ScoreRequest request) {
     Set<String> out = new LinkedHashSet<>();
@@ -192,7 +254,9 @@ public final class BundleScorer {
           id,
           id.equals(ScoreMethod.ODIN.id())
               ? odin(outputs, request)
-              : scores.get(id).score(modelOutputs));
+              : id.equals(ScoreMethod.MAHALANOBIS.id())
+                  ? mahalanobis(outputs, modelOutputs, request)
+                  : scores.get(id).score(modelOutputs));
     }
     Map<String, String> omitted = new TreeMap<>();
     Map<String, Calibration.Threshold> thresholds = new LinkedHashMap<>();
@@ -250,6 +314,31 @@ public final class BundleScorer {
       }
     }
     return new OdinScore(settings.temperature()).score(logits);
+  }
+
+  private double[] mahalanobis(
+      Map<String, Batch> outputs, ModelOutputs modelOutputs, ScoreRequest request) {
+    MahalanobisScore score = (MahalanobisScore) scores.get(ScoreMethod.MAHALANOBIS.id());
+    if (mahalanobisPerturbation(request).isEmpty()) {
+      return score.score(modelOutputs);
+    }
+    Batch perturbed = outputs.get(MAHALANOBIS_LAYER_SCORES);
+    if (perturbed == null) {
+      throw new IllegalArgumentException(
+          "mahalanobis was fitted with input perturbation magnitude "
+              + mahalanobisPerturbation.magnitude()
+              + " and needs the per-layer scores of perturbed inputs ('"
+              + MAHALANOBIS_LAYER_SCORES
+              + "', from BundleScorer.addPerturbedMahalanobis)");
+    }
+    double[][] perLayer = new double[perturbed.cols()][perturbed.rows()];
+    for (int r = 0; r < perturbed.rows(); r++) {
+      float[] row = perturbed.row(r);
+      for (int l = 0; l < row.length; l++) {
+        perLayer[l][r] = row[l];
+      }
+    }
+    return score.combine(perLayer);
   }
 
   /** The k most probable classes (probability within the group's softmax for a group bundle). */

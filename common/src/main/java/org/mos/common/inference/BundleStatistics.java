@@ -11,6 +11,7 @@ import org.mos.common.io.Npy;
 import org.mos.common.io.NpyArray;
 import org.mos.common.score.KlClassMeans;
 import org.mos.common.score.KlLabelSource;
+import org.mos.common.score.MahalanobisPerturbation;
 import org.mos.common.score.MahalanobisStatistics;
 
 /**
@@ -83,6 +84,29 @@ final class BundleStatistics {
               + ": mahalanobis statistics need parameter 'layers' (the output names per layer)");
     }
     return list.stream().map(String::valueOf).toList();
+  }
+
+  /** Mahalanobis' input perturbation as fitted (magnitude 0 when the parameter is absent). */
+  static MahalanobisPerturbation mahalanobisPerturbation(ModelBundle bundle)
+      throws BundleException {
+    BundleManifest.Statistics s = bundle.manifest().statistics().get("mahalanobis");
+    Object m = s == null ? null : s.parameters().get(MahalanobisPerturbation.MANIFEST_PARAMETER);
+    if (m == null) {
+      return MahalanobisPerturbation.NONE;
+    }
+    try {
+      if (!(m instanceof Number n)) {
+        throw new IllegalArgumentException("'" + m + "' is not a number");
+      }
+      return new MahalanobisPerturbation(n.doubleValue());
+    } catch (IllegalArgumentException e) {
+      throw new BundleException(
+          bundle.source()
+              + ": mahalanobis parameter "
+              + MahalanobisPerturbation.MANIFEST_PARAMETER
+              + ": "
+              + e.getMessage());
+    }
   }
 
   private static String require(

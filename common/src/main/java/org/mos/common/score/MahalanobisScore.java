@@ -45,7 +45,21 @@ public final class MahalanobisScore implements OodScore {
   /** -P(OOD) from the layer features of the outputs. */
   @Override
   public double[] score(ModelOutputs outputs) {
-    double[][] perLayer = perLayerScores(outputs.layerFeatures());
+    return combine(perLayerScores(outputs.layerFeatures()));
+  }
+
+  /**
+   * -P(OOD) = -sigmoid(b + w . s) from per-layer scores s, indexed [layer][row] (as {@link
+   * #perLayerScores}, or scores of perturbed inputs).
+   */
+  public double[] combine(double[][] perLayer) {
+    if (perLayer.length != layers.size()) {
+      throw new IllegalArgumentException(
+          "mahalanobis: fitted for "
+              + layers.size()
+              + " layers but got scores of "
+              + perLayer.length);
+    }
     double[] w = statistics.regressionWeights();
     int rows = perLayer[0].length;
     double[] out = new double[rows];
@@ -73,6 +87,33 @@ public final class MahalanobisScore implements OodScore {
       out[l] = layers.get(l).score(layerFeatures.get(l), l);
     }
     return out;
+  }
+
+  /** The scores s_l(x) of one layer (its index in the statistics) for its features. */
+  public double[] layerScore(int layer, Batch features) {
+    checkLayer(layer);
+    return layers.get(layer).score(features, layer);
+  }
+
+  private void checkLayer(int layer) {
+    if (layer < 0 || layer >= layers.size()) {
+      throw new IllegalArgumentException(
+          "mahalanobis: no layer " + layer + " among " + layers.size());
+    }
+  }
+
+  /**
+   * The gradient with respect to the features f of one layer of {@code 1/2 (f - mu_c*)^T P (f -
+   * mu_c*)}, c* the closest class (the one {@link #perLayerScores} takes the maximum at, the first
+   * on ties): {@code P (f - mu_c*)} per row, computed as {@code W^T (W f - W mu_c*)} with P = W^T W
+   * (P symmetrised, its null space dropped). This is the cotangent that Mahalanobis' input
+   * perturbation pulls back to the input; rows of (count, D) in C order.
+   *
+   * @param layer the layer's index in the statistics
+   */
+  public float[] layerCotangent(int layer, Batch features) {
+    checkLayer(layer);
+    return layers.get(layer).cotangent(features, layer);
   }
 
   /** One layer in whitened coordinates: y = W f, means m_c = W mu_c. */
@@ -121,7 +162,7 @@ public final class MahalanobisScore implements OodScore {
       return new Whitened(d, rank, w, means, mu.length);
     }
 
-    double[] score(Batch features, int layer) {
+    private void checkDims(Batch features, int layer) {
       if (features.cols() != dims) {
         throw new IllegalArgumentException(
             "mahalanobis: layer "
@@ -131,6 +172,10 @@ public final class MahalanobisScore implements OodScore {
                 + "-dimensional features but got "
                 + features.cols());
       }
+    }
+
+    double[] score(Batch features, int layer) {
+      checkDims(features, layer);
       float[] v = features.values();
       int rows = features.rows();
       double[] out = new double[rows];
@@ -155,17 +200,59 @@ public final class MahalanobisScore implements OodScore {
 
     /** max_c -1/2 |y - m_c|^2. */
     private double nearestMean(double[] y) {
-      double best = Double.NEGATIVE_INFINITY;
+      return -0.5 * distance(y, nearestClass(y));
+    }
+
+    /** The first c minimising |y - m_c|^2. */
+    private int nearestClass(double[] y) {
+      int best = 0;
+      double bestDistance = Double.POSITIVE_INFINITY;
       for (int c = 0; c < classes; c++) {
-        double dist = 0;
-        int base = c * rank;
-        for (int k = 0; k < rank; k++) {
-          double diff = y[k] - means[base + k];
-          dist += diff * diff;
+        double dist = distance(y, c);
+        if (dist < bestDistance) {
+          best = c;
+          bestDistance = dist;
         }
-        best = Math.max(best, -0.5 * dist);
       }
       return best;
+    }
+
+    private double distance(double[] y, int c) {
+      double dist = 0;
+      int base = c * rank;
+      for (int k = 0; k < rank; k++) {
+        double diff = y[k] - means[base + k];
+        dist += diff * diff;
+      }
+      return dist;
+    }
+
+    /** W^T (W f - m_c*) per row. */
+    float[] cotangent(Batch features, int layer) {
+      checkDims(features, layer);
+      float[] v = features.values();
+      int rows = features.rows();
+      float[] out = new float[rows * dims];
+      double[] f = new double[dims];
+      double[] y = new double[rank];
+      for (int r = 0; r < rows; r++) {
+        for (int i = 0; i < dims; i++) {
+          f[i] = v[r * dims + i];
+        }
+        transform(w, rank, dims, f, 0, y, 0);
+        int c = nearestClass(y);
+        double[] g = new double[dims];
+        for (int k = 0; k < rank; k++) {
+          double diff = y[k] - means[c * rank + k];
+          for (int i = 0; i < dims; i++) {
+            g[i] += w[k * dims + i] * diff;
+          }
+        }
+        for (int i = 0; i < dims; i++) {
+          out[r * dims + i] = (float) g[i];
+        }
+      }
+      return out;
     }
 
     static void transform(double[] w, int rank, int d, double[] f, int at, double[] y, int to) {

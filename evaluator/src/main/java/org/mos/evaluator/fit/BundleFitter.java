@@ -19,6 +19,7 @@ import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.Calibration;
 import org.mos.common.score.KlClassMeans;
 import org.mos.common.score.KlLabelSource;
+import org.mos.common.score.MahalanobisPerturbation;
 
 /**
  * Carries out a {@link FitPlan}: reads the data sets (failing early on bad ones), fits KL class
@@ -61,7 +62,8 @@ final class BundleFitter {
                     sets.layers,
                     plan.combiner(),
                     sets.validation,
-                    sets.negatives);
+                    sets.negatives,
+                    new MahalanobisPerturbation(plan.mahalanobisMagnitude()));
         out.println("mos fit: mahalanobis combiner: " + r.parameters().get("combiner"));
         byte[] json = new ObjectMapper().writeValueAsBytes(r.statistics());
         Map<String, Object> params = new LinkedHashMap<>(r.parameters());

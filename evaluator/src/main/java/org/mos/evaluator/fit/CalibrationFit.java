@@ -13,6 +13,7 @@ import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.BundleScorer;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.ScoreRequest;
+import org.mos.common.score.Batch;
 import org.mos.common.score.ScoreMethod;
 
 /**
@@ -65,11 +66,14 @@ final class CalibrationFit {
     Map<String, List<Double>> scores = new LinkedHashMap<>();
     chosen.forEach(m -> scores.put(m, new ArrayList<>()));
     OutputCollector.Report read =
-        collector.collect(
+        collector.collectInputs(
             "calibration set",
             set,
-            scorer.requiredOutputs(request),
-            (outputs, rows) -> {
+            (input, count, rows) -> {
+              // a bundle fitted with Mahalanobis' input perturbation scores perturbed inputs
+              Map<String, Batch> outputs =
+                  new LinkedHashMap<>(model.run(input, count, scorer.requiredOutputs(request)));
+              scorer.addPerturbedMahalanobis(model, input, count, request, outputs);
               for (ImageResult r : scorer.score(outputs, request).images()) {
                 chosen.forEach(m -> scores.get(m).add(r.scores().get(m)));
               }

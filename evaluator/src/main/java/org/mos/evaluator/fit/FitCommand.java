@@ -95,6 +95,15 @@ public class FitCommand implements Callable<Integer> {
       description = "Images taken from the start of each combiner set (default 500).")
   Integer mahalanobisCount;
 
+  @Option(
+      names = "--mahalanobis-magnitude",
+      paramLabel = "M",
+      description =
+          "Input perturbation magnitude (normalised input units, default 0): the combiner's"
+              + " per-layer scores, and the new bundle's, are those of inputs perturbed towards"
+              + " their closest class mean. Needs a bundle with gradient graphs.")
+  Double mahalanobisMagnitude;
+
   @Option(names = "--calibrate", paramLabel = "DIR|LIST", description = "ID calibration set.")
   Path calibrate;
 

@@ -56,15 +56,23 @@ final class FitOptions {
                 + " (--mahalanobis-negatives; the paper uses FGSM-perturbed copies of the"
                 + " validation images, not available here)");
       }
+      double m = c.mahalanobisMagnitude == null ? 0 : c.mahalanobisMagnitude;
+      if (!(m >= 0) || Double.isInfinite(m)) {
+        throw FitException.usage(
+            "--mahalanobis-magnitude is " + m + "; expected a finite number of 0 or more");
+      }
       choices.put(
           "mahalanobis.input_perturbation",
-          "0 (FGSM not available; the paper tunes it"
-              + " over {0, 0.01, 0.005, 0.002, 0.0014, 0.001, 0.0005})");
+          m
+              + (c.mahalanobisMagnitude == null ? " (default)" : " (--mahalanobis-magnitude)")
+              + "; the paper tunes it over {0, 0.01, 0.005, 0.002, 0.0014, 0.001, 0.0005},"
+              + " not done here");
     } else if (c.mahalanobisLayers != null
         || c.combiner != null
         || c.mahalanobisValidation != null
         || c.mahalanobisNegatives != null
-        || c.mahalanobisCount != null) {
+        || c.mahalanobisCount != null
+        || c.mahalanobisMagnitude != null) {
       throw FitException.usage("the --mahalanobis-* options need --mahalanobis-fit DIR|LIST");
     }
     List<String> methods = c.calibrateMethods == null ? List.of() : c.calibrateMethods;
@@ -101,6 +109,7 @@ final class FitOptions {
         c.mahalanobisValidation,
         c.mahalanobisNegatives,
         count,
+        c.mahalanobisMagnitude == null ? 0 : c.mahalanobisMagnitude,
         c.calibrate,
         methods,
         c.batchSize,

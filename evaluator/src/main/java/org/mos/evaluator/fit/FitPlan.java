@@ -25,6 +25,7 @@ import org.mos.common.score.KlLabelSource;
  * @param mahalanobisValidation ID validation images for the combiner, or null
  * @param mahalanobisNegatives OOD negatives for the {@code lr} combiner, or null
  * @param mahalanobisCount images taken from the start of the validation and negative sets
+ * @param mahalanobisMagnitude Mahalanobis' input perturbation magnitude (0 = none)
  * @param calibrate the ID calibration set, or null
  * @param calibrateMethods methods to calibrate, or empty for all the new bundle supports
  * @param batchSize images per model run
@@ -47,6 +48,7 @@ record FitPlan(
     Path mahalanobisValidation,
     Path mahalanobisNegatives,
     int mahalanobisCount,
+    double mahalanobisMagnitude,
     Path calibrate,
     List<String> calibrateMethods,
     int batchSize,

@@ -6,15 +6,19 @@ import java.util.List;
 import java.util.Map;
 import org.mos.common.fit.LogisticRegressionCv;
 import org.mos.common.fit.MahalanobisAccumulator;
+import org.mos.common.inference.MahalanobisInputPerturbation;
 import org.mos.common.score.Batch;
 import org.mos.common.score.MahalanobisLayer;
+import org.mos.common.score.MahalanobisPerturbation;
 import org.mos.common.score.MahalanobisScore;
 import org.mos.common.score.MahalanobisStatistics;
 
 /**
  * Fits the Mahalanobis statistics: per-layer class means and tied precision over a labelled fit set
- * (streamed), then the combiner of the per-layer scores. Input perturbation is not applied
- * (magnitude 0), so the scores are those of the images as they are.
+ * (streamed), then the combiner of the per-layer scores. With a magnitude above 0 the combiner's
+ * per-layer scores are those of inputs perturbed per layer ({@link MahalanobisInputPerturbation});
+ * the class means and precision are always fitted on the images as they are (as the reference's
+ * {@code sample_estimator}).
  */
 final class MahalanobisFit {
 
@@ -37,27 +41,36 @@ final class MahalanobisFit {
    *
    * @param validation ID validation images (already cut to the count), or null
    * @param negatives OOD negatives for {@code lr} (already cut to the count), or null
+   * @param perturbation the input perturbation of the combiner's scores
    */
   Result fit(
       ImageSet fitSet,
       List<String> layers,
       MahalanobisCombiner combiner,
       ImageSet validation,
-      ImageSet negatives) {
+      ImageSet negatives,
+      MahalanobisPerturbation perturbation) {
+    if (perturbation.perturbs() && !collector.model().supportsInputPerturbation()) {
+      throw FitException.usage(
+          "--mahalanobis-magnitude "
+              + perturbation.magnitude()
+              + " perturbs the input, but the bundle has no gradient graphs (export it without"
+              + " --no-gradient-graphs), or use magnitude 0");
+    }
     Map<String, Object> params = new LinkedHashMap<>();
     params.put("layers", List.copyOf(layers));
     List<MahalanobisLayer> fitted = fitLayers(fitSet, layers, params);
-    params.put("input_perturbation_magnitude", 0.0);
+    params.put(MahalanobisPerturbation.MANIFEST_PARAMETER, perturbation.magnitude());
     MahalanobisScore perLayer =
         new MahalanobisScore(new MahalanobisStatistics(fitted, new double[layers.size()], 0));
-    double[][] id = scores(perLayer, layers, validation, "mahalanobis ID validation");
+    double[][] id = scores(perLayer, layers, validation, "mahalanobis ID validation", perturbation);
     Map<String, Object> comb = new LinkedHashMap<>();
     comb.put("kind", combiner.toString());
     comb.put("id_validation", described(validation, id.length));
     double[] weights;
     double bias;
     if (combiner.isLogisticRegression()) {
-      double[][] ood = scores(perLayer, layers, negatives, "mahalanobis negatives");
+      double[][] ood = scores(perLayer, layers, negatives, "mahalanobis negatives", perturbation);
       comb.put("negatives", described(negatives, ood.length));
       LogisticRegressionCv.Result lr = logisticRegression(id, ood);
       weights = lr.model().weights();
@@ -131,18 +144,42 @@ final class MahalanobisFit {
 
   /** Per-layer scores of every readable image of {@code set}, [image][layer]. */
   private double[][] scores(
-      MahalanobisScore perLayer, List<String> layers, ImageSet set, String what) {
+      MahalanobisScore perLayer,
+      List<String> layers,
+      ImageSet set,
+      String what,
+      MahalanobisPerturbation perturbation) {
     List<double[]> rows = new ArrayList<>();
-    collector.collect(
+    try {
+      collectScores(perLayer, layers, set, what, perturbation, rows);
+    } catch (IllegalArgumentException e) {
+      if (!perturbation.perturbs()) {
+        throw e;
+      }
+      // e.g. a layer the bundle's VJP graph takes no cotangent for
+      throw FitException.usage(
+          "--mahalanobis-magnitude " + perturbation.magnitude() + ": " + e.getMessage());
+    }
+    if (rows.isEmpty()) {
+      throw FitException.failed(what + ": no readable image in " + set.source(), null);
+    }
+    return rows.toArray(double[][]::new);
+  }
+
+  private void collectScores(
+      MahalanobisScore perLayer,
+      List<String> layers,
+      ImageSet set,
+      String what,
+      MahalanobisPerturbation perturbation,
+      List<double[]> rows) {
+    collector.collectInputs(
         what,
         set,
-        layers,
-        (outputs, indices) -> {
-          List<Batch> features = new ArrayList<>();
-          for (String name : layers) {
-            features.add(outputs.get(name));
-          }
-          double[][] s = perLayer.perLayerScores(features);
+        (input, count, indices) -> {
+          double[][] s =
+              MahalanobisInputPerturbation.layerScores(
+                  collector.model(), input, count, perLayer, layers, perturbation);
           for (int r = 0; r < indices.length; r++) {
             double[] row = new double[layers.size()];
             for (int l = 0; l < row.length; l++) {
@@ -151,10 +188,6 @@ final class MahalanobisFit {
             rows.add(row);
           }
         });
-    if (rows.isEmpty()) {
-      throw FitException.failed(what + ": no readable image in " + set.source(), null);
-    }
-    return rows.toArray(double[][]::new);
   }
 
   /** ID rows first (label 0), then negatives (label 1), in float32 as the reference feeds them. */

@@ -33,6 +33,12 @@ final class OutputCollector {
     void accept(Map<String, Batch> outputs, int[] setIndices);
   }
 
+  /** Receives one filled input batch: its first {@code count} images are those of the rows. */
+  @FunctionalInterface
+  interface InputConsumer {
+    void accept(InputBatch input, int count, int[] setIndices);
+  }
+
   /**
    * What a collection pass read.
    *
@@ -56,8 +62,22 @@ final class OutputCollector {
     this.err = err;
   }
 
+  /** The model the images run through. */
+  BundleModel model() {
+    return model;
+  }
+
   /** Runs every image of {@code set} and passes the requested outputs to {@code consumer}. */
   Report collect(String what, ImageSet set, Collection<String> outputs, Consumer consumer) {
+    return collectInputs(
+        what, set, (input, n, indices) -> consumer.accept(model.run(input, n, outputs), indices));
+  }
+
+  /**
+   * Preprocesses every image of {@code set} into input batches and hands each to {@code consumer},
+   * for passes that run the model themselves (input perturbation).
+   */
+  Report collectInputs(String what, ImageSet set, InputConsumer consumer) {
     List<Sample> samples = set.samples();
     InputBatch input = model.newInputBatch(Math.min(batchSize, samples.size()));
     float[] chw = new float[input.floatsPerImage()];
@@ -86,7 +106,7 @@ final class OutputCollector {
           input.put(i, chw);
           indices[i] = batch.inputIndex(i);
         }
-        consumer.accept(model.run(input, n, outputs), indices);
+        consumer.accept(input, n, indices);
       }
       PipelineReport report = pipeline.report();
       progress.finish(report);

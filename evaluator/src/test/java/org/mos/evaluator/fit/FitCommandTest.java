@@ -286,6 +286,41 @@ class FitCommandTest {
   }
 
   @Test
+  void refusesInputPerturbationWithoutTheGradientsItNeeds() throws Exception {
+    String[] maha = {
+      "--mahalanobis-fit",
+      train.toString(),
+      "--mahalanobis-layers",
+      "block1",
+      "--mahalanobis-combiner",
+      "sum",
+      "--mahalanobis-validation",
+      val.toString()
+    };
+    List<String> args = new ArrayList<>(List.of("--out", dir.resolve("fitted").toString()));
+    args.addAll(List.of(maha));
+    args.addAll(List.of("--mahalanobis-magnitude", "0.01"));
+    // this bundle has no gradient graphs
+    assertThat(run(args.toArray(String[]::new))).isEqualTo(2);
+    assertThat(err.toString()).contains("--mahalanobis-magnitude 0.01", "no gradient graphs");
+    // the synthetic VJP graph pulls back logits only: no cotangent for block1
+    float[][] w = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+    NewBundle.deleteTree(bundle);
+    new SyntheticBundle(4, List.of("x", "y", "z"), null, w, new float[3], Map.of())
+        .writeTo(bundle, true);
+    err.getBuffer().setLength(0);
+    assertThat(run(args.toArray(String[]::new))).isEqualTo(2);
+    assertThat(err.toString()).contains("--mahalanobis-magnitude 0.01", "'block1'");
+    assertThat(dir.resolve("fitted")).doesNotExist();
+    args.set(args.size() - 1, "-0.5");
+    err.getBuffer().setLength(0);
+    assertThat(run(args.toArray(String[]::new))).isEqualTo(2);
+    assertThat(err.toString()).contains("--mahalanobis-magnitude is -0.5");
+    assertThat(run("--out", "x", "--calibrate", cal.toString(), "--mahalanobis-magnitude", "0.01"))
+        .isEqualTo(2);
+  }
+
+  @Test
   void refusesAFitSetWithoutLabels() {
     int code = run("--out", dir.resolve("fitted").toString(), "--kl-fit", val.toString());
     assertThat(code).isEqualTo(2);

@@ -131,6 +131,11 @@ class OdinPerturbationParityTest {
   }
 
   private Path exportBundle(boolean gradientGraphs) throws Exception {
+    return exportSmallBundle(dir, gradientGraphs);
+  }
+
+  /** The small formula-weight network as a bundle in {@code dir}, with or without VJP graphs. */
+  static Path exportSmallBundle(Path dir, boolean gradientGraphs) throws Exception {
     try (NDManager manager = NDManager.newBaseManager()) {
       Path npz =
           FormulaWeights.writeNpz(
@@ -156,7 +161,8 @@ class OdinPerturbationParityTest {
     }
   }
 
-  private static InputBatch formulaInput(BundleModel model) {
+  /** formula('input', (3, 3, 40, 40)), the fixtures' normalised input. */
+  static InputBatch formulaInput(BundleModel model) {
     InputBatch batch = model.newInputBatch(BATCH);
     int per = 3 * SIZE * SIZE;
     float[] all = FormulaWeights.values("input", BATCH * per);
