@@ -1,9 +1,11 @@
 package org.mos.evaluator.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -35,6 +39,13 @@ import org.mos.common.metrics.OodMetrics;
 class KafkaBrokerRestartIT {
 
   private static final int IMAGES = 48;
+  private static final ScheduledExecutorService TRICKLE =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "trickle");
+            t.setDaemon(true);
+            return t;
+          });
 
   private static KafkaClusterTestKit cluster;
   private static String bootstrap;
@@ -65,6 +76,7 @@ class KafkaBrokerRestartIT {
 
   @AfterAll
   static void stopKafka() throws Exception {
+    TRICKLE.shutdownNow();
     reference.close();
     cluster.close();
   }
@@ -77,7 +89,7 @@ class KafkaBrokerRestartIT {
         KafkaTransport kafka =
             KafkaTransport.connect(
                 KafkaTransport.Settings.of(bootstrap, "synthetic")
-                    .withWindow(8)
+                    .withWindow(64) // more than IMAGES: the trickle, not the window, paces sends
                     .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(60)))) {
       List<ScoredImage> undisturbed = run(kafka, tasks, -1, null);
 
@@ -100,12 +112,56 @@ class KafkaBrokerRestartIT {
       int counted = 1 + 2 * IMAGES;
       waitFor(() -> kafka.droppedReplies() == a.replied.get() + b.replied.get() - counted);
       System.out.printf(
-          "broker restart: %d results before it went down, %d when it was back; %d replies"
-              + " dropped as duplicates; %d scorer commits failed%n",
+          "broker restart: %d results and %d requests sent before it went down, %d and %d when"
+              + " it was back; %d replies dropped as duplicates; %d scorer commits failed%n",
           restart.resultsWhenDown.get(),
+          restart.sentWhenDown.get(),
           restart.resultsWhenUp.get(),
+          restart.sentWhenUp.get(),
           kafka.droppedReplies(),
           a.failedCommits.get() + b.failedCommits.get());
+    }
+  }
+
+  @Test
+  void aBrokerThatStaysDownFailsTheRunWithinTheIdleTimeoutAndARerunCompletesOnceItIsBack()
+      throws Exception {
+    List<ImageTask> tasks = TransportFixtures.images(dir.resolve("down"), 12, false);
+    BrokerServer broker = cluster.brokers().values().iterator().next();
+    // slow enough (12 x 150 ms) that images are still in flight when the broker is gone
+    try (KafkaTestScorer a = new KafkaTestScorer(bootstrap, reference, "scorer-a", 150);
+        KafkaTransport kafka =
+            KafkaTransport.connect(
+                KafkaTransport.Settings.of(bootstrap, "synthetic")
+                    .withWindow(4)
+                    .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(3)))) {
+      AtomicBoolean down = new AtomicBoolean();
+      try {
+        assertThatThrownBy(
+                () ->
+                    kafka
+                        .score(Multi.createFrom().iterable(tasks), List.of())
+                        .onItem()
+                        .invoke(
+                            r -> {
+                              if (down.compareAndSet(false, true)) {
+                                new Thread(broker::shutdown, "stop-broker").start();
+                              }
+                            })
+                        .collect()
+                        .asList()
+                        .await()
+                        .atMost(Duration.ofSeconds(60)))
+            .isInstanceOf(TransportException.class)
+            .hasMessageContaining("no reply for PT3S with")
+            .hasMessageContaining("images in flight on mos.score.requests");
+      } finally {
+        waitFor(() -> !down.get() || broker.isShutdown());
+        broker.startup();
+      }
+      List<ScoredImage> rerun = run(kafka, tasks, -1, null);
+      assertThat(rerun).extracting(ScoredImage::seq).hasSize(12).doesNotHaveDuplicates();
+      assertEqualToReference(tasks, rerun);
     }
   }
 
@@ -114,8 +170,27 @@ class KafkaBrokerRestartIT {
       KafkaTransport kafka, List<ImageTask> tasks, int after, Restart restart) {
     AtomicInteger seen = new AtomicInteger();
     AtomicBoolean started = new AtomicBoolean();
+    Multi<ImageTask> upstream = Multi.createFrom().iterable(tasks);
+    if (restart != null) {
+      // images trickle in (one per 40 ms, below the window), so the evaluator is publishing
+      // when the broker goes down (seen both ways: requests buffered in the producer and sent
+      // once it is back, or a send waiting for the topic's metadata, bounded by max.block.ms)
+      upstream =
+          upstream
+              .onItem()
+              .call(
+                  t ->
+                      Uni.createFrom()
+                          .voidItem()
+                          .onItem()
+                          .delayIt()
+                          .onExecutor(TRICKLE) // not the common pool, which the broker may hold
+                          .by(Duration.ofMillis(40)))
+              .onItem()
+              .invoke(t -> restart.sent.incrementAndGet());
+    }
     return kafka
-        .score(Multi.createFrom().iterable(tasks), List.of())
+        .score(upstream, List.of())
         .onItem()
         .invoke(
             r -> {
@@ -170,6 +245,9 @@ class KafkaBrokerRestartIT {
   private static final class Restart {
     final AtomicInteger resultsWhenDown = new AtomicInteger(-1);
     final AtomicInteger resultsWhenUp = new AtomicInteger(-1);
+    final AtomicInteger sent = new AtomicInteger();
+    final AtomicInteger sentWhenDown = new AtomicInteger(-1);
+    final AtomicInteger sentWhenUp = new AtomicInteger(-1);
     final AtomicReference<Throwable> error = new AtomicReference<>();
 
     void restartBroker(AtomicInteger seen) {
@@ -177,9 +255,11 @@ class KafkaBrokerRestartIT {
         BrokerServer broker = cluster.brokers().values().iterator().next();
         broker.shutdown();
         resultsWhenDown.set(seen.get());
+        sentWhenDown.set(sent.get());
         Thread.sleep(1_000); // stay down a moment: in-flight sends and fetches fail and retry
         broker.startup();
         resultsWhenUp.set(seen.get());
+        sentWhenUp.set(sent.get());
       } catch (Throwable e) {
         error.set(e);
       }
