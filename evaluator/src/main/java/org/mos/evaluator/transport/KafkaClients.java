@@ -68,13 +68,20 @@ final class KafkaClients {
     }
   }
 
-  /** Requests: string keys, protobuf bytes, acknowledged by all in-sync replicas. */
+  /**
+   * Requests: string keys, protobuf bytes, acknowledged by all in-sync replicas, idempotent. A send
+   * that meets a restarting or moving broker is retried (retries unbounded, within the client's
+   * default delivery timeout of 120 s) and idempotence keeps a retried batch from being written
+   * twice. Idempotence is set explicitly: left to its default, a conflicting setting would switch
+   * it off silently instead of failing.
+   */
   static Properties producerProperties(KafkaTransport.Settings s) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, s.bootstrap());
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.LINGER_MS_CONFIG, 2);
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) s.connectTimeout().toMillis());
     return p;

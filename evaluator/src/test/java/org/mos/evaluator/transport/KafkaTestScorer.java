@@ -11,6 +11,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -40,6 +41,7 @@ final class KafkaTestScorer implements AutoCloseable {
   private volatile boolean stopped;
   final AtomicInteger replied = new AtomicInteger();
   final AtomicInteger poison = new AtomicInteger();
+  final AtomicInteger failedCommits = new AtomicInteger();
 
   KafkaTestScorer(String bootstrap, ReferenceScores reference, String name, long delayMillis) {
     this.reference = reference;
@@ -87,13 +89,28 @@ final class KafkaTestScorer implements AutoCloseable {
         }
         producer.flush();
         if (!records.isEmpty()) {
-          consumer.commitSync();
+          commit();
         }
       }
     } catch (WakeupException e) {
       // stopped
     } finally {
       consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+    }
+  }
+
+  /**
+   * Commits what was answered. A commit that fails (the coordinator moved or restarted, the group
+   * rebalanced) is not fatal: those requests are delivered again and answered twice, which the
+   * evaluator must count once.
+   */
+  private void commit() {
+    try {
+      consumer.commitSync(Duration.ofSeconds(10));
+    } catch (WakeupException e) {
+      throw e;
+    } catch (KafkaException e) {
+      failedCommits.incrementAndGet();
     }
   }
 
