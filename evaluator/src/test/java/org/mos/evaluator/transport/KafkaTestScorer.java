@@ -43,6 +43,9 @@ final class KafkaTestScorer implements AutoCloseable {
   final AtomicInteger poison = new AtomicInteger();
   final AtomicInteger failedCommits = new AtomicInteger();
 
+  /** Partitions of the request topic this scorer holds (kept by the rebalance listener). */
+  final AtomicInteger assigned = new AtomicInteger();
+
   KafkaTestScorer(String bootstrap, ReferenceScores reference, String name, long delayMillis) {
     this.reference = reference;
     this.delayMillis = delayMillis;
@@ -61,7 +64,21 @@ final class KafkaTestScorer implements AutoCloseable {
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     producer = new KafkaProducer<>(p);
-    consumer.subscribe(List.of(KafkaTransport.Settings.REQUEST_TOPIC));
+    consumer.subscribe(
+        List.of(KafkaTransport.Settings.REQUEST_TOPIC),
+        new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
+          @Override
+          public void onPartitionsAssigned(
+              java.util.Collection<org.apache.kafka.common.TopicPartition> partitions) {
+            assigned.addAndGet(partitions.size());
+          }
+
+          @Override
+          public void onPartitionsRevoked(
+              java.util.Collection<org.apache.kafka.common.TopicPartition> partitions) {
+            assigned.addAndGet(-partitions.size());
+          }
+        });
     thread = new Thread(this::run, name);
     thread.start();
   }

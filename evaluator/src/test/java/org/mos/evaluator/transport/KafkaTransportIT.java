@@ -138,6 +138,8 @@ class KafkaTransportIT {
                   "garbage",
                   "not a protobuf request \u0000\u00ff".getBytes(StandardCharsets.ISO_8859_1)))
           .get();
+      // both scorers must hold partitions before the run, or scorer-a may get no work to stop in
+      waitFor(() -> a.assigned.get() > 0 && b.assigned.get() > 0);
       AtomicBoolean stopping = new AtomicBoolean();
       List<ScoredImage> results =
           kafka
