@@ -274,10 +274,35 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
     };
   }
 
+  /** How long closing waits for a batch in flight. */
+  private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(60);
+
+  private static boolean awaitQuietly(ExecutorService pool) {
+    try {
+      return pool.awaitTermination(
+          CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   @Override
   public void close() {
     decoders.shutdownNow();
     inference.shutdownNow();
+    // A batch may still be inside ONNX Runtime (a run that failed downstream closes its transport
+    // while the inference thread works): freeing the session under it crashes the JVM, so wait for
+    // both pools first, and rather leak the session than free it while it may still run.
+    if (!awaitQuietly(inference) || !awaitQuietly(decoders)) {
+      System.getLogger(InProcessTransport.class.getName())
+          .log(
+              System.Logger.Level.WARNING,
+              "an inference batch did not finish within "
+                  + CLOSE_WAIT.toSeconds()
+                  + " s of closing; its ONNX Runtime session is left open");
+      return;
+    }
     try {
       model.close();
     } finally {
