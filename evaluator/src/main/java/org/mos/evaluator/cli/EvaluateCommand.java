@@ -36,8 +36,9 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Scores the ID test set and every OOD set with each bundle's methods, then writes"
-          + " OUT/results.{md,json} (AUROC, AUPR, FPR95 per OOD set; ID top-1 accuracy per bundle)"
-          + " and prints the table.",
+          + " OUT/results.{md,json,csv}, OUT/figures/*.png (ROC curves, score histograms) and"
+          + " OUT/report.html (AUROC, AUPR, FPR95 per OOD set; ID top-1 accuracy per bundle) and"
+          + " prints the table.",
       "Scores are kept in OUT/scores/ as they arrive: run the same command again after an"
           + " interruption and only the missing images are scored."
     })

@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import kafka.server.BrokerServer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,20 +53,7 @@ class KafkaBrokerRestartIT {
 
   @BeforeAll
   static void startKafka() throws Exception {
-    cluster =
-        new KafkaClusterTestKit.Builder(
-                new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    .build())
-            .setConfigProp("offsets.topic.replication.factor", "1")
-            .setConfigProp("offsets.topic.num.partitions", "1")
-            .setConfigProp("group.initial.rebalance.delay.ms", "0")
-            .build();
-    cluster.format();
-    cluster.startup();
-    cluster.waitForReadyBrokers();
+    cluster = SingleNodeKafka.start();
     // read once: the kit cannot name the port while the broker is down
     bootstrap = cluster.bootstrapServers();
     dir = Files.createTempDirectory("mos-kafka-restart-");
@@ -134,7 +120,9 @@ class KafkaBrokerRestartIT {
             KafkaTransport.connect(
                 KafkaTransport.Settings.of(bootstrap, "synthetic")
                     .withWindow(4)
-                    .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(3)))) {
+                    // connect may wait for the group to drop the previous test's scorers (up to
+                    // the consumer session timeout, 45 s) before this scorer gets partitions
+                    .withTimeouts(Duration.ofSeconds(90), Duration.ofSeconds(3)))) {
       AtomicBoolean down = new AtomicBoolean();
       try {
         assertThatThrownBy(
