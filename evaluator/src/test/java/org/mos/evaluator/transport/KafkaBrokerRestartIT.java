@@ -70,11 +70,11 @@ class KafkaBrokerRestartIT {
   @Test
   void aRunSurvivesTheBrokerRestartingMidwayAndCountsEachImageOnce() throws Exception {
     List<ImageTask> tasks = idAndOod(TransportFixtures.images(dir.resolve("run"), IMAGES, false));
-    try (KafkaTestScorer a = new KafkaTestScorer(bootstrap, reference, "scorer-a", 40);
-        KafkaTestScorer b = new KafkaTestScorer(bootstrap, reference, "scorer-b", 40);
+    try (KafkaTestScorer a = scorer("restart", "scorer-a", 40);
+        KafkaTestScorer b = scorer("restart", "scorer-b", 40);
         KafkaTransport kafka =
             KafkaTransport.connect(
-                KafkaTransport.Settings.of(bootstrap, "synthetic")
+                settings("restart")
                     .withWindow(64) // more than IMAGES: the trickle, not the window, paces sends
                     .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(60)))) {
       List<ScoredImage> undisturbed = run(kafka, tasks, -1, null);
@@ -115,14 +115,12 @@ class KafkaBrokerRestartIT {
     List<ImageTask> tasks = TransportFixtures.images(dir.resolve("down"), 12, false);
     BrokerServer broker = cluster.brokers().values().iterator().next();
     // slow enough (12 x 150 ms) that images are still in flight when the broker is gone
-    try (KafkaTestScorer a = new KafkaTestScorer(bootstrap, reference, "scorer-a", 150);
+    try (KafkaTestScorer a = scorer("down", "scorer-a", 150);
         KafkaTransport kafka =
             KafkaTransport.connect(
-                KafkaTransport.Settings.of(bootstrap, "synthetic")
+                settings("down")
                     .withWindow(4)
-                    // connect may wait for the group to drop the previous test's scorers (up to
-                    // the consumer session timeout, 45 s) before this scorer gets partitions
-                    .withTimeouts(Duration.ofSeconds(90), Duration.ofSeconds(3)))) {
+                    .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(3)))) {
       AtomicBoolean down = new AtomicBoolean();
       try {
         assertThatThrownBy(
@@ -142,7 +140,7 @@ class KafkaBrokerRestartIT {
                         .atMost(Duration.ofSeconds(60)))
             .isInstanceOf(TransportException.class)
             .hasMessageContaining("no reply for PT3S with")
-            .hasMessageContaining("images in flight on mos.score.requests");
+            .hasMessageContaining("images in flight on down.requests");
       } finally {
         waitFor(() -> !down.get() || broker.isShutdown());
         broker.startup();
@@ -151,6 +149,29 @@ class KafkaBrokerRestartIT {
       assertThat(rerun).extracting(ScoredImage::seq).hasSize(12).doesNotHaveDuplicates();
       assertEqualToReference(tasks, rerun);
     }
+  }
+
+  /**
+   * A scorer in the test's own consumer group on the test's own topics: a test never waits for the
+   * group to drop the scorers of the other test (which, closed while the broker was down, could not
+   * leave it), and never sees its requests.
+   */
+  private static KafkaTestScorer scorer(String lane, String name, long delayMillis) {
+    // the topics exist before the scorer subscribes, with the transport's partitions
+    KafkaClients.createTopics(settings(lane));
+    return new KafkaTestScorer(
+        bootstrap,
+        reference,
+        name,
+        delayMillis,
+        "mos-scorers-" + lane,
+        lane + ".requests",
+        lane + ".replies");
+  }
+
+  private static KafkaTransport.Settings settings(String lane) {
+    return KafkaTransport.Settings.of(bootstrap, "synthetic")
+        .withTopics(lane + ".requests", lane + ".replies");
   }
 
   /** Scores every task; with a restart, restarts the broker once {@code after} results came. */

@@ -34,6 +34,7 @@ final class KafkaTestScorer implements AutoCloseable {
   static final String GROUP = "mos-scorers";
 
   private final ReferenceScores reference;
+  private final String replyTopic;
   private final KafkaConsumer<String, byte[]> consumer;
   private final KafkaProducer<String, byte[]> producer;
   private final Thread thread;
@@ -47,15 +48,41 @@ final class KafkaTestScorer implements AutoCloseable {
   final AtomicInteger assigned = new AtomicInteger();
 
   KafkaTestScorer(String bootstrap, ReferenceScores reference, String name, long delayMillis) {
+    this(
+        bootstrap,
+        reference,
+        name,
+        delayMillis,
+        GROUP,
+        KafkaTransport.Settings.REQUEST_TOPIC,
+        KafkaTransport.Settings.REPLY_TOPIC);
+  }
+
+  /**
+   * A scorer in its own group on its own topics, so that a test does not wait for the group to drop
+   * the members of an earlier test (up to the consumer session timeout, longer when those members
+   * could not leave because the broker was down as they closed).
+   */
+  KafkaTestScorer(
+      String bootstrap,
+      ReferenceScores reference,
+      String name,
+      long delayMillis,
+      String group,
+      String requestTopic,
+      String replyTopic) {
+    this.replyTopic = replyTopic;
     this.reference = reference;
     this.delayMillis = delayMillis;
     Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
     c.put(ConsumerConfig.CLIENT_ID_CONFIG, name);
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 4);
+    // a scorer may subscribe before the evaluator creates the topic: look again soon
+    c.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 1000);
     c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     consumer = new KafkaConsumer<>(c);
@@ -65,7 +92,7 @@ final class KafkaTestScorer implements AutoCloseable {
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     producer = new KafkaProducer<>(p);
     consumer.subscribe(
-        List.of(KafkaTransport.Settings.REQUEST_TOPIC),
+        List.of(requestTopic),
         new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
           @Override
           public void onPartitionsAssigned(
@@ -94,7 +121,7 @@ final class KafkaTestScorer implements AutoCloseable {
           ScoreResponse reply = answer(rec.value());
           var out =
               new ProducerRecord<>(
-                  KafkaTransport.Settings.REPLY_TOPIC,
+                  replyTopic,
                   String.valueOf(ScoreMessages.runOf(reply.getRequestId())),
                   reply.toByteArray());
           out.headers()
