@@ -55,9 +55,13 @@ final class BundleFitter {
         fitKl(collector, sets.kl, manifest, next);
       }
       if (sets.mahalanobisFit != null) {
+        MahalanobisFit fit = new MahalanobisFit(collector);
         MahalanobisFit.Result r =
-            new MahalanobisFit(collector)
-                .fit(
+            plan.mahalanobisTune() != null
+                ? new MahalanobisTune(fit, collector, plan.mahalanobisTune(), out)
+                    .tune(
+                        sets.mahalanobisFit, sets.layers, sets.validation, plan.mahalanobisCount())
+                : fit.fit(
                     sets.mahalanobisFit,
                     sets.layers,
                     plan.combiner(),
@@ -208,10 +212,15 @@ final class BundleFitter {
       layers = LayerChoice.resolve(plan, model.outputNames());
       plan.combiner().check(layers);
       maha = ImageSet.labelled("--mahalanobis-fit", plan.mahalanobisFit(), root, manifest);
+      // tuning: the FGSM copies need the true classes; N images train, the next N choose m
       validation =
-          ImageSet.unlabelled("--mahalanobis-validation", plan.mahalanobisValidation(), root)
-              .first(plan.mahalanobisCount());
-      if (plan.combiner().isLogisticRegression()) {
+          plan.mahalanobisTune() != null
+              ? ImageSet.labelled(
+                      "--mahalanobis-validation", plan.mahalanobisValidation(), root, manifest)
+                  .first((int) Math.min(Integer.MAX_VALUE, 2L * plan.mahalanobisCount()))
+              : ImageSet.unlabelled("--mahalanobis-validation", plan.mahalanobisValidation(), root)
+                  .first(plan.mahalanobisCount());
+      if (plan.combiner().isLogisticRegression() && plan.mahalanobisTune() == null) {
         negatives =
             ImageSet.unlabelled("--mahalanobis-negatives", plan.mahalanobisNegatives(), root)
                 .first(plan.mahalanobisCount());

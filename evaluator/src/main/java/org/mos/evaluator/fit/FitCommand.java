@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
       "  mahalanobis  class means, tied precision, combiner (--mahalanobis-*)",
       "  calibration  ID scores per method: thresholds, p-values (--calibrate)",
       "DIR|LIST: a folder (an ImageFolder tree where labels are needed) or a list",
-      "file ('path label', 'path group index_in_group'). No input perturbation.",
+      "file ('path label', 'path group index_in_group').",
     })
 public class FitCommand implements Callable<Integer> {
 
@@ -103,6 +103,31 @@ public class FitCommand implements Callable<Integer> {
               + " per-layer scores, and the new bundle's, are those of inputs perturbed towards"
               + " their closest class mean. Needs a bundle with gradient graphs.")
   Double mahalanobisMagnitude;
+
+  @Option(
+      names = "--mahalanobis-tune",
+      description =
+          "Tune the magnitude and the lr combiner as the paper: FGSM copies of the labelled"
+              + " --mahalanobis-validation images are the negatives; the first N images train the"
+              + " regression at each magnitude, the next N choose the magnitude (lowest FPR95)."
+              + " Needs a bundle with gradient graphs.")
+  boolean mahalanobisTune;
+
+  @Option(
+      names = "--mahalanobis-tune-magnitudes",
+      split = ",",
+      paramLabel = "M",
+      description =
+          "Magnitudes to try (default: the paper's 0,0.01,0.005,0.002,0.0014,0.001,0.0005).")
+  List<Double> tuneMagnitudes;
+
+  @Option(
+      names = "--mahalanobis-fgsm-clamp",
+      paramLabel = "reference|image",
+      description =
+          "Clamp the FGSM copies to [0, 1] as the reference does (default, although inputs are"
+              + " normalised) or to the normalised range of [0, 1] pixels (image).")
+  String fgsmClamp;
 
   @Option(names = "--calibrate", paramLabel = "DIR|LIST", description = "ID calibration set.")
   Path calibrate;

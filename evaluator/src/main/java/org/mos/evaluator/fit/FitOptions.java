@@ -27,6 +27,7 @@ final class FitOptions {
     MahalanobisCombiner combiner =
         MahalanobisCombiner.parse(c.combiner == null ? "lr" : c.combiner);
     int count = c.mahalanobisCount == null ? FitPlan.PAPER_COUNT : c.mahalanobisCount;
+    FitPlan.TuneSettings tuneSettings = null;
     if (c.mahalanobisFit != null) {
       layers = mahalanobisLayers(c, choices);
       checkPaper(
@@ -38,41 +39,36 @@ final class FitOptions {
       if (count < 1) {
         throw FitException.usage("--mahalanobis-count is " + count + "; expected 1 or more");
       }
-      checkCombinerSets(c, combiner);
+      FitPlan.TuneSettings tune = c.mahalanobisTune ? MahalanobisTuneOptions.resolve(c) : null;
+      if (tune == null) {
+        MahalanobisTuneOptions.refuseWithoutTune(c);
+        checkCombinerSets(c, combiner);
+      }
       choices.put("mahalanobis.fit_set", c.mahalanobisFit.toString());
       choices.put(
           "mahalanobis.combiner",
           combiner + origin(c.paper, c.combiner != null, "--mahalanobis-combiner"));
-      choices.put(
-          "mahalanobis.count",
-          count
-              + origin(c.paper, c.mahalanobisCount != null, "--mahalanobis-count")
-              + ", the first images of each set in reading order");
       choices.put("mahalanobis.validation", String.valueOf(c.mahalanobisValidation));
-      if (combiner.isLogisticRegression()) {
+      if (tune != null) {
+        MahalanobisTuneOptions.record(c, tune, count, choices);
+      } else {
         choices.put(
-            "mahalanobis.negatives",
-            c.mahalanobisNegatives
-                + " (--mahalanobis-negatives; the paper uses FGSM-perturbed copies of the"
-                + " validation images, not available here)");
+            "mahalanobis.count",
+            count
+                + origin(c.paper, c.mahalanobisCount != null, "--mahalanobis-count")
+                + ", the first images of each set in reading order");
+        recordGivenMagnitude(c, combiner, choices);
       }
-      double m = c.mahalanobisMagnitude == null ? 0 : c.mahalanobisMagnitude;
-      if (!(m >= 0) || Double.isInfinite(m)) {
-        throw FitException.usage(
-            "--mahalanobis-magnitude is " + m + "; expected a finite number of 0 or more");
-      }
-      choices.put(
-          "mahalanobis.input_perturbation",
-          m
-              + (c.mahalanobisMagnitude == null ? " (default)" : " (--mahalanobis-magnitude)")
-              + "; the paper tunes it over {0, 0.01, 0.005, 0.002, 0.0014, 0.001, 0.0005},"
-              + " not done here");
+      tuneSettings = tune;
     } else if (c.mahalanobisLayers != null
         || c.combiner != null
         || c.mahalanobisValidation != null
         || c.mahalanobisNegatives != null
         || c.mahalanobisCount != null
-        || c.mahalanobisMagnitude != null) {
+        || c.mahalanobisMagnitude != null
+        || c.mahalanobisTune
+        || c.tuneMagnitudes != null
+        || c.fgsmClamp != null) {
       throw FitException.usage("the --mahalanobis-* options need --mahalanobis-fit DIR|LIST");
     }
     List<String> methods = c.calibrateMethods == null ? List.of() : c.calibrateMethods;
@@ -110,6 +106,7 @@ final class FitOptions {
         c.mahalanobisNegatives,
         count,
         c.mahalanobisMagnitude == null ? 0 : c.mahalanobisMagnitude,
+        tuneSettings,
         c.calibrate,
         methods,
         c.batchSize,
@@ -198,6 +195,29 @@ final class FitOptions {
                 : layers)
             + origin(c.paper, c.mahalanobisLayers != null, "--mahalanobis-layers"));
     return layers;
+  }
+
+  /** The negatives and the magnitude of a fit without tuning, recorded as choices. */
+  private static void recordGivenMagnitude(
+      FitCommand c, MahalanobisCombiner combiner, Map<String, String> choices) {
+    if (combiner.isLogisticRegression()) {
+      choices.put(
+          "mahalanobis.negatives",
+          c.mahalanobisNegatives
+              + " (--mahalanobis-negatives; the paper uses FGSM-perturbed copies of the"
+              + " validation images: --mahalanobis-tune)");
+    }
+    double m = c.mahalanobisMagnitude == null ? 0 : c.mahalanobisMagnitude;
+    if (!(m >= 0) || Double.isInfinite(m)) {
+      throw FitException.usage(
+          "--mahalanobis-magnitude is " + m + "; expected a finite number of 0 or more");
+    }
+    choices.put(
+        "mahalanobis.input_perturbation",
+        m
+            + (c.mahalanobisMagnitude == null ? " (default)" : " (--mahalanobis-magnitude)")
+            + "; the paper tunes it over {0, 0.01, 0.005, 0.002, 0.0014, 0.001, 0.0005}"
+            + " (--mahalanobis-tune)");
   }
 
   private static void checkCombinerSets(FitCommand c, MahalanobisCombiner combiner) {

@@ -26,6 +26,7 @@ import org.mos.common.score.KlLabelSource;
  * @param mahalanobisNegatives OOD negatives for the {@code lr} combiner, or null
  * @param mahalanobisCount images taken from the start of the validation and negative sets
  * @param mahalanobisMagnitude Mahalanobis' input perturbation magnitude (0 = none)
+ * @param mahalanobisTune the tuning of the magnitude and combiner on FGSM negatives, or null
  * @param calibrate the ID calibration set, or null
  * @param calibrateMethods methods to calibrate, or empty for all the new bundle supports
  * @param batchSize images per model run
@@ -49,6 +50,7 @@ record FitPlan(
     Path mahalanobisNegatives,
     int mahalanobisCount,
     double mahalanobisMagnitude,
+    TuneSettings mahalanobisTune,
     Path calibrate,
     List<String> calibrateMethods,
     int batchSize,
@@ -62,6 +64,22 @@ record FitPlan(
 
   /** The paper's number of ID validation images (and negatives) for the combiner. */
   static final int PAPER_COUNT = 500;
+
+  /**
+   * How {@code --mahalanobis-tune} tunes the magnitude and the combiner.
+   *
+   * @param grid the magnitudes tried, in order (the first wins ties)
+   * @param clamp {@code reference} (FGSM copies clamped to [0, 1] as the reference) or {@code
+   *     image} (to the normalised range of [0, 1] pixels)
+   */
+  record TuneSettings(List<Double> grid, String clamp) {
+    static final String REFERENCE = "reference";
+    static final String IMAGE = "image";
+
+    TuneSettings {
+      grid = List.copyOf(grid);
+    }
+  }
 
   FitPlan {
     choices = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(choices));

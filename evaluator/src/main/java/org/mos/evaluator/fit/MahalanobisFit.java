@@ -99,7 +99,7 @@ final class MahalanobisFit {
   }
 
   /** Class means and tied precision per layer, streamed over the fit set. */
-  private List<MahalanobisLayer> fitLayers(
+  List<MahalanobisLayer> fitLayers(
       ImageSet fitSet, List<String> layers, Map<String, Object> params) {
     MahalanobisAccumulator[] acc = new MahalanobisAccumulator[layers.size()];
     int[] labels = fitSet.labels();
@@ -136,7 +136,7 @@ final class MahalanobisFit {
     return fitted;
   }
 
-  private static Map<String, Object> described(ImageSet set, int images) {
+  static Map<String, Object> described(ImageSet set, int images) {
     Map<String, Object> d = set.describe();
     d.put("images", images);
     return d;
@@ -249,7 +249,7 @@ final class MahalanobisFit {
     return -1;
   }
 
-  private static List<Double> toList(double[] v) {
+  static List<Double> toList(double[] v) {
     List<Double> out = new ArrayList<>();
     for (double x : v) {
       out.add(x);

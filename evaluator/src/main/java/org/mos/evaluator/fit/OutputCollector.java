@@ -40,6 +40,15 @@ final class OutputCollector {
   }
 
   /**
+   * Receives the preprocessed images of one batch as one array: {@code count} CHW images in C
+   * order, and the index (in the set) of every one.
+   */
+  @FunctionalInterface
+  interface ArrayConsumer {
+    void accept(float[] images, int count, int[] setIndices);
+  }
+
+  /**
    * What a collection pass read.
    *
    * @param images images run through the model
@@ -62,6 +71,11 @@ final class OutputCollector {
     this.err = err;
   }
 
+  /** Where progress lines go. */
+  PrintWriter err() {
+    return err;
+  }
+
   /** The model the images run through. */
   BundleModel model() {
     return model;
@@ -78,6 +92,18 @@ final class OutputCollector {
    * for passes that run the model themselves (input perturbation).
    */
   Report collectInputs(String what, ImageSet set, InputConsumer consumer) {
+    return pass(what, set, consumer, null);
+  }
+
+  /**
+   * Preprocesses every image of {@code set} and hands each batch to {@code consumer} as an array,
+   * for passes that build their own inputs (FGSM copies, perturbed inputs).
+   */
+  Report collectArrays(String what, ImageSet set, ArrayConsumer consumer) {
+    return pass(what, set, null, consumer);
+  }
+
+  private Report pass(String what, ImageSet set, InputConsumer inputs, ArrayConsumer arrays) {
     List<Sample> samples = set.samples();
     InputBatch input = model.newInputBatch(Math.min(batchSize, samples.size()));
     float[] chw = new float[input.floatsPerImage()];
@@ -101,12 +127,21 @@ final class OutputCollector {
         }
         FloatBuffer data = batch.data();
         int[] indices = new int[n];
+        float[] all = arrays == null ? null : new float[n * chw.length];
         for (int i = 0; i < n; i++) {
           data.get(chw);
-          input.put(i, chw);
+          if (arrays == null) {
+            input.put(i, chw);
+          } else {
+            System.arraycopy(chw, 0, all, i * chw.length, chw.length);
+          }
           indices[i] = batch.inputIndex(i);
         }
-        consumer.accept(input, n, indices);
+        if (arrays == null) {
+          inputs.accept(input, n, indices);
+        } else {
+          arrays.accept(all, n, indices);
+        }
       }
       PipelineReport report = pipeline.report();
       progress.finish(report);

@@ -1,0 +1,181 @@
+package org.mos.evaluator.fit;
+
+import ai.onnx.proto.OnnxMl;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.mos.common.bundle.BundleManifest;
+import org.mos.common.bundle.BundleWriter;
+import org.mos.common.inference.GradientGraphs;
+
+/**
+ * A tiny non-linear bundle with a hand-written VJP graph, for the tuning tests: on the normalised
+ * input x (N, 3, S, S), {@code stem = x * x} and {@code block1 = relu(x)} (spatially averaged by
+ * the reader: 3 features each), {@code logits = mean(x) W^T + b}. The VJP graph takes cotangents
+ * for the logits, stem and block1 and returns {@code (c W + 2 x c_stem + [x > 0] c_block1) / (S
+ * S)}. scripts/fixtures/make_mahalanobis_tune_fixtures.py computes the same model's gradients by
+ * PyTorch autograd.
+ */
+final class TinyGradientBundle {
+
+  private TinyGradientBundle() {}
+
+  /** Writes the bundle (with or without its VJP graph) for 3 classes. */
+  static void write(Path target, int side, float[][] w, float[] b, boolean gradients)
+      throws IOException {
+    BundleWriter writer = BundleWriter.to(target).replaceExisting(true);
+    byte[] forward = model(forward(side, w, b).build()).toByteArray();
+    writer.write("model.onnx", o -> o.write(forward));
+    BundleManifest manifest =
+        new BundleManifest(
+            BundleManifest.SCHEMA_VERSION,
+            "tiny-gradient",
+            side,
+            List.of(0.5, 0.5, 0.5),
+            List.of(0.5, 0.5, 0.5),
+            List.of("x", "y", "z"),
+            null,
+            List.of("logits", "stem", "block1"),
+            Map.of(),
+            Map.of("source", "TinyGradientBundle"),
+            null);
+    if (gradients) {
+      byte[] vjp = model(vjp(side, w, b)).toByteArray();
+      writer.write("vjp_logits.onnx", o -> o.write(vjp));
+      manifest =
+          manifest.withStatistics(
+              GradientGraphs.STATISTICS_KEY,
+              new BundleManifest.Statistics(
+                  Map.of(GradientGraphs.LOGITS, "vjp_logits.onnx"), Map.of()));
+    }
+    writer.commit(manifest);
+  }
+
+  private static OnnxMl.GraphProto.Builder forward(int side, float[][] w, float[] b) {
+    List<Float> wv = new ArrayList<>();
+    for (float[] row : w) {
+      for (float v : row) {
+        wv.add(v);
+      }
+    }
+    List<Float> bv = new ArrayList<>();
+    for (float v : b) {
+      bv.add(v);
+    }
+    return OnnxMl.GraphProto.newBuilder()
+        .setName("tiny")
+        .addInput(value("input", "N", 3, side, side))
+        .addInitializer(tensor("W", wv, 3, 3))
+        .addInitializer(tensor("B", bv, 3))
+        .addNode(node("Mul", "stem", "input", "input"))
+        .addNode(node("Relu", "block1", "input"))
+        .addNode(node("GlobalAveragePool", "gap", "input"))
+        .addNode(node("Flatten", "features", "gap"))
+        .addNode(
+            node("Gemm", "logits", "features", "W", "B")
+                .addAttribute(
+                    OnnxMl.AttributeProto.newBuilder()
+                        .setName("transB")
+                        .setType(OnnxMl.AttributeProto.AttributeType.INT)
+                        .setI(1)))
+        .addOutput(value("logits", "N", 3))
+        .addOutput(value("stem", "N", 3, side, side))
+        .addOutput(value("block1", "N", 3, side, side));
+  }
+
+  private static OnnxMl.GraphProto vjp(int side, float[][] w, float[] b) {
+    String stem = GradientGraphs.layerCotangent("stem");
+    String block1 = GradientGraphs.layerCotangent("block1");
+    return forward(side, w, b)
+        .setName("tiny_vjp_logits")
+        .addInput(value(GradientGraphs.COTANGENT, "N", 3))
+        .addInput(value(stem, "rows_stem", 3))
+        .addInput(value(block1, "rows_block1", 3))
+        .addInitializer(
+            OnnxMl.TensorProto.newBuilder()
+                .setName("axes")
+                .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber())
+                .addDims(2)
+                .addInt64Data(2)
+                .addInt64Data(3))
+        .addInitializer(tensor("per_pixel", List.of(1f / (side * side))))
+        .addInitializer(tensor("two", List.of(2f)))
+        .addInitializer(tensor("zero", List.of(0f)))
+        // logits: c W / (S S), the same for every pixel of a channel
+        .addNode(node("MatMul", "pulled", GradientGraphs.COTANGENT, "W"))
+        .addNode(node("Mul", "pulled_px", "pulled", "per_pixel"))
+        .addNode(node("Unsqueeze", "logits_grad", "pulled_px", "axes"))
+        // stem = x * x: 2 x c_stem / (S S)
+        .addNode(node("Mul", "stem_px", stem, "per_pixel"))
+        .addNode(node("Unsqueeze", "stem_col", "stem_px", "axes"))
+        .addNode(node("Mul", "two_x", "input", "two"))
+        .addNode(node("Mul", "stem_grad", "two_x", "stem_col"))
+        // block1 = relu(x): [x > 0] c_block1 / (S S)
+        .addNode(node("Mul", "block1_px", block1, "per_pixel"))
+        .addNode(node("Unsqueeze", "block1_col", "block1_px", "axes"))
+        .addNode(node("Greater", "positive", "input", "zero"))
+        .addNode(
+            node("Cast", "mask", "positive")
+                .addAttribute(
+                    OnnxMl.AttributeProto.newBuilder()
+                        .setName("to")
+                        .setType(OnnxMl.AttributeProto.AttributeType.INT)
+                        .setI(OnnxMl.TensorProto.DataType.FLOAT.getNumber())))
+        .addNode(node("Mul", "block1_grad", "mask", "block1_col"))
+        .addNode(node("Add", "layers_grad", "stem_grad", "block1_grad"))
+        .addNode(node("Add", GradientGraphs.INPUT_GRADIENT, "layers_grad", "logits_grad"))
+        .addOutput(value(GradientGraphs.INPUT_GRADIENT, "N", 3, side, side))
+        .build();
+  }
+
+  private static OnnxMl.ModelProto model(OnnxMl.GraphProto graph) {
+    return OnnxMl.ModelProto.newBuilder()
+        .setIrVersion(8)
+        .setProducerName("mos-test")
+        .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
+        .setGraph(graph)
+        .build();
+  }
+
+  /** A node named after its output. */
+  private static OnnxMl.NodeProto.Builder node(String op, String output, String... inputs) {
+    OnnxMl.NodeProto.Builder n =
+        OnnxMl.NodeProto.newBuilder().setOpType(op).setName(output).addOutput(output);
+    for (String in : inputs) {
+      n.addInput(in);
+    }
+    return n;
+  }
+
+  private static OnnxMl.TensorProto tensor(String name, List<Float> values, int... dims) {
+    OnnxMl.TensorProto.Builder t =
+        OnnxMl.TensorProto.newBuilder()
+            .setName(name)
+            .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+            .addAllFloatData(values);
+    for (int d : dims) {
+      t.addDims(d);
+    }
+    return t.build();
+  }
+
+  private static OnnxMl.ValueInfoProto value(String name, String batchDim, int... dims) {
+    OnnxMl.TensorShapeProto.Builder shape =
+        OnnxMl.TensorShapeProto.newBuilder()
+            .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam(batchDim));
+    for (int d : dims) {
+      shape.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+    }
+    return OnnxMl.ValueInfoProto.newBuilder()
+        .setName(name)
+        .setType(
+            OnnxMl.TypeProto.newBuilder()
+                .setTensorType(
+                    OnnxMl.TypeProto.Tensor.newBuilder()
+                        .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                        .setShape(shape)))
+        .build();
+  }
+}
