@@ -233,7 +233,7 @@ final class MahalanobisTune {
             "kind",
             "fgsm",
             "step",
-            (double) fgsm.step(),
+            Double.parseDouble(Float.toString(fgsm.step())),
             "labels",
             "true",
             "clamp",
@@ -283,7 +283,7 @@ final class MahalanobisTune {
   private static List<Double> floats(float[] v) {
     List<Double> out = new ArrayList<>();
     for (float f : v) {
-      out.add((double) f);
+      out.add(Double.parseDouble(Float.toString(f))); // 0.05f is stored as 0.05
     }
     return out;
   }

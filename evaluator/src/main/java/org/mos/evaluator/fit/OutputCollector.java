@@ -107,7 +107,8 @@ final class OutputCollector {
     List<Sample> samples = set.samples();
     InputBatch input = model.newInputBatch(Math.min(batchSize, samples.size()));
     float[] chw = new float[input.floatsPerImage()];
-    ProgressLine progress = new ProgressLine(what, err);
+    // array passes (the tuning) print their own progress: decoding runs ahead of their model runs
+    ProgressLine progress = new ProgressLine(what, err, arrays == null);
     try (PreprocessingPipeline<Sample> pipeline =
         PreprocessingPipeline.builder(samples, (Sample s) -> ImageSource.of(s.path()))
             .setSpec(model.preprocessSpec())
@@ -165,12 +166,18 @@ final class OutputCollector {
     private final PrintWriter err;
     private long lastNanos = System.nanoTime();
 
-    ProgressLine(String what, PrintWriter err) {
+    private final boolean periodic;
+
+    ProgressLine(String what, PrintWriter err, boolean periodic) {
       this.what = what;
       this.err = err;
+      this.periodic = periodic;
     }
 
     void update(Progress p) {
+      if (!periodic) {
+        return;
+      }
       long now = System.nanoTime();
       if (now - lastNanos >= 2_000_000_000L && p.done() < p.total()) {
         lastNanos = now;

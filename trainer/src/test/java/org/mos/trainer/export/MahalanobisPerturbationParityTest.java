@@ -186,7 +186,7 @@ class MahalanobisPerturbationParityTest {
   }
 
   /** The fixture's means and precisions P = A A^T + diag(d), rebuilt in float64. */
-  private static MahalanobisStatistics statistics() throws Exception {
+  static MahalanobisStatistics statistics() throws Exception {
     List<MahalanobisLayer> layers = new ArrayList<>();
     for (String name : LAYERS) {
       double[][] means = fixture(name + "_means").toMatrix();
@@ -208,7 +208,7 @@ class MahalanobisPerturbationParityTest {
     return new MahalanobisStatistics(layers, new double[LAYERS.size()], 0);
   }
 
-  private static NpyArray fixture(String name) throws Exception {
+  static NpyArray fixture(String name) throws Exception {
     String path = "/fixtures/mahalanobis_perturbation/" + name + ".npy";
     try (InputStream in = MahalanobisPerturbationParityTest.class.getResourceAsStream(path)) {
       assertThat(in).as(path).isNotNull();
