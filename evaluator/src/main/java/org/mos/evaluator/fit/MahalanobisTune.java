@@ -204,7 +204,7 @@ final class MahalanobisTune {
       MahalanobisTuning.Trial t = result.trials().get(k);
       out.printf(
           "  magnitude %-7s FPR95 %6.2f%%  AUROC %6.2f%%  C %.4g%s%n",
-          t.magnitude().magnitude(),
+          java.math.BigDecimal.valueOf(t.magnitude().magnitude()).toPlainString(),
           100 * t.heldOut().fpr95(),
           100 * t.heldOut().auroc(),
           t.fit().bestC(),
