@@ -216,13 +216,13 @@ public final class OnnxExporter {
       return tracedGroupNorm(name, shape, grouped, gamma, beta);
     }
     String normalised =
-          graph.node(
-              "InstanceNormalization",
-              name,
-              new AttributeProto[] {real("epsilon", (float) GroupNorm.DEFAULT_EPSILON)},
-              grouped,
-              gnOnes,
-              gnZeros);
+        graph.node(
+            "InstanceNormalization",
+            name,
+            new AttributeProto[] {real("epsilon", (float) GroupNorm.DEFAULT_EPSILON)},
+            grouped,
+            gnOnes,
+            gnZeros);
     String back = graph.node("Reshape", name, NONE, normalised, shape);
     String scale = graph.floats(name + "/gamma", gamma, gamma.length, 1, 1);
     String shift = graph.floats(name + "/beta", beta, beta.length, 1, 1);
@@ -230,8 +230,8 @@ public final class OnnxExporter {
   }
 
   /**
-   * Group norm written out, so that the backward can read the deviations from the group means and
-   * 1 / sigma. The normalised values are never stored: gamma / sigma is folded into one scale per
+   * Group norm written out, so that the backward can read the deviations from the group means and 1
+   * / sigma. The normalised values are never stored: gamma / sigma is folded into one scale per
    * (image, channel), so the full-size work is no more than InstanceNormalization's
    * (bench/odin.md).
    */
