@@ -11,7 +11,8 @@ weights.bin offsets); it is copied next to weights.bin and compared with the cur
 
   1. parity: current vs baseline graph on the same input (logits, input gradient, gradient signs);
   2. timing at batch 1, interleaved, per thread count: forward, each ODIN graph alone, and full ODIN
-     (ODIN graph + sign step + forward of x'), fastest and median iteration, ratio to forward;
+     (ODIN graph + sign step + forward of x'), fastest and median iteration, ratio to forward (at
+     one thread also the thread's CPU time, which leaves out waits for a core on a busy machine);
   3. profile at 1 thread: ONNX Runtime's profiler, each node's fastest run (first run left out),
      summed per part (forward = nodes before the in-graph cotangent, backward = from there on,
      made by ORT = layout reorders and the like) and per op type; the slowest nodes.
@@ -89,16 +90,23 @@ def timing(folder, graphs, x, iterations, threads):
         work[name + "_graph"] = (lambda s=s: s.run(["logits", "input_gradient"],
                                                    {"input": x, "temperature": temps}))
         work[name + "_odin"] = lambda s=s: odin_run(fwd, s, x)
-    times = collections.defaultdict(list)
+    times, cpu = collections.defaultdict(list), collections.defaultdict(list)
     for i in range(iterations + 1):
         for name, fn in work.items():
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()
             fn()
             if i > 0:  # the first round warms up
                 times[name].append((time.perf_counter() - t) * 1e3)
-    f = min(times["forward"])
-    return {name: {"min_ms": round(min(v), 2), "median_ms": round(float(np.median(v)), 2),
-                   "ratio_at_min": round(min(v) / f, 3)} for name, v in times.items()}
+                cpu[name].append((time.thread_time() - c) * 1e3)
+    f, fc = min(times["forward"]), min(cpu["forward"])
+    out = {}
+    for name, v in times.items():
+        out[name] = {"min_ms": round(min(v), 2), "median_ms": round(float(np.median(v)), 2),
+                     "ratio_at_min": round(min(v) / f, 3)}
+        if threads == 1:  # one thread: ORT runs every kernel on this thread
+            out[name]["cpu_min_ms"] = round(min(cpu[name]), 2)
+            out[name]["cpu_ratio_at_min"] = round(min(cpu[name]) / fc, 3)
+    return out
 
 
 def part_of(name, first_backward):

@@ -38,10 +38,10 @@ import org.mos.trainer.model.ResNetV2;
  *     runs GRAPH under ONNX Runtime's profiler and sums the kernel time per op type and part
  * </pre>
  *
- * {@code time} reports wall-clock and thread CPU time (fastest and mean iteration): with one
- * thread ONNX Runtime runs every kernel on the calling thread, so CPU time leaves out the time the
- * thread waited for a core on a shared machine. {@code profile} classifies nodes as forward (before
- * the first {@code odin/} node, the cotangent), backward (from there on) or made by ONNX Runtime
+ * {@code time} reports wall-clock and thread CPU time (fastest and mean iteration): with one thread
+ * ONNX Runtime runs every kernel on the calling thread, so CPU time leaves out the time the thread
+ * waited for a core on a shared machine. {@code profile} classifies nodes as forward (before the
+ * first {@code odin/} node, the cotangent), backward (from there on) or made by ONNX Runtime
  * (layout reorders); OPT makes ONNX Runtime write the graph as it runs it, after its graph
  * optimisations, to check what it folded and fused.
  */
