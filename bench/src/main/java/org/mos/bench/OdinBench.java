@@ -1,5 +1,7 @@
 package org.mos.bench;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
@@ -29,8 +31,9 @@ import org.mos.common.score.OdinScore;
  * {@code odin} = BundleModel.runPerturbed, which runs the bundle's ODIN gradient graph (forward,
  * cotangent and backward in one pass) and a forward of the perturbed batch, plus scoring; {@code
  * vjp} = the same through the generic graph: forward, cotangent in Java, vjp_logits (which
- * recomputes the forward), forward of the perturbed batch. With a reference, the first run's ODIN
- * scores of both paths are compared with bench/python/odin_ref.py's.
+ * recomputes the forward), forward of the perturbed batch. The last columns give the fastest
+ * iteration's thread CPU time (meaningful at THREADS = 1) and the ratios by it. With a reference,
+ * the first run's ODIN scores of both paths are compared with bench/python/odin_ref.py's.
  */
 public final class OdinBench {
 
@@ -51,7 +54,8 @@ public final class OdinBench {
       ScoreRequest request = new ScoreRequest(List.of("odin"), 0.95, 0, false, false, odin);
       System.out.println(
           "size,batch,iterations,threads,forward_min_ms,forward_mean_ms,odin_min_ms,odin_mean_ms,"
-              + "vjp_min_ms,vjp_mean_ms,odin_ratio_at_min,vjp_ratio_at_min");
+              + "vjp_min_ms,vjp_mean_ms,odin_ratio_at_min,vjp_ratio_at_min,"
+              + "forward_cpu_min_ms,odin_cpu_min_ms,vjp_cpu_min_ms,odin_cpu_ratio,vjp_cpu_ratio");
       String[] runs = args[1].split(",");
       for (int k = 0; k < runs.length; k++) {
         String[] p = runs[k].split(":");
@@ -80,7 +84,7 @@ public final class OdinBench {
         double[] o = time(graph, iterations);
         double[] v = time(vjp, iterations);
         System.out.printf(
-            "%d,%d,%d,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.2f,%.2f%n",
+            "%d,%d,%d,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.2f,%.2f,%.1f,%.1f,%.1f,%.2f,%.2f%n",
             size,
             batch,
             iterations,
@@ -92,7 +96,12 @@ public final class OdinBench {
             v[0],
             v[1],
             o[0] / f[0],
-            v[0] / f[0]);
+            v[0] / f[0],
+            f[2],
+            o[2],
+            v[2],
+            o[2] / f[2],
+            v[2] / f[2]);
         if (k == 0 && args.length > 5) {
           float[] ref = Npy.read(Path.of(args[5])).toFloats();
           compare("odin graph", graph.get(), ref);
@@ -146,18 +155,26 @@ public final class OdinBench {
     return x;
   }
 
-  /** {fastest, mean} milliseconds. */
+  /**
+   * {fastest, mean, fastest thread CPU time} milliseconds. With one intra-op thread ONNX Runtime
+   * runs every kernel on the calling thread, so its CPU time leaves out the time the thread waited
+   * for a core on a shared machine.
+   */
   private static double[] time(Supplier<double[]> work, int iterations) {
+    ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
     double best = Double.MAX_VALUE;
+    double bestCpu = Double.MAX_VALUE;
     double sum = 0;
     for (int i = 0; i < iterations; i++) {
       long start = System.nanoTime();
+      long startCpu = cpu.getCurrentThreadCpuTime();
       work.get();
       double ms = (System.nanoTime() - start) / 1e6;
+      bestCpu = Math.min(bestCpu, (cpu.getCurrentThreadCpuTime() - startCpu) / 1e6);
       best = Math.min(best, ms);
       sum += ms;
     }
-    return new double[] {best, sum / iterations};
+    return new double[] {best, sum / iterations, bestCpu};
   }
 
   private static void compare(String what, double[] got, float[] want) {

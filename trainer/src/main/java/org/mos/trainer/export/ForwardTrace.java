@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * The tensors of a traced forward graph that its backward reads (see {@link VjpExporter}): the
- * input of every convolution, the normalised values and reciprocal deviations of every group norm,
- * the pre-activations of every ReLU and the argmax indices of the stem's max pool. Names are graph
+ * input of every convolution, the deviations and reciprocal deviations of every group norm, the
+ * pre-activations of every ReLU and the argmax indices of the stem's max pool. Names are graph
  * value names.
  */
 final class ForwardTrace {
@@ -15,10 +15,11 @@ final class ForwardTrace {
   record Conv(String input, String weight, int kernel, int stride, int pad) {}
 
   /**
-   * A group norm: its input, the grouped normalised values (N, 32, M), the reciprocal deviations
-   * (N, 32, 1) and the per-channel scale (C, 1, 1).
+   * A group norm: the shape of its input, the grouped deviations from the group means (N, 32, M),
+   * the reciprocal deviations 1 / sigma (N, 32, 1) and the scale gamma / sigma per image and
+   * channel (N, C, 1, 1).
    */
-  record Norm(String input, String normalised, String reciprocalDeviation, String gamma) {}
+  record Norm(String shape, String deviation, String reciprocalDeviation, String scale) {}
 
   /** One pre-activation bottleneck; {@code proj} is null when the shortcut is the identity. */
   record Unit(

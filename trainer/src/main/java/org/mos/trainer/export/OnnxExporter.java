@@ -6,7 +6,9 @@ import static org.mos.trainer.export.OnnxGraph.real;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.mos.trainer.model.GroupNorm;
 import org.mos.trainer.model.ResNetV2;
 import org.mos.trainer.model.StdConv2d;
@@ -62,6 +64,8 @@ public final class OnnxExporter {
   private String gnZeros;
   private String reduceAxis;
   private String gnEpsilon;
+  private String gnChannelShape;
+  private final Map<Integer, String> expandShapes = new HashMap<>();
   private ForwardTrace.Conv lastConv;
   private ForwardTrace.Norm lastNorm;
   private String lastReluInput;
@@ -117,6 +121,7 @@ public final class OnnxExporter {
     if (trace != null) {
       reduceAxis = graph.longs("gn/reduce_axis", 2);
       gnEpsilon = graph.floats("gn/epsilon", new float[] {(float) GroupNorm.DEFAULT_EPSILON});
+      gnChannelShape = graph.longs("gn/channel_shape", 0, -1, 1, 1);
     }
 
     String h = conv("stem", BitKeys.PREFIX + "root_block/standardized_conv2d/kernel", INPUT, 2, 3);
@@ -203,37 +208,62 @@ public final class OnnxExporter {
   }
 
   private String groupNorm(String name, String prefix, String x) {
-    String shape = graph.node("Shape", name, NONE, x);
-    String grouped = graph.node("Reshape", name, NONE, x, gnGroupShape);
-    String normalised;
-    String reciprocalDeviation = null;
-    if (trace == null) {
-      normalised =
-          graph.node(
-              "InstanceNormalization",
-              name,
-              new AttributeProto[] {real("epsilon", (float) GroupNorm.DEFAULT_EPSILON)},
-              grouped,
-              gnOnes,
-              gnZeros);
-    } else {
-      // written out, so that the backward can read the normalised values and 1 / sigma
-      String mean = graph.node("ReduceMean", name, NONE, grouped, reduceAxis);
-      String deviation = graph.node("Sub", name, NONE, grouped, mean);
-      String square = graph.node("Mul", name, NONE, deviation, deviation);
-      String variance = graph.node("ReduceMean", name, NONE, square, reduceAxis);
-      String sigma =
-          graph.node("Sqrt", name, NONE, graph.node("Add", name, NONE, variance, gnEpsilon));
-      reciprocalDeviation = graph.node("Reciprocal", name, NONE, sigma);
-      normalised = graph.node("Mul", name, NONE, deviation, reciprocalDeviation);
-    }
-    String back = graph.node("Reshape", name, NONE, normalised, shape);
     float[] gamma = weights.get(ResNetV2Spec.normKey(prefix, "gamma")).values();
     float[] beta = weights.get(ResNetV2Spec.normKey(prefix, "beta")).values();
+    String shape = graph.node("Shape", name, NONE, x);
+    String grouped = graph.node("Reshape", name, NONE, x, gnGroupShape);
+    if (trace != null) {
+      return tracedGroupNorm(name, shape, grouped, gamma, beta);
+    }
+    String normalised =
+        graph.node(
+            "InstanceNormalization",
+            name,
+            new AttributeProto[] {real("epsilon", (float) GroupNorm.DEFAULT_EPSILON)},
+            grouped,
+            gnOnes,
+            gnZeros);
+    String back = graph.node("Reshape", name, NONE, normalised, shape);
     String scale = graph.floats(name + "/gamma", gamma, gamma.length, 1, 1);
     String shift = graph.floats(name + "/beta", beta, beta.length, 1, 1);
-    lastNorm = new ForwardTrace.Norm(x, normalised, reciprocalDeviation, scale);
     return graph.node("Add", name, NONE, graph.node("Mul", name, NONE, back, scale), shift);
+  }
+
+  /**
+   * Group norm written out, so that the backward can read the deviations from the group means and 1
+   * / sigma. The normalised values are never stored: gamma / sigma is folded into one scale per
+   * (image, channel), so the full-size work is no more than InstanceNormalization's
+   * (bench/odin.md).
+   */
+  private String tracedGroupNorm(
+      String name, String shape, String grouped, float[] gamma, float[] beta) {
+    String mean = graph.node("ReduceMean", name, NONE, grouped, reduceAxis);
+    String deviation = graph.node("Sub", name, NONE, grouped, mean);
+    String square = graph.node("Mul", name, NONE, deviation, deviation);
+    String variance = graph.node("ReduceMean", name, NONE, square, reduceAxis);
+    String sigma =
+        graph.node("Sqrt", name, NONE, graph.node("Add", name, NONE, variance, gnEpsilon));
+    String reciprocalDeviation = graph.node("Reciprocal", name, NONE, sigma);
+    String perChannel =
+        graph.node(
+            "Expand",
+            name,
+            NONE,
+            reciprocalDeviation,
+            groupToChannels(gamma.length / GroupNorm.DEFAULT_GROUPS));
+    perChannel = graph.node("Reshape", name, NONE, perChannel, gnChannelShape);
+    String gammaInit = graph.floats(name + "/gamma", gamma, gamma.length, 1, 1);
+    String shift = graph.floats(name + "/beta", beta, beta.length, 1, 1);
+    String scale = graph.node("Mul", name, NONE, perChannel, gammaInit);
+    String back = graph.node("Reshape", name, NONE, deviation, shape);
+    lastNorm = new ForwardTrace.Norm(shape, deviation, reciprocalDeviation, scale);
+    return graph.node("Add", name, NONE, graph.node("Mul", name, NONE, back, scale), shift);
+  }
+
+  /** The Expand shape (1, 1, channels per group) that spreads (N, G, 1) over (N, G, C / G). */
+  private String groupToChannels(int perGroup) {
+    return expandShapes.computeIfAbsent(
+        perGroup, k -> graph.longs("gn/expand_" + k, 1, 1, k.longValue()));
   }
 
   private String relu(String name, String x) {

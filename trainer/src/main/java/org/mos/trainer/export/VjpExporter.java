@@ -27,13 +27,15 @@ import org.mos.common.inference.GradientGraphs;
  * </ul>
  *
  * <p>Backward of each op: Gemm head -> MatMul with the head weight; global average pool -> the
- * gradient spread over h x w divided by h w; ReLU -> Where(pre-activation > 0) (zero at zero, as
- * PyTorch); group norm -> (g - mean(g) - x^ mean(g x^)) / sigma per (image, group) with g = dy
- * gamma; stride-1 convolution -> Conv with the kernel transposed (in/out) and flipped (ONNX Runtime
+ * gradient spread over h x w divided by h w; ReLU -> g times (pre-activation > 0) as float (zero at
+ * zero, as PyTorch); group norm -> (g - mean(g) - x^ mean(g x^)) / sigma per (image, group) with g
+ * = dy gamma, written with the deviations and gamma / sigma that the forward keeps (it never stores
+ * x^); stride-1 convolution -> Conv with the kernel transposed (in/out) and flipped (ONNX Runtime
  * folds both at load), padding k - 1 - p; strided convolution -> ConvTranspose with padding (p, p)
  * at the start, output padding s - 1, cut to the forward input's size (so any H, W work, even and
- * odd); zero pad -> Slice; max pool -> ScatterElements (reduction add) of the gradient to MaxPool's
- * flat argmax indices; residual Add -> the sum of both branches' gradients.
+ * odd), except 3x3 stride-2 ones, which take four stride-1 Convs and DepthToSpace ({@code
+ * polyphaseBackward}); zero pad -> Slice; max pool -> ScatterElements (reduction add) of the
+ * gradient to MaxPool's flat argmax indices; residual Add -> the sum of both branches' gradients.
  */
 public final class VjpExporter {
 
@@ -59,6 +61,9 @@ public final class VjpExporter {
   private final String[] cut;
   private final String column;
 
+  /** Kernel rows (columns) of the even and odd outputs of a 3x3 stride-2 convolution's gradient. */
+  private final String[] taps;
+
   /** Cotangent inputs of the stem and block means, or null (the ODIN graph has none). */
   private String[] layerCotangents;
 
@@ -76,6 +81,7 @@ public final class VjpExporter {
           graph.longs("vjp/flip_steps", -1, -1)
         };
     this.column = graph.longs("vjp/column", 0, -1, 1, 1);
+    this.taps = new String[] {graph.longs("vjp/even_taps", 1), graph.longs("vjp/odd_taps", 2, 0)};
     this.cut =
         new String[] {
           graph.longs("vjp/zeros2", 0, 0),
@@ -178,7 +184,7 @@ public final class VjpExporter {
     String features = graph.node("MatMul", p, NONE, cotangent, trace.headWeight);
     String spread = graph.node("Reshape", p, NONE, features, column);
     spread = graph.node("Mul", p, NONE, spread, reciprocalArea(p, trace.headRelu));
-    // Where broadcasts the (N, F, 1, 1) gradient over the (N, F, h, w) mask
+    // Mul broadcasts the (N, F, 1, 1) gradient over the (N, F, h, w) mask
     String g = reluBackward(p, trace.headRelu, spread);
     return normBackward(p, trace.headNorm, g);
   }
@@ -197,23 +203,34 @@ public final class VjpExporter {
     return u.proj() == null ? graph.node("Add", p, NONE, g, gy) : g;
   }
 
+  /**
+   * g where the pre-activation is positive, else 0 (zero at zero, as PyTorch). A Mul by the mask
+   * cast to float, because ONNX Runtime's Where runs about four times slower than a Mul.
+   */
   private String reluBackward(String p, String preActivation, String g) {
     String mask = graph.node("Greater", p, NONE, preActivation, zero);
-    return graph.node("Where", p, NONE, mask, g, zero);
+    String real = graph.node("Cast", p, new AttributeProto[] {integer("to", 1)}, mask);
+    return graph.node("Mul", p, NONE, g, real);
   }
 
+  /**
+   * Group norm: dx = (g' - mean(g') - x^ mean(g' x^)) / sigma per (image, group), g' = g gamma, x^
+   * = d / sigma with d the deviation from the group mean. Written as gs - mean(gs) - d k with gs =
+   * g gamma / sigma (the forward's per-channel scale) and k = mean(gs d) / sigma^2, which needs
+   * five full-size passes besides the two reductions, and no normalised values.
+   */
   private String normBackward(String p, ForwardTrace.Norm n, String g) {
-    String scaled = graph.node("Mul", p, NONE, g, n.gamma());
+    String scaled = graph.node("Mul", p, NONE, g, n.scale());
     String grouped = graph.node("Reshape", p, NONE, scaled, "gn/group_shape");
     String axis = "gn/reduce_axis";
-    String meanG = graph.node("ReduceMean", p, NONE, grouped, axis);
-    String product = graph.node("Mul", p, NONE, grouped, n.normalised());
-    String meanGx = graph.node("ReduceMean", p, NONE, product, axis);
-    String centred = graph.node("Sub", p, NONE, grouped, meanG);
-    String projected = graph.node("Mul", p, NONE, n.normalised(), meanGx);
-    String r = graph.node("Sub", p, NONE, centred, projected);
-    r = graph.node("Mul", p, NONE, r, n.reciprocalDeviation());
-    return graph.node("Reshape", p, NONE, r, graph.node("Shape", p, NONE, n.input()));
+    String mean = graph.node("ReduceMean", p, NONE, grouped, axis);
+    String product = graph.node("Mul", p, NONE, grouped, n.deviation());
+    String meanProduct = graph.node("ReduceMean", p, NONE, product, axis);
+    String rstd = n.reciprocalDeviation();
+    String k = graph.node("Mul", p, NONE, meanProduct, graph.node("Mul", p, NONE, rstd, rstd));
+    String projected = graph.node("Mul", p, NONE, n.deviation(), k);
+    String r = graph.node("Sub", p, NONE, graph.node("Sub", p, NONE, grouped, projected), mean);
+    return graph.node("Reshape", p, NONE, r, n.shape());
   }
 
   private String convBackward(String p, ForwardTrace.Conv c, String g) {
@@ -229,16 +246,47 @@ public final class VjpExporter {
       return graph.node("Conv", p, a, g, w);
     }
     int s = c.stride();
-    AttributeProto[] a = {
-      ints("kernel_shape", k, k),
-      ints("strides", s, s),
-      ints("pads", c.pad(), c.pad(), 0, 0),
-      ints("output_padding", s - 1, s - 1)
-    };
-    String full = graph.node("ConvTranspose", p, a, g, c.weight());
+    String full;
+    if (s == 2 && k == 3 && c.pad() == 1) {
+      full = polyphaseBackward(p, c, g);
+    } else {
+      AttributeProto[] a = {
+        ints("kernel_shape", k, k),
+        ints("strides", s, s),
+        ints("pads", c.pad(), c.pad(), 0, 0),
+        ints("output_padding", s - 1, s - 1)
+      };
+      full = graph.node("ConvTranspose", p, a, g, c.weight());
+    }
     String shape = graph.node("Shape", p, NONE, c.input());
     String size = graph.node("Slice", p, NONE, shape, cut[1], cut[2], cut[3]);
     return graph.node("Slice", p, NONE, full, cut[0], size, flip[2]);
+  }
+
+  /**
+   * The input gradient of a 3x3, stride-2, pad-1 convolution, (N, C, 2h, 2w), without
+   * ConvTranspose. Along each axis dx[2m] = w[1] g[m] and dx[2m + 1] = w[2] g[m] + w[0] g[m + 1],
+   * so each (row, column) parity of dx is a stride-1 Conv of g with the 1x1, 1x2, 2x1 or 2x2 part
+   * of the transposed kernel (9 taps in all: the forward's work), and DepthToSpace interleaves the
+   * four. ONNX Runtime runs them as its NCHWc convolutions; its ConvTranspose (GEMM + col2im) took
+   * up to 1.5 times as long on the deeper layers (bench/odin.md).
+   */
+  private String polyphaseBackward(String p, ForwardTrace.Conv c, String g) {
+    String w =
+        graph.node("Transpose", p, new AttributeProto[] {ints("perm", 1, 0, 2, 3)}, c.weight());
+    String[] phases = new String[4];
+    for (int row = 0; row < 2; row++) {
+      for (int col = 0; col < 2; col++) {
+        String part =
+            graph.node("Gather", p, new AttributeProto[] {integer("axis", 2)}, w, taps[row]);
+        part = graph.node("Gather", p, new AttributeProto[] {integer("axis", 3)}, part, taps[col]);
+        AttributeProto[] a = {ints("kernel_shape", row + 1, col + 1), ints("pads", 0, 0, row, col)};
+        phases[row * 2 + col] = graph.node("Conv", p, a, g, part);
+      }
+    }
+    String stacked = graph.node("Concat", p, new AttributeProto[] {integer("axis", 1)}, phases);
+    AttributeProto[] d2s = {integer("blocksize", 2), text("mode", "DCR")};
+    return graph.node("DepthToSpace", p, d2s, stacked);
   }
 
   private String poolBackward(String g) {
