@@ -181,7 +181,7 @@ public final class EvaluationRun {
                 + "' has no gradient graphs, so ODIN cannot perturb its input with epsilon "
                 + OdinOptions.number(m.odin().epsilon())
                 + " (from "
-                + options.odin().source(m.odinDeclared())
+                + options.odin().epsilonSource(m.odinDeclared())
                 + "); re-export the bundle with gradient graphs, or give --odin-eps 0");
       }
     }

@@ -36,6 +36,13 @@ public record OdinOptions(Double epsilon, Double temperature) {
         temperature != null ? temperature : bundle.temperature());
   }
 
+  /** Where the resolved epsilon came from. */
+  public String epsilonSource(boolean bundleDeclares) {
+    return epsilon != null
+        ? "--odin-eps"
+        : bundleDeclares ? "the bundle's statistics.odin" : "the paper's default";
+  }
+
   /** Where each resolved value came from, for the report. */
   public String source(boolean bundleDeclares) {
     String fallback = bundleDeclares ? "the bundle's statistics.odin" : "the paper's default";
