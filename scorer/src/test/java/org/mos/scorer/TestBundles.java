@@ -11,13 +11,17 @@ import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.mos.common.inference.synthetic.SyntheticBundle;
+import org.mos.common.score.MahalanobisLayer;
+import org.mos.common.score.MahalanobisStatistics;
 
 /**
  * Writes the models folder the tests serve, before the application starts: {@code flat} (3 classes,
  * no calibration), {@code grouped} (groups of 1 and 2 classes, calibration scores for mos), a
- * folder with an invalid name and a broken bundle. Both models are linear: logits = W f + b with f
- * the per-channel mean of the normalised input, so every expected value is worked out by hand in
- * the tests.
+ * {@code maha} (the flat model with Mahalanobis statistics on {@code block1} fitted with input
+ * perturbation magnitude {@link #MAHALANOBIS_MAGNITUDE}), a folder with an invalid name and a
+ * broken bundle. The models are linear: logits = W f + b with f the per-channel mean of the
+ * normalised input, and block1 = the per-channel mean of relu(input), so every expected value is
+ * worked out by hand in the tests.
  */
 public class TestBundles implements QuarkusTestResourceLifecycleManager {
 
@@ -42,6 +46,7 @@ public class TestBundles implements QuarkusTestResourceLifecycleManager {
               new float[5],
               Map.of("mos", MOS_CALIBRATION))
           .writeTo(dir.resolve("grouped"));
+      writeMahalanobis(dir.resolve("maha"));
       writeFlat(dir.resolve("bad name!"), FLAT_B);
       Files.createDirectories(dir.resolve("broken"));
       Files.writeString(dir.resolve("broken/manifest.json"), "{not json");
@@ -58,6 +63,27 @@ public class TestBundles implements QuarkusTestResourceLifecycleManager {
   public static void writeFlat(Path target, float[] bias) throws IOException {
     new SyntheticBundle(4, List.of("x", "y", "z"), null, FLAT_W, bias, Map.of())
         .writeTo(target, true);
+  }
+
+  /** Input perturbation magnitude of the {@code maha} bundle's Mahalanobis statistics. */
+  public static final double MAHALANOBIS_MAGNITUDE = 0.1;
+
+  /**
+   * The {@code maha} bundle: the flat model, its VJP graph taking block1's cotangent too, and
+   * Mahalanobis statistics on block1: class means (0.5, 0, 0) and (0, 0.5, 0), identity precision,
+   * P(OOD) = sigmoid(0.1 + 2 s), fitted with magnitude {@link #MAHALANOBIS_MAGNITUDE}.
+   */
+  static void writeMahalanobis(Path target) throws IOException {
+    double[][] identity = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+    MahalanobisStatistics statistics =
+        new MahalanobisStatistics(
+            List.of(
+                new MahalanobisLayer(
+                    new int[] {0, 1}, new double[][] {{0.5, 0, 0}, {0, 0.5, 0}}, identity)),
+            new double[] {2},
+            0.1);
+    new SyntheticBundle(4, List.of("x", "y", "z"), null, FLAT_W, FLAT_B, Map.of())
+        .writeWithMahalanobis(target, statistics, MAHALANOBIS_MAGNITUDE);
   }
 
   public static Path modelsDir() {

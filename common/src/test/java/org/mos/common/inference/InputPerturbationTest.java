@@ -133,4 +133,30 @@ class InputPerturbationTest {
           .isCloseTo(0.5249792, within(1e-6));
     }
   }
+
+  @Test
+  void layerGradientsPullBlock1BackThroughItsReluAndAddTheLogitsShare() throws Exception {
+    Path dir = tmp.resolve("layers");
+    twoClasses().writeWithLayerGradients(dir);
+    try (ModelBundle bundle = ModelBundle.open(dir);
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      InputBatch batch = model.newInputBatch(1);
+      batch.put(0, image());
+      // block1 = mean relu(x): d/dx = c / 16 where x > 0, else 0; x = (0.2, -0.4, 0.6) per channel
+      float[] block1 = model.inputGradient(batch, 1, Map.of("block1", new float[] {1, 2, -4}));
+      // logits cotangent (1, 0) adds W_0c / 16 = (1, 0, -1) / 16 on every pixel of channel c
+      float[] both =
+          model.inputGradient(
+              batch,
+              1,
+              Map.of("block1", new float[] {1, 2, -4}, BundleModel.LOGITS, new float[] {1, 0}));
+      int pixels = SIDE * SIDE;
+      for (int i = 0; i < block1.length; i++) {
+        float want = new float[] {1f / 16, 0, -4f / 16}[i / pixels];
+        assertThat(block1[i]).as("pixel %d", i).isCloseTo(want, within(1e-7f));
+        float logits = new float[] {1f / 16, 0, -1f / 16}[i / pixels];
+        assertThat(both[i]).isCloseTo(want + logits, within(1e-7f));
+      }
+    }
+  }
 }

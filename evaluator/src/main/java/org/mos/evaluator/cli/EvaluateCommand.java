@@ -15,6 +15,7 @@ import org.mos.common.inference.InferenceOptions;
 import org.mos.common.metrics.Convention;
 import org.mos.evaluator.evaluate.EvaluationRun;
 import org.mos.evaluator.evaluate.InProcessTransports;
+import org.mos.evaluator.evaluate.OdinOptions;
 import org.mos.evaluator.evaluate.RemoteTransports;
 import org.mos.evaluator.evaluate.TransportFactory;
 import org.mos.evaluator.transport.GrpcTransport;
@@ -40,7 +41,11 @@ import picocli.CommandLine.Spec;
           + " OUT/report.html (AUROC, AUPR, FPR95 per OOD set; ID top-1 accuracy per bundle) and"
           + " prints the table.",
       "Scores are kept in OUT/scores/ as they arrive: run the same command again after an"
-          + " interruption and only the missing images are scored."
+          + " interruption and only the missing images are scored (ODIN's scores only by a run"
+          + " with the same --odin-eps and --odin-temperature).",
+      "Input perturbation: ODIN with --odin-eps above 0; Mahalanobis of a bundle fitted with"
+          + " --mahalanobis-magnitude above 0 (mos fit) perturbs by that magnitude. Both work on"
+          + " every transport; the report states the settings."
     })
 public class EvaluateCommand implements Callable<Integer> {
 
@@ -79,6 +84,25 @@ public class EvaluateCommand implements Callable<Integer> {
           "Methods: ids (mos, msp, odin, energy, kl, mahalanobis, maxlogit) or BUNDLE:ID."
               + " Default: mos for a group-softmax bundle, every supported baseline for a flat one.")
   List<String> methods;
+
+  @Option(
+      names = "--odin-eps",
+      paramLabel = "E",
+      description =
+          "ODIN's input perturbation: x' = x - E * sign(gradient of the cross-entropy of logits/T"
+              + " against the predicted class), on the normalised input (0 = temperature scaling"
+              + " only; above 0 needs a bundle with gradient graphs and costs about 3 forward"
+              + " passes). Default: the bundle's statistics.odin epsilon, else 0 (the MOS paper's"
+              + " scripts).")
+  Double odinEps;
+
+  @Option(
+      names = "--odin-temperature",
+      paramLabel = "T",
+      description =
+          "ODIN's temperature T (above 0). Default: the bundle's statistics.odin temperature,"
+              + " else 1000 (the paper's).")
+  Double odinTemperature;
 
   @Option(
       names = "--convention",
@@ -243,7 +267,8 @@ public class EvaluateCommand implements Callable<Integer> {
         Convention.fromId(convention.strip().toLowerCase(Locale.ROOT)),
         out,
         fresh,
-        policy);
+        policy,
+        new OdinOptions(odinEps, odinTemperature));
   }
 
   /**

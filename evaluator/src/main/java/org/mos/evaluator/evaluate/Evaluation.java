@@ -28,7 +28,8 @@ import org.mos.evaluator.transport.ScoredImage;
  * Scores every image of a run's datasets with one model, through its transport and its score store:
  * images whose scores are stored (same file size and modification time) are not scored again; the
  * others are streamed through the transport and every result is appended to the store the moment it
- * arrives.
+ * arrives. ODIN runs with the model's settings ({@link ScoringModel#odin()}); its stored scores are
+ * reused only by runs with the same settings ({@link StoreKeys}).
  *
  * <p>Time per image: the wall time since the previous result, minus the time the transport says the
  * methods' own score functions took ({@link MethodTimes}), is the image's share of the work all
@@ -77,6 +78,7 @@ final class Evaluation {
    */
   ModelScores run(ScoringModel model, int[] idLabels, List<String> methods) throws IOException {
     String checksum = model.transport().modelChecksum();
+    StoreKeys keys = StoreKeys.of(methods, model.odin());
     try (ScoreStore store = ScoreStore.open(storeDir, checksum, fresh)) {
       List<StoredScore[]> results = new ArrayList<>();
       List<Pending> pending = new ArrayList<>();
@@ -89,7 +91,7 @@ final class Evaluation {
           Sample s = set.samples().get(i);
           String key = key(s.path());
           long[] stat = stat(s.path());
-          StoredScore stored = store.lookup(key, stat[0], stat[1]);
+          StoredScore stored = keys.fromStore(store.lookup(key, stat[0], stat[1]));
           Set<String> missing = new LinkedHashSet<>(methods);
           if (stored != null) {
             missing.removeAll(stored.scores().keySet());
@@ -126,7 +128,7 @@ final class Evaluation {
       Map<List<String>, List<Pending>> byMethods = new LinkedHashMap<>();
       pending.forEach(p -> byMethods.computeIfAbsent(p.methods, k -> new ArrayList<>()).add(p));
       for (Map.Entry<List<String>, List<Pending>> e : byMethods.entrySet()) {
-        stream(model, store, e.getKey(), e.getValue(), results);
+        stream(model, store, keys, e.getKey(), e.getValue(), results);
       }
       return new ModelScores(model, idLabels, results);
     }
@@ -138,6 +140,7 @@ final class Evaluation {
   private void stream(
       ScoringModel model,
       ScoreStore store,
+      StoreKeys keys,
       List<String> methods,
       List<Pending> pending,
       List<StoredScore[]> results)
@@ -155,7 +158,9 @@ final class Evaluation {
         model
             .transport()
             .score(
-                Multi.createFrom().iterable(pending.stream().map(Pending::task).toList()), methods);
+                Multi.createFrom().iterable(pending.stream().map(Pending::task).toList()),
+                methods,
+                model.odin());
     Timer timer = new Timer(model);
     try (Stream<ScoredImage> stream =
         scored.subscribe().asStream(64, () -> new ArrayBlockingQueue<>(64))) {
@@ -171,8 +176,8 @@ final class Evaluation {
                   + r.seq());
         }
         StoredScore record = timer.record(p, r);
-        store.append(record);
-        results.get(p.dataset)[p.index] = store.lookup(p.key, p.stat[0], p.stat[1]);
+        store.append(keys.toStore(record));
+        results.get(p.dataset)[p.index] = keys.fromStore(store.lookup(p.key, p.stat[0], p.stat[1]));
         if (r.failed() && policy == BadFilePolicy.FAIL) {
           progress.finish();
           throw new BadImageException(

@@ -32,6 +32,8 @@ public final class EvaluationRun {
    * @param out the output folder (report files; stored scores under {@code out/scores})
    * @param fresh ignore the stored scores
    * @param policy what an undecodable image does
+   * @param odin ODIN's epsilon and temperature as given ({@code --odin-eps}, {@code
+   *     --odin-temperature}); absent ones are each bundle's
    */
   public record Options(
       String id,
@@ -41,7 +43,26 @@ public final class EvaluationRun {
       Convention convention,
       Path out,
       boolean fresh,
-      BadFilePolicy policy) {}
+      BadFilePolicy policy,
+      OdinOptions odin) {
+
+    public Options {
+      odin = odin == null ? OdinOptions.BUNDLE : odin;
+    }
+
+    /** Options with each bundle's own ODIN settings. */
+    public Options(
+        String id,
+        List<String> ood,
+        List<String> bundles,
+        List<String> methods,
+        Convention convention,
+        Path out,
+        boolean fresh,
+        BadFilePolicy policy) {
+      this(id, ood, bundles, methods, convention, out, fresh, policy, OdinOptions.BUNDLE);
+    }
+  }
 
   /** The results and the table printed. */
   public record Outcome(EvaluationResults results, String table) {}
@@ -83,6 +104,7 @@ public final class EvaluationRun {
         labels.put(m, IdLabels.of(m, datasets.get(0)));
       }
       List<MethodSelection.Row> rows = MethodSelection.select(models, options.methods());
+      checkOdin(rows);
       Evaluation evaluation =
           new Evaluation(
               datasets,
@@ -140,7 +162,28 @@ public final class EvaluationRun {
         throw new IllegalArgumentException(
             "two bundles are named '" + spec.name() + "': give them distinct NAME= prefixes");
       }
-      into.add(transports.open(spec.name(), spec.path().toString()));
+      ScoringModel model = transports.open(spec.name(), spec.path().toString());
+      into.add(model); // in the list at once: run() closes its transport whatever follows
+      into.set(into.size() - 1, model.withOdin(options.odin().resolve(model.odin())));
+    }
+  }
+
+  /**
+   * ODIN with epsilon above 0 perturbs the input: refuse it before scoring on a bundle that can't.
+   */
+  private void checkOdin(List<MethodSelection.Row> rows) {
+    for (MethodSelection.Row row : rows) {
+      ScoringModel m = row.model();
+      if (row.method().equals("odin") && m.odin().perturbs() && !m.inputGradients()) {
+        throw new IllegalArgumentException(
+            "bundle '"
+                + m.name()
+                + "' has no gradient graphs, so ODIN cannot perturb its input with epsilon "
+                + OdinOptions.number(m.odin().epsilon())
+                + " (from "
+                + options.odin().epsilonSource(m.odinDeclared())
+                + "); re-export the bundle with gradient graphs, or give --odin-eps 0");
+      }
     }
   }
 
@@ -164,6 +207,25 @@ public final class EvaluationRun {
       bundles.add(b);
     }
     s.put("bundles", bundles);
+    Map<String, Object> odin = new LinkedHashMap<>();
+    for (MethodSelection.Row row : rows) {
+      if (row.method().equals("odin")) {
+        ScoringModel m = row.model();
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("epsilon", m.odin().epsilon());
+        o.put("temperature", m.odin().temperature());
+        o.put(
+            "input_perturbation",
+            m.odin().perturbs()
+                ? "x' = x - epsilon * sign(gradient), on the normalised input"
+                : "none (temperature scaling only)");
+        o.put("from", options.odin().source(m.odinDeclared()));
+        odin.put(m.name(), o);
+      }
+    }
+    if (!odin.isEmpty()) {
+      s.put("odin", odin);
+    }
     Dataset id = datasets.get(0);
     Map<String, Object> idInfo = new LinkedHashMap<>();
     idInfo.put("source", id.source().toString());

@@ -59,8 +59,7 @@ public final class InProcessTransports implements TransportFactory {
     if (!m.provenance().isEmpty()) {
       details.put("provenance", sorted(m.provenance()));
     }
-    return new ScoringModel(
-        name, t.bundle().source().toString(), t, m.classNames(), m.groupSizes(), details);
+    return ScoringModel.of(name, t.bundle().source().toString(), t, m, details);
   }
 
   /**

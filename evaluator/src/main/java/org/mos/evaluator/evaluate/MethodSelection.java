@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.mos.common.score.OdinPerturbation;
 import org.mos.common.score.ScoreMethod;
 
 /**
@@ -68,11 +69,30 @@ public final class MethodSelection {
       List<ScoringModel> with =
           models.stream().filter(m -> chosen.get(m).contains(method)).toList();
       for (ScoringModel m : with) {
-        String label = LABELS.get(method) + (with.size() > 1 ? " (" + m.name() + ")" : "");
+        String label = LABELS.get(method) + qualifier(method, m, with.size() > 1);
         rows.add(new Row(m, method, label));
       }
     }
     return rows;
+  }
+
+  /**
+   * What tells a row apart in the table: the bundle's name when several bundles score the method,
+   * and ODIN's settings unless they are the paper's (epsilon 0, T 1000).
+   */
+  private static String qualifier(String method, ScoringModel m, boolean several) {
+    List<String> parts = new ArrayList<>();
+    if (several) {
+      parts.add(m.name());
+    }
+    if (method.equals(ScoreMethod.ODIN.id()) && !m.odin().equals(OdinPerturbation.PAPER_DEFAULT)) {
+      parts.add(
+          "eps "
+              + OdinOptions.number(m.odin().epsilon())
+              + ", T "
+              + OdinOptions.number(m.odin().temperature()));
+    }
+    return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
   }
 
   private static void choose(

@@ -74,7 +74,6 @@ public final class RemoteTransports implements TransportFactory {
     if (!fitted.isEmpty()) {
       details.put("fitted", fitted);
     }
-    return new ScoringModel(
-        name, where + " (" + t.name() + ")", t, m.classNames(), m.groupSizes(), details);
+    return ScoringModel.of(name, where + " (" + t.name() + ")", t, m, details);
   }
 }

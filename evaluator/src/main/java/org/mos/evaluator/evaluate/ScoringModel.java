@@ -5,6 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.mos.common.bundle.BundleManifest;
+import org.mos.common.inference.GradientGraphs;
+import org.mos.common.score.OdinPerturbation;
 import org.mos.evaluator.transport.ScoringTransport;
 
 /**
@@ -21,6 +24,11 @@ import org.mos.evaluator.transport.ScoringTransport;
  *     labels), or null for a flat one
  * @param details what the report should say about the model (architecture, device, fitted
  *     statistics' parameters, provenance)
+ * @param odin ODIN's epsilon and temperature for this model: the bundle's own settings as opened,
+ *     the run's once {@link #withOdin} applied the options
+ * @param odinDeclared whether the bundle declares ODIN settings ({@code statistics.odin})
+ * @param inputGradients whether the bundle carries gradient graphs (ODIN with epsilon above 0 needs
+ *     them)
  */
 public record ScoringModel(
     String name,
@@ -28,14 +36,71 @@ public record ScoringModel(
     ScoringTransport transport,
     List<String> classNames,
     List<Integer> groupSizes,
-    Map<String, Object> details) {
+    Map<String, Object> details,
+    OdinPerturbation odin,
+    boolean odinDeclared,
+    boolean inputGradients) {
 
   public ScoringModel {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(transport, "transport");
+    Objects.requireNonNull(odin, "odin");
     classNames = List.copyOf(classNames);
     groupSizes = groupSizes == null ? null : List.copyOf(groupSizes);
     details = Collections.unmodifiableMap(new LinkedHashMap<>(details));
+  }
+
+  /** A model with the paper's ODIN settings (epsilon 0, T 1000) and no gradient graphs. */
+  public ScoringModel(
+      String name,
+      String source,
+      ScoringTransport transport,
+      List<String> classNames,
+      List<Integer> groupSizes,
+      Map<String, Object> details) {
+    this(
+        name,
+        source,
+        transport,
+        classNames,
+        groupSizes,
+        details,
+        OdinPerturbation.PAPER_DEFAULT,
+        false,
+        false);
+  }
+
+  /** The model opened from a bundle with this manifest: its ODIN settings and gradient graphs. */
+  static ScoringModel of(
+      String name,
+      String source,
+      ScoringTransport transport,
+      BundleManifest manifest,
+      Map<String, Object> details) {
+    return new ScoringModel(
+        name,
+        source,
+        transport,
+        manifest.classNames(),
+        manifest.groupSizes(),
+        details,
+        GradientGraphs.odinDefaults(manifest),
+        manifest.statistics().containsKey(GradientGraphs.ODIN_SETTINGS_KEY),
+        GradientGraphs.present(manifest));
+  }
+
+  /** This model with other ODIN settings. */
+  public ScoringModel withOdin(OdinPerturbation settings) {
+    return new ScoringModel(
+        name,
+        source,
+        transport,
+        classNames,
+        groupSizes,
+        details,
+        settings,
+        odinDeclared,
+        inputGradients);
   }
 
   /** Whether the model has a group-softmax head. */

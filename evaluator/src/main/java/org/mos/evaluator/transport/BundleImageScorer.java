@@ -2,8 +2,10 @@ package org.mos.evaluator.transport;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.image.ImageDecodeException;
 import org.mos.common.image.ImageDecoder;
@@ -15,6 +17,7 @@ import org.mos.common.inference.InferenceOptions;
 import org.mos.common.inference.InputBatch;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.score.Batch;
+import org.mos.common.score.OdinPerturbation;
 
 /**
  * One model bundle opened for scoring single encoded images in this process ({@link BundleModel} +
@@ -63,21 +66,33 @@ public final class BundleImageScorer implements AutoCloseable {
   }
 
   /**
-   * Decodes and scores one encoded image.
+   * Decodes and scores one encoded image, with input perturbation where the request or the bundle
+   * asks for it: ODIN with epsilon above 0, Mahalanobis fitted with a magnitude above 0.
    *
    * @param encoded the image file's bytes (JPEG or PNG)
    * @param source names the image in errors
    * @param methods the methods wanted; empty = all
+   * @param odin ODIN's epsilon and temperature, or null for the bundle's
    * @throws ImageDecodeException when the bytes are not a decodable image
-   * @throws IllegalArgumentException naming a method the model does not support
+   * @throws IllegalArgumentException naming a method the model does not support, or ODIN settings
+   *     it cannot apply (epsilon above 0 without gradient graphs)
    */
-  public ImageResult score(byte[] encoded, String source, List<String> methods)
+  public ImageResult score(
+      byte[] encoded, String source, List<String> methods, OdinPerturbation odin)
       throws ImageDecodeException {
     RgbImage image = decoder.decode(encoded, source);
-    ScoreRequest request = new ScoreRequest(methods, ScoreRequest.DEFAULT_TPR, 0, false, false);
+    ScoreRequest request =
+        new ScoreRequest(methods, ScoreRequest.DEFAULT_TPR, 0, false, false, odin);
+    Optional<OdinPerturbation> perturbation = scorer.perturbation(request);
     InputBatch batch = model.newInputBatch(1);
     batch.put(0, image);
-    Map<String, Batch> outputs = model.run(batch, 1, scorer.requiredOutputs(request));
+    Map<String, Batch> outputs =
+        new LinkedHashMap<>(
+            perturbation.isPresent()
+                ? model.runPerturbed(
+                    batch, 1, scorer.requiredOutputs(request), List.of(perturbation.get()))
+                : model.run(batch, 1, scorer.requiredOutputs(request)));
+    scorer.addPerturbedMahalanobis(model, batch, 1, request, outputs);
     return scorer.score(outputs, request).images().get(0);
   }
 

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.mos.common.score.OdinPerturbation;
 import org.mos.scorer.grpc.v1.Image;
 import org.mos.scorer.grpc.v1.ImageResult;
 import org.mos.scorer.grpc.v1.ListModelsRequest;
@@ -149,14 +150,16 @@ public final class GrpcTransport implements ScoringTransport {
   }
 
   @Override
-  public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> wanted) {
+  public Multi<ScoredImage> score(
+      Multi<ImageTask> tasks, List<String> wanted, OdinPerturbation odin) {
     for (String m : wanted) {
       if (!methods.contains(m)) {
         throw new IllegalArgumentException(
             "model '" + settings.model() + "' has no method '" + m + "'; it has " + methods);
       }
     }
-    return Multi.createFrom().deferred(() -> new StreamRun(List.copyOf(wanted)).results(tasks));
+    return Multi.createFrom()
+        .deferred(() -> new StreamRun(List.copyOf(wanted), odin).results(tasks));
   }
 
   @Override
@@ -176,15 +179,17 @@ public final class GrpcTransport implements ScoringTransport {
   private final class StreamRun extends WindowedRun {
 
     private final List<String> wanted;
+    private final OdinPerturbation odin;
     private final Map<String, List<Sent>> unanswered = new HashMap<>();
     private List<Sent> pending = new ArrayList<>();
     private int pendingBytes;
     private long nextRequest;
     private StreamObserver<ScoreRequest> requests;
 
-    StreamRun(List<String> wanted) {
+    StreamRun(List<String> wanted, OdinPerturbation odin) {
       super(settings.batchSize() * settings.maxInFlightRequests());
       this.wanted = wanted;
+      this.odin = odin;
     }
 
     @Override
@@ -236,10 +241,12 @@ public final class GrpcTransport implements ScoringTransport {
     }
 
     private ScoreRequest.Builder request(String id) {
-      return ScoreRequest.newBuilder()
-          .setRequestId(id)
-          .setModel(settings.model())
-          .addAllMethods(wanted);
+      ScoreRequest.Builder b =
+          ScoreRequest.newBuilder()
+              .setRequestId(id)
+              .setModel(settings.model())
+              .addAllMethods(wanted);
+      return odin == null ? b : ScoreMessages.withOdin(b, odin);
     }
 
     private synchronized List<Sent> answered(String id) {

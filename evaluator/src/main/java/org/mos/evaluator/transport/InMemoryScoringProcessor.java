@@ -57,7 +57,10 @@ public class InMemoryScoringProcessor {
     try {
       ImageResult r =
           model.score(
-              request.getImages(0).getEncoded().toByteArray(), id, request.getMethodsList());
+              request.getImages(0).getEncoded().toByteArray(),
+              id,
+              request.getMethodsList(),
+              ScoreMessages.odin(request));
       return ScoreResponse.newBuilder()
           .setRequestId(id)
           .setModel(request.getModel())

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.mos.common.score.OdinPerturbation;
 import org.mos.scorer.grpc.v1.ScoreRequest;
 import org.mos.scorer.grpc.v1.ScoreResponse;
 
@@ -56,7 +57,8 @@ final class InMemoryTransport implements ScoringTransport {
   }
 
   @Override
-  public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> wanted) {
+  public Multi<ScoredImage> score(
+      Multi<ImageTask> tasks, List<String> wanted, OdinPerturbation odin) {
     for (String m : wanted) {
       if (!methods().contains(m)) {
         throw new IllegalArgumentException(
@@ -65,7 +67,7 @@ final class InMemoryTransport implements ScoringTransport {
     }
     List<String> methods = List.copyOf(wanted);
     return Multi.createFrom()
-        .deferred(() -> new Run(key + "-" + runs.incrementAndGet(), methods).results(tasks));
+        .deferred(() -> new Run(key + "-" + runs.incrementAndGet(), methods, odin).results(tasks));
   }
 
   @Override
@@ -77,11 +79,13 @@ final class InMemoryTransport implements ScoringTransport {
   private final class Run extends WindowedRun {
     private final String runId;
     private final List<String> methods;
+    private final OdinPerturbation odin;
 
-    Run(String runId, List<String> methods) {
+    Run(String runId, List<String> methods, OdinPerturbation odin) {
       super(window);
       this.runId = runId;
       this.methods = methods;
+      this.odin = odin;
       replies.register(runId, this::onReply);
     }
 
@@ -89,7 +93,7 @@ final class InMemoryTransport implements ScoringTransport {
     protected void send(ImageTask task) throws Exception {
       byte[] bytes = Files.readAllBytes(task.path());
       requests
-          .send(ScoreMessages.request(runId, task.seq(), key, bytes, methods))
+          .send(ScoreMessages.request(runId, task.seq(), key, bytes, methods, odin))
           .exceptionally(
               e -> {
                 complete(task.seq(), t -> ScoredImage.failed(t, "the request was refused: " + e));

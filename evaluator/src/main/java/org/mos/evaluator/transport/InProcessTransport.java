@@ -6,9 +6,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -31,6 +33,7 @@ import org.mos.common.inference.InputBatch;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.ScoredBatch;
 import org.mos.common.score.Batch;
+import org.mos.common.score.OdinPerturbation;
 
 /**
  * Scores images in this process: decode and preprocess on a pool of worker threads straight into
@@ -42,7 +45,9 @@ import org.mos.common.score.Batch;
  * stops the decoding; with two or more in flight the decoders fill the next batch while the model
  * runs the current one. An image that cannot be decoded yields {@link ScoredImage#failed}; its slot
  * is zeroed and its row dropped. Each method is scored by its own call so that its time can be told
- * apart ({@link MethodTimes}).
+ * apart ({@link MethodTimes}); input perturbation (ODIN with epsilon above 0, Mahalanobis fitted
+ * with a magnitude above 0) runs inside its method's call, so its passes count as that method's
+ * time.
  */
 public final class InProcessTransport implements ScoringTransport, MethodTimes {
 
@@ -167,15 +172,25 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
     return forwardNanos.sum() / 1e9;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * @throws IllegalArgumentException naming a method the bundle does not support, or ODIN settings
+   *     it cannot apply (epsilon above 0 on a bundle without gradient graphs)
+   */
   @Override
-  public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> methods) {
-    List<String> wanted = scorer.resolveMethods(new ScoreRequest(methods, 0.95, 0, false, false));
+  public Multi<ScoredImage> score(
+      Multi<ImageTask> tasks, List<String> methods, OdinPerturbation odin) {
+    ScoreRequest all = new ScoreRequest(methods, 0.95, 0, false, false, odin);
+    List<String> wanted = scorer.resolveMethods(all);
+    scorer.perturbation(all); // refuses what cannot be done before any image is decoded
     return tasks
         .group()
         .intoLists()
         .of(batchSize)
         .onItem()
-        .transformToUni(batch -> Uni.createFrom().completionStage(() -> process(batch, wanted)))
+        .transformToUni(
+            batch -> Uni.createFrom().completionStage(() -> process(batch, wanted, odin)))
         .merge(batchesInFlight)
         .onItem()
         .transformToIterable(results -> results);
@@ -183,7 +198,7 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
 
   /** Decodes a batch on the decoders, then runs and scores it on the inference thread. */
   private CompletableFuture<List<ScoredImage>> process(
-      List<ImageTask> batch, List<String> methods) {
+      List<ImageTask> batch, List<String> methods, OdinPerturbation odin) {
     InputBatch polled = buffers.poll();
     // merge() keeps at most batchesInFlight batches alive, so a buffer is always free; a fresh
     // one is a safe fallback should that ever not hold.
@@ -197,7 +212,7 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
               () -> decodeInto(input, slot, batch.get(slot), errors), decoders);
     }
     return CompletableFuture.allOf(decoded)
-        .thenApplyAsync(v -> runAndScore(input, batch, errors, methods), inference)
+        .thenApplyAsync(v -> runAndScore(input, batch, errors, methods, odin), inference)
         .whenComplete((r, e) -> buffers.offer(input));
   }
 
@@ -215,7 +230,11 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
   }
 
   private List<ScoredImage> runAndScore(
-      InputBatch input, List<ImageTask> batch, String[] errors, List<String> methods) {
+      InputBatch input,
+      List<ImageTask> batch,
+      String[] errors,
+      List<String> methods,
+      OdinPerturbation odin) {
     List<ScoredImage> out = new ArrayList<>(batch.size());
     boolean anyOk = false;
     for (String e : errors) {
@@ -232,7 +251,7 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
         model.run(
             input,
             batch.size(),
-            scorer.requiredOutputs(new ScoreRequest(methods, 0.95, 0, false, false)));
+            scorer.requiredOutputs(new ScoreRequest(methods, 0.95, 0, false, false, odin)));
     forwardNanos.add(clock.getAsLong() - forwardStart);
     List<Map<String, Double>> scores = new ArrayList<>(batch.size());
     int[] predicted = null;
@@ -241,8 +260,10 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
     }
     for (String method : methods) {
       long start = clock.getAsLong();
+      ScoreRequest request = new ScoreRequest(List.of(method), 0.95, 0, false, false, odin);
+      // a method's input perturbation is its own time, not the time all methods share
       ScoredBatch scored =
-          scorer.score(outputs, new ScoreRequest(List.of(method), 0.95, 0, false, false));
+          scorer.score(perturbedOutputs(input, batch.size(), request, outputs), request);
       scoringNanos.computeIfAbsent(method, m -> new LongAdder()).add(clock.getAsLong() - start);
       List<ImageResult> images = scored.images();
       if (predicted == null) {
@@ -262,6 +283,32 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
               ? ScoredImage.failed(task, errors[i])
               : ScoredImage.of(task, predicted[i], scores.get(i)));
     }
+    return out;
+  }
+
+  /**
+   * The outputs a method's request scores: the shared ones, plus the logits of ODIN's perturbed
+   * input (epsilon above 0) or the per-layer scores of Mahalanobis' perturbed inputs (a bundle
+   * fitted with a magnitude above 0) when the request needs them.
+   */
+  private Map<String, Batch> perturbedOutputs(
+      InputBatch input, int count, ScoreRequest request, Map<String, Batch> shared) {
+    Optional<OdinPerturbation> odin = scorer.perturbation(request);
+    boolean mahalanobis = scorer.mahalanobisPerturbation(request).isPresent();
+    if (odin.isEmpty() && !mahalanobis) {
+      return shared;
+    }
+    Map<String, Batch> out = new LinkedHashMap<>(shared);
+    if (odin.isPresent()) {
+      // the ODIN graph recomputes the forward pass; only the perturbed logits are taken from it
+      out.put(
+          BundleModel.ODIN_LOGITS,
+          model
+              .runPerturbed(
+                  input, count, List.of(BundleModel.LOGITS), Collections.nCopies(count, odin.get()))
+              .get(BundleModel.ODIN_LOGITS));
+    }
+    scorer.addPerturbedMahalanobis(model, input, count, request, out);
     return out;
   }
 

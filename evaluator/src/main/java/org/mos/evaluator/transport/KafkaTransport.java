@@ -21,6 +21,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
+import org.mos.common.score.OdinPerturbation;
 import org.mos.scorer.grpc.v1.ScoreResponse;
 
 /**
@@ -182,7 +183,7 @@ public final class KafkaTransport implements ScoringTransport {
     String run = transportId + "-probe";
     runs.put(
         run,
-        new KafkaRun(run, List.of(), 1) {
+        new KafkaRun(run, List.of(), null, 1) {
           @Override
           void onReply(ScoreResponse r, String checksumHeader) {
             checksum = checksumHeader;
@@ -253,7 +254,8 @@ public final class KafkaTransport implements ScoringTransport {
   }
 
   @Override
-  public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> wanted) {
+  public Multi<ScoredImage> score(
+      Multi<ImageTask> tasks, List<String> wanted, OdinPerturbation odin) {
     for (String m : wanted) {
       if (!methods.contains(m)) {
         throw new IllegalArgumentException(
@@ -265,7 +267,7 @@ public final class KafkaTransport implements ScoringTransport {
         .deferred(
             () -> {
               String runId = transportId + "-" + runCount.incrementAndGet();
-              KafkaRun run = new KafkaRun(runId, copy, settings.window());
+              KafkaRun run = new KafkaRun(runId, copy, odin, settings.window());
               runs.put(runId, run);
               return run.results(tasks);
             });
@@ -336,19 +338,22 @@ public final class KafkaTransport implements ScoringTransport {
   private class KafkaRun extends WindowedRun {
     private final String runId;
     private final List<String> wanted;
+    private final OdinPerturbation odin;
     private volatile long lastProgress = System.nanoTime();
 
-    KafkaRun(String runId, List<String> wanted, int window) {
+    KafkaRun(String runId, List<String> wanted, OdinPerturbation odin, int window) {
       super(window);
       this.runId = runId;
       this.wanted = wanted;
+      this.odin = odin;
     }
 
     @Override
     protected void send(ImageTask task) throws Exception {
       byte[] bytes = Files.readAllBytes(task.path());
       byte[] request =
-          ScoreMessages.request(runId, task.seq(), settings.model(), bytes, wanted).toByteArray();
+          ScoreMessages.request(runId, task.seq(), settings.model(), bytes, wanted, odin)
+              .toByteArray();
       producer.send(
           new ProducerRecord<>(
               settings.requestTopic(), task.dataset() + "/" + task.imageId(), request),

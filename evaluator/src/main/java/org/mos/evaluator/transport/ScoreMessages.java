@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.mos.common.score.OdinPerturbation;
 import org.mos.scorer.grpc.v1.Error;
 import org.mos.scorer.grpc.v1.Image;
 import org.mos.scorer.grpc.v1.ScoreRequest;
@@ -48,15 +49,49 @@ public final class ScoreMessages {
     }
   }
 
-  /** A request to score one encoded image with a model. */
+  /** A request to score one encoded image with a model, with the bundle's ODIN settings. */
   public static ScoreRequest request(
       String runId, long seq, String model, byte[] encoded, List<String> methods) {
-    return ScoreRequest.newBuilder()
-        .setRequestId(requestId(runId, seq))
-        .setModel(model)
-        .addImages(Image.newBuilder().setEncoded(ByteString.copyFrom(encoded)))
-        .addAllMethods(methods)
-        .build();
+    return request(runId, seq, model, encoded, methods, null);
+  }
+
+  /**
+   * A request to score one encoded image with a model.
+   *
+   * @param odin ODIN's epsilon and temperature, or null for the bundle's
+   */
+  public static ScoreRequest request(
+      String runId,
+      long seq,
+      String model,
+      byte[] encoded,
+      List<String> methods,
+      OdinPerturbation odin) {
+    ScoreRequest.Builder b =
+        ScoreRequest.newBuilder()
+            .setRequestId(requestId(runId, seq))
+            .setModel(model)
+            .addImages(Image.newBuilder().setEncoded(ByteString.copyFrom(encoded)))
+            .addAllMethods(methods);
+    return (odin == null ? b : withOdin(b, odin)).build();
+  }
+
+  /**
+   * Sets both of ODIN's fields, so the scorer does not fill either from the bundle or the paper.
+   */
+  static ScoreRequest.Builder withOdin(ScoreRequest.Builder b, OdinPerturbation odin) {
+    return b.setOdinEps(odin.epsilon()).setOdinTemperature(odin.temperature());
+  }
+
+  /** The ODIN settings a request carries, or null when it sets neither field (the bundle's). */
+  public static OdinPerturbation odin(ScoreRequest r) {
+    if (!r.hasOdinEps() && !r.hasOdinTemperature()) {
+      return null;
+    }
+    OdinPerturbation paper = OdinPerturbation.PAPER_DEFAULT;
+    return new OdinPerturbation(
+        r.hasOdinEps() ? r.getOdinEps() : paper.epsilon(),
+        r.hasOdinTemperature() ? r.getOdinTemperature() : paper.temperature());
   }
 
   /** An error reply (problem details: HTTP-like status, title, detail). */

@@ -2,6 +2,7 @@ package org.mos.evaluator.transport;
 
 import io.smallrye.mutiny.Multi;
 import java.util.List;
+import org.mos.common.score.OdinPerturbation;
 
 /**
  * How an evaluation run gets images scored: in-process on ONNX Runtime, over gRPC {@code
@@ -31,8 +32,15 @@ public interface ScoringTransport extends AutoCloseable {
    *
    * @param tasks the images to score
    * @param methods the methods wanted (a subset of {@link #methods()}); empty = all
+   * @param odin ODIN's epsilon and temperature (epsilon above 0 perturbs the input, see {@link
+   *     OdinPerturbation}), or null for the bundle's own settings
    */
-  Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> methods);
+  Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> methods, OdinPerturbation odin);
+
+  /** {@link #score(Multi, List, OdinPerturbation)} with the bundle's own ODIN settings. */
+  default Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> methods) {
+    return score(tasks, methods, null);
+  }
 
   @Override
   void close();

@@ -26,6 +26,7 @@ import org.mos.common.inference.InferenceOptions;
 import org.mos.common.inference.synthetic.SyntheticBundle;
 import org.mos.common.metrics.Convention;
 import org.mos.common.metrics.OodMetrics;
+import org.mos.common.score.OdinPerturbation;
 import org.mos.evaluator.evaluate.InProcessTransports;
 import org.mos.evaluator.evaluate.ScoringModel;
 import org.mos.evaluator.evaluate.TransportFactory;
@@ -496,9 +497,9 @@ class EvaluateCommandTest {
       first = false;
       return wrap(
           m,
-          (tasks, methods) ->
+          (tasks, methods, odin) ->
               m.transport()
-                  .score(tasks, methods)
+                  .score(tasks, methods, odin)
                   .select()
                   .first(limit)
                   .onCompletion()
@@ -520,13 +521,13 @@ class EvaluateCommandTest {
       ScoringModel m = inner.open(name, location);
       return wrap(
           m,
-          (t, methods) ->
-              m.transport().score(t.onItem().invoke(x -> tasks.incrementAndGet()), methods));
+          (t, methods, odin) ->
+              m.transport().score(t.onItem().invoke(x -> tasks.incrementAndGet()), methods, odin));
     }
   }
 
   interface Scoring {
-    Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> methods);
+    Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> methods, OdinPerturbation odin);
   }
 
   static ScoringModel wrap(ScoringModel m, Scoring scoring) {
@@ -549,8 +550,9 @@ class EvaluateCommandTest {
           }
 
           @Override
-          public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> methods) {
-            return scoring.score(tasks, methods);
+          public Multi<ScoredImage> score(
+              Multi<ImageTask> tasks, List<String> methods, OdinPerturbation odin) {
+            return scoring.score(tasks, methods, odin);
           }
 
           @Override
@@ -558,6 +560,15 @@ class EvaluateCommandTest {
             inner.close();
           }
         };
-    return new ScoringModel(m.name(), m.source(), t, m.classNames(), m.groupSizes(), m.details());
+    return new ScoringModel(
+        m.name(),
+        m.source(),
+        t,
+        m.classNames(),
+        m.groupSizes(),
+        m.details(),
+        m.odin(),
+        m.odinDeclared(),
+        m.inputGradients());
   }
 }

@@ -7,6 +7,7 @@ import io.smallrye.mutiny.Multi;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.mos.common.score.OdinPerturbation;
 import org.mos.evaluator.transport.ImageTask;
 import org.mos.evaluator.transport.ScoredImage;
 import org.mos.evaluator.transport.ScoringTransport;
@@ -32,7 +33,8 @@ class MethodSelectionTest {
           }
 
           @Override
-          public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> m) {
+          public Multi<ScoredImage> score(
+              Multi<ImageTask> tasks, List<String> m, OdinPerturbation odin) {
             return Multi.createFrom().empty();
           }
 

@@ -118,7 +118,8 @@ final class BundleScorerGrpcServer implements ScorerGrpc.AsyncService, AutoClose
       images.add(image.getEncoded().toByteArray());
     }
     try {
-      ScoredBatch scored = reference.score(images, request.getMethodsList());
+      ScoredBatch scored =
+          reference.score(images, request.getMethodsList(), ScoreMessages.odin(request));
       for (var img : scored.images()) {
         b.addImages(
             ImageResult.newBuilder()

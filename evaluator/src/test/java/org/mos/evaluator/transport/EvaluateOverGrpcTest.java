@@ -1,6 +1,7 @@
 package org.mos.evaluator.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +10,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mos.evaluator.cli.MosCommand;
@@ -93,6 +98,84 @@ class EvaluateOverGrpcTest {
         new ObjectMapper().readTree(dir.resolve("remote/results.json").toFile()).get("skipped");
     assertThat(skipped).hasSize(1);
     assertThat(skipped.get(0).get("image_id").asText()).isEqualTo("broken.png");
+  }
+
+  /** The score store of a run: image path to {method key: score}. */
+  private static Map<String, Map<String, Double>> store(Path out) throws IOException {
+    Map<String, Map<String, Double>> byImage = new HashMap<>();
+    try (var files = Files.list(out.resolve("scores"))) {
+      for (Path f : files.toList()) {
+        List<String> lines = Files.readAllLines(f);
+        for (String line : lines.subList(1, lines.size())) {
+          String[] fields = line.split("\t");
+          if (fields[5].startsWith("!")) {
+            continue; // an image that could not be scored
+          }
+          Map<String, Double> scores = byImage.computeIfAbsent(fields[0], k -> new HashMap<>());
+          for (String item : fields[5].split(",")) {
+            scores.put(
+                item.substring(0, item.indexOf('=')),
+                Double.parseDouble(item.substring(item.indexOf('=') + 1, item.lastIndexOf(':'))));
+          }
+        }
+      }
+    }
+    return byImage;
+  }
+
+  @Test
+  void grpcRunWithInputPerturbationGivesTheScoresOfTheInProcessRun() throws Exception {
+    data();
+    Path bundle = PerturbationFixtures.bundle(dir);
+    String spec = BundleScorerGrpcServer.MODEL + "=" + bundle;
+    String[] perturbation = {
+      "--methods", "odin,mahalanobis", "--odin-eps", "0.05", "--odin-temperature", "2"
+    };
+    StringWriter err = new StringWriter();
+    List<String> local =
+        new ArrayList<>(List.of("--bundle", spec, "--out", dir.resolve("local").toString()));
+    local.addAll(List.of(perturbation));
+    assertThat(evaluate(err, local.toArray(String[]::new))).as(err.toString()).isZero();
+    try (ReferenceScores reference = new ReferenceScores(bundle);
+        BundleScorerGrpcServer server = new BundleScorerGrpcServer(reference, 0)) {
+      List<String> remote =
+          new ArrayList<>(
+              List.of(
+                  "--bundle",
+                  spec,
+                  "--scorer",
+                  "localhost:" + server.port(),
+                  "--out",
+                  dir.resolve("remote").toString()));
+      remote.addAll(List.of(perturbation));
+      assertThat(evaluate(err, remote.toArray(String[]::new))).as(err.toString()).isZero();
+    }
+    Map<String, Map<String, Double>> inProcess = store(dir.resolve("local"));
+    Map<String, Map<String, Double>> overGrpc = store(dir.resolve("remote"));
+    assertThat(overGrpc).hasSize(15).containsOnlyKeys(inProcess.keySet());
+    double moved = 0;
+    try (ReferenceScores reference = new ReferenceScores(bundle)) {
+      for (var e : inProcess.entrySet()) {
+        double odin = e.getValue().get("odin@eps0.05@T2.0");
+        assertThat(overGrpc.get(e.getKey()).get("odin@eps0.05@T2.0"))
+            .as(e.getKey())
+            .isCloseTo(odin, within(1e-6));
+        assertThat(overGrpc.get(e.getKey()).get("mahalanobis"))
+            .isCloseTo(e.getValue().get("mahalanobis"), within(1e-6));
+        double plain =
+            reference
+                .score(
+                    List.of(Files.readAllBytes(Path.of(e.getKey()))),
+                    List.of("odin"),
+                    new org.mos.common.score.OdinPerturbation(0, 2))
+                .images()
+                .get(0)
+                .scores()
+                .get("odin");
+        moved = Math.max(moved, Math.abs(odin - plain));
+      }
+    }
+    assertThat(moved).as("the scorer applied epsilon 0.05").isGreaterThan(1e-3);
   }
 
   @Test

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.InferenceOptions;
+import org.mos.common.score.OdinPerturbation;
 
 /**
  * The in-memory messaging transport through the application's real channels: requests on {@code
@@ -76,6 +77,40 @@ class InMemoryMessagingTransportTest {
         assertThat(r.scores()).containsOnlyKeys("energy", "msp");
         assertThat(r.scores().get("energy")).isCloseTo(want.scores().get("energy"), within(1e-6));
         assertThat(r.scores().get("msp")).isCloseTo(want.scores().get("msp"), within(1e-6));
+      }
+    }
+  }
+
+  @Test
+  void odinSettingsAndMahalanobisPerturbationReachTheProcessor() throws Exception {
+    Path dir = Files.createTempDirectory("mos-in-memory-perturbed-");
+    Path bundle = PerturbationFixtures.bundle(dir);
+    List<ImageTask> tasks = TransportFixtures.images(dir, 5, false);
+    OdinPerturbation odin = new OdinPerturbation(0.05, 2);
+    try (ScoringTransport messaging = transports.inMemory(bundle, InferenceOptions.cpu(), 3);
+        ReferenceScores reference = new ReferenceScores(bundle)) {
+      List<ScoredImage> results =
+          messaging
+              .score(Multi.createFrom().iterable(tasks), List.of("odin", "mahalanobis"), odin)
+              .collect()
+              .asList()
+              .await()
+              .atMost(Duration.ofSeconds(30));
+      assertThat(results).hasSize(5);
+      for (ScoredImage r : results) {
+        List<byte[]> image = List.of(Files.readAllBytes(tasks.get((int) r.seq()).path()));
+        Map<String, Double> want =
+            reference.score(image, List.of("odin", "mahalanobis"), odin).images().get(0).scores();
+        Map<String, Double> plain =
+            reference
+                .score(image, List.of("odin"), new OdinPerturbation(0, 2))
+                .images()
+                .get(0)
+                .scores();
+        assertThat(r.error()).isNull();
+        assertThat(r.scores().get("odin")).isCloseTo(want.get("odin"), within(1e-6));
+        assertThat(r.scores().get("odin")).isNotCloseTo(plain.get("odin"), within(1e-6));
+        assertThat(r.scores().get("mahalanobis")).isCloseTo(want.get("mahalanobis"), within(1e-6));
       }
     }
   }

@@ -174,7 +174,9 @@ final class KafkaTestScorer implements AutoCloseable {
       Thread.sleep(delayMillis);
       var scored =
           reference.score(
-              List.of(request.getImages(0).getEncoded().toByteArray()), request.getMethodsList());
+              List.of(request.getImages(0).getEncoded().toByteArray()),
+              request.getMethodsList(),
+              ScoreMessages.odin(request));
       var img = scored.images().get(0);
       return ScoreResponse.newBuilder()
           .setRequestId(request.getRequestId())

@@ -3,8 +3,11 @@ package org.mos.evaluator.transport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.image.ImageDecodeException;
 import org.mos.common.image.ImageDecoder;
@@ -15,6 +18,8 @@ import org.mos.common.inference.InferenceOptions;
 import org.mos.common.inference.InputBatch;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.ScoredBatch;
+import org.mos.common.score.Batch;
+import org.mos.common.score.OdinPerturbation;
 
 /**
  * The in-process reference: a bundle opened with {@link BundleModel} and {@link BundleScorer}
@@ -36,12 +41,32 @@ final class ReferenceScores implements AutoCloseable {
   /** Scores encoded images together; throws when one cannot be decoded (as the scorer does). */
   synchronized ScoredBatch score(List<byte[]> encoded, List<String> methods)
       throws ImageDecodeException {
-    ScoreRequest request = new ScoreRequest(methods, ScoreRequest.DEFAULT_TPR, 0, false, false);
-    InputBatch batch = model.newInputBatch(encoded.size());
-    for (int i = 0; i < encoded.size(); i++) {
+    return score(encoded, methods, null);
+  }
+
+  /**
+   * Scores encoded images together with ODIN's settings {@code odin} (null: the bundle's), as the
+   * scorer's batch runner does: {@link BundleModel#runPerturbed} when ODIN perturbs, {@link
+   * BundleScorer#addPerturbedMahalanobis} for a bundle fitted with a magnitude.
+   */
+  synchronized ScoredBatch score(List<byte[]> encoded, List<String> methods, OdinPerturbation odin)
+      throws ImageDecodeException {
+    ScoreRequest request =
+        new ScoreRequest(methods, ScoreRequest.DEFAULT_TPR, 0, false, false, odin);
+    int n = encoded.size();
+    InputBatch batch = model.newInputBatch(n);
+    for (int i = 0; i < n; i++) {
       batch.put(i, decoder.decode(encoded.get(i), "image " + i));
     }
-    return scorer.score(model.run(batch, encoded.size(), scorer.requiredOutputs(request)), request);
+    Optional<OdinPerturbation> p = scorer.perturbation(request);
+    Map<String, Batch> out =
+        new LinkedHashMap<>(
+            p.isPresent()
+                ? model.runPerturbed(
+                    batch, n, scorer.requiredOutputs(request), Collections.nCopies(n, p.get()))
+                : model.run(batch, n, scorer.requiredOutputs(request)));
+    scorer.addPerturbedMahalanobis(model, batch, n, request, out);
+    return scorer.score(out, request);
   }
 
   /** The reference result of one image file, or null when it cannot be decoded. */

@@ -107,7 +107,11 @@ public class KafkaScoringProcessor {
           "request_id and model are required");
     }
     try {
-      var request = service.request(r.getMethodsList(), r.getIncludeList(), null, r.getTopK());
+      var request =
+          service.withOdin(
+              service.request(r.getMethodsList(), r.getIncludeList(), null, r.getTopK()),
+              r.hasOdinEps() ? r.getOdinEps() : null,
+              r.hasOdinTemperature() ? r.getOdinTemperature() : null);
       List<ImageInput> images = new ArrayList<>();
       for (int i = 0; i < r.getImagesCount(); i++) {
         Image image = r.getImages(i);

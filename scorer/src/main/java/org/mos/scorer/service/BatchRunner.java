@@ -13,6 +13,7 @@ import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.BundleScorer;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.InputBatch;
+import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.ScoredBatch;
 import org.mos.common.score.Batch;
 import org.mos.common.score.OdinPerturbation;
@@ -40,8 +41,12 @@ final class BatchRunner {
       Set<String> outputs = new LinkedHashSet<>();
       List<OdinPerturbation> perImage = new ArrayList<>();
       boolean perturb = false;
+      ScoreRequest mahalanobis = null;
       for (Job job : jobs) {
         outputs.addAll(scorer.requiredOutputs(job.request()));
+        if (mahalanobis == null && scorer.mahalanobisPerturbation(job.request()).isPresent()) {
+          mahalanobis = job.request();
+        }
         // ODIN with epsilon > 0: the whole batch takes the perturbed pass, images of other
         // jobs with epsilon 0 (their inputs stay as they are)
         Optional<OdinPerturbation> odin = scorer.perturbation(job.request());
@@ -53,9 +58,16 @@ final class BatchRunner {
       }
       batchSizes.accept(slot);
       Map<String, Batch> all =
-          perturb
-              ? model.runPerturbed(batch, slot, outputs, perImage)
-              : model.run(batch, slot, outputs);
+          new LinkedHashMap<>(
+              perturb
+                  ? model.runPerturbed(batch, slot, outputs, perImage)
+                  : model.run(batch, slot, outputs));
+      if (mahalanobis != null) {
+        // Mahalanobis fitted with an input perturbation magnitude: the layer scores of perturbed
+        // inputs, for every image of the batch (each image's perturbation depends on that image
+        // alone, and the rows of jobs that did not ask for mahalanobis are not read)
+        scorer.addPerturbedMahalanobis(model, batch, slot, mahalanobis, all);
+      }
       int from = 0;
       for (Job job : jobs) {
         try {

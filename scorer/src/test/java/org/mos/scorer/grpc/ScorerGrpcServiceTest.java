@@ -154,7 +154,7 @@ class ScorerGrpcServiceTest {
             .await()
             .atMost(WAIT)
             .getModelsList();
-    assertThat(models).extracting(ModelInfo::getName).containsExactly("flat", "grouped");
+    assertThat(models).extracting(ModelInfo::getName).containsExactly("flat", "grouped", "maha");
     assertThat(models.get(1).getGroupSizesList()).containsExactly(1, 2);
   }
 }

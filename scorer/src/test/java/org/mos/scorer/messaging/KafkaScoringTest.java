@@ -66,15 +66,24 @@ class KafkaScoringTest {
           rec(request("run1/2", "flat", "not an image".getBytes(StandardCharsets.US_ASCII))));
       producer.send(rec(request("run1/3", "resnet", TestBundles.png(0, 0, 0))));
       producer.send(rec(request("run1/4", "flat", TestBundles.png(255, 255, 255))));
+      producer.send(
+          rec(
+              request("run1/5", "flat", TestBundles.png(255, 0, 51)).toBuilder()
+                  .clearMethods()
+                  .addMethods("odin")
+                  .setOdinEps(0.1)
+                  .setOdinTemperature(1)
+                  .build()));
       producer.flush();
     }
-    Map<String, ConsumerRecord<String, byte[]>> replies = readReplies(6);
+    Map<String, ConsumerRecord<String, byte[]>> replies = readReplies(7);
     Map<String, ScoreResponse> byId = new HashMap<>();
     for (var r : replies.values()) {
       ScoreResponse reply = ScoreResponse.parseFrom(r.value());
       byId.put(reply.getRequestId(), reply);
     }
-    assertThat(byId).containsOnlyKeys("", "run1/0", "run1/1", "run1/2", "run1/3", "run1/4");
+    assertThat(byId)
+        .containsOnlyKeys("", "run1/0", "run1/1", "run1/2", "run1/3", "run1/4", "run1/5");
 
     assertThat(byId.get("").getError().getStatus()).isEqualTo(400);
     assertThat(byId.get("").getError().getTitle()).isEqualTo("unreadable request");
@@ -85,6 +94,11 @@ class KafkaScoringTest {
     assertScore(byId.get("run1/1"), 2, 1.25);
     // (255, 255, 255): f = (1, 1, 1), logits (1.5, 2, -0.75)
     assertScore(byId.get("run1/4"), 1, 2.0);
+    // ODIN settings travel in the request: eps 0.1, T 1 perturb f to (1.1, -1.1, -0.5), logits
+    // (1.6, -2.2, 0.75) (worked out in ScoreResourceTest); the bundle's default would be eps 0
+    double perturbed = Math.exp(1.6) + Math.exp(-2.2) + Math.exp(0.75);
+    assertThat(byId.get("run1/5").getImages(0).getScoresMap().get("odin"))
+        .isCloseTo(Math.exp(1.6) / perturbed, within(1e-6));
     assertThat(byId.get("run1/2").getError().getStatus()).isEqualTo(400);
     assertThat(byId.get("run1/3").getError().getStatus()).isEqualTo(404);
 

@@ -28,7 +28,7 @@ class ModelsResourceTest {
         .get("/v1/models")
         .then()
         .statusCode(200)
-        .body("name", equalTo(List.of("flat", "grouped")))
+        .body("name", equalTo(List.of("flat", "grouped", "maha")))
         .body("find { it.name == 'grouped' }.groupSizes", equalTo(List.of(1, 2)))
         .body("find { it.name == 'grouped' }.calibratedMethods", equalTo(List.of("mos")))
         .body(

@@ -26,6 +26,7 @@ class ScoreResourceTest {
 
   private static final byte[] RED = TestBundles.png(255, 0, 51);
   private static final byte[] BLACK = TestBundles.png(0, 0, 0);
+  private static final byte[] GREEN = TestBundles.png(0, 204, 0);
 
   private static JsonPath scoreOne(String model, byte[] png, String query) {
     return given()
@@ -136,6 +137,35 @@ class ScoreResourceTest {
     // epsilon 0: temperature scaling only, on the plain logits
     JsonPath t = scoreOne("flat", RED, "?methods=odin&odin.T=1");
     assertThat(t.getDouble("images[0].scores.odin")).isCloseTo(Math.exp(1.5) / plain, within(1e-6));
+  }
+
+  @Test
+  void mahalanobisFittedWithAMagnitudeScoresEachImageOfABatchAfterItsOwnPerturbation() {
+    JsonPath r =
+        given()
+            .multiPart("a", "a.png", RED, "image/png")
+            .multiPart("b", "b.png", GREEN, "image/png")
+            .post("/v1/models/maha/score?methods=mahalanobis,msp")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
+    // block1 = mean relu(x); means (0.5, 0, 0), (0, 0.5, 0); P = I; -P(OOD) = -sigmoid(0.1 + 2 s).
+    // RED: x = (1, -1, -0.6), f = (1, 0, 0), closest mean 0, cotangent P (f - mu) = (0.5, 0, 0):
+    // the gradient is > 0 on channel 0 and exactly 0 elsewhere (relu), and 0 counts as positive,
+    // so x' = x - 0.1 = (0.9, -1.1, -0.7), f' = (0.9, 0, 0), s = -0.5 * 0.4^2 = -0.08
+    assertThat(r.getDouble("images[0].scores.mahalanobis"))
+        .isCloseTo(-sigmoid(0.1 + 2 * -0.08), within(1e-6));
+    // GREEN (0, 204, 0): x = (-1, 0.6, -1), f = (0, 0.6, 0), closest mean 1, cotangent (0, 0.1, 0):
+    // x' = (-1.1, 0.5, -1.1), f' = (0, 0.5, 0), s = 0 (unperturbed it would be -0.005)
+    assertThat(r.getDouble("images[1].scores.mahalanobis")).isCloseTo(-sigmoid(0.1), within(1e-6));
+    // msp of the same request scores the input as it is: logits (1.5, -2, 0.85)
+    double plain = Math.exp(1.5) + Math.exp(-2) + Math.exp(0.85);
+    assertThat(r.getDouble("images[0].scores.msp")).isCloseTo(Math.exp(1.5) / plain, within(1e-6));
+  }
+
+  private static double sigmoid(double z) {
+    return 1 / (1 + Math.exp(-z));
   }
 
   @Test

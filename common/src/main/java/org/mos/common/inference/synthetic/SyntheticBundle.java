@@ -1,6 +1,7 @@
 package org.mos.common.inference.synthetic;
 
 import ai.onnx.proto.OnnxMl;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +13,8 @@ import org.mos.common.bundle.BundleWriter;
 import org.mos.common.inference.Calibration;
 import org.mos.common.inference.GradientGraphs;
 import org.mos.common.io.Npy;
+import org.mos.common.score.MahalanobisPerturbation;
+import org.mos.common.score.MahalanobisStatistics;
 
 /**
  * A tiny linear model bundle for tests, demos and benchmarks, whose outputs can be computed by
@@ -47,6 +50,51 @@ public record SyntheticBundle(
    * are spatial means).
    */
   public BundleManifest writeTo(Path target, boolean gradients) throws IOException {
+    return write(target, gradients ? Gradients.LOGITS : Gradients.NONE, null, 0);
+  }
+
+  /**
+   * Writes the bundle with a VJP graph that also takes the cotangent of {@code block1} ({@code
+   * cotangent_block1}, (N or 1) x 3): block1's features are the per-channel means of relu(input),
+   * so its share of the input gradient is {@code cotangent / (H W)} where the input is above 0 and
+   * 0 elsewhere. Mahalanobis' input perturbation on {@code block1} works on this bundle.
+   */
+  public BundleManifest writeWithLayerGradients(Path target) throws IOException {
+    return write(target, Gradients.LOGITS_AND_BLOCK1, null, 0);
+  }
+
+  /**
+   * Writes the bundle as {@link #writeWithLayerGradients} does, with Mahalanobis statistics on
+   * {@code block1} (parameter {@code layers} = [block1]) fitted with input perturbation {@code
+   * magnitude} (the {@code input_perturbation_magnitude} parameter), as {@code mos fit
+   * --mahalanobis-magnitude} records them.
+   *
+   * @param statistics one layer of 3 dimensions, with its regression weight and bias
+   */
+  public BundleManifest writeWithMahalanobis(
+      Path target, MahalanobisStatistics statistics, double magnitude) throws IOException {
+    if (statistics.layers().size() != 1 || statistics.layers().get(0).dims() != 3) {
+      throw new IllegalArgumentException(
+          "the synthetic bundle's Mahalanobis layer is block1 (3 features); got "
+              + statistics.layers().size()
+              + " layers");
+    }
+    return write(
+        target,
+        Gradients.LOGITS_AND_BLOCK1,
+        statistics,
+        new MahalanobisPerturbation(magnitude).magnitude());
+  }
+
+  private enum Gradients {
+    NONE,
+    LOGITS,
+    LOGITS_AND_BLOCK1
+  }
+
+  private BundleManifest write(
+      Path target, Gradients gradients, MahalanobisStatistics mahalanobis, double magnitude)
+      throws IOException {
     int logits = classNames.size() + (groupSizes == null ? 0 : groupSizes.size());
     if (weights.length != logits || bias.length != logits) {
       throw new IllegalArgumentException(
@@ -90,14 +138,28 @@ public record SyntheticBundle(
             Map.of(),
             Map.of("source", "SyntheticBundle"),
             null);
-    if (gradients) {
-      byte[] vjp = vjpGraph().toByteArray();
+    if (gradients != Gradients.NONE) {
+      byte[] vjp = vjpGraph(gradients == Gradients.LOGITS_AND_BLOCK1).toByteArray();
       writer.write("vjp_logits.onnx", out -> out.write(vjp));
       manifest =
           manifest.withStatistics(
               GradientGraphs.STATISTICS_KEY,
               new BundleManifest.Statistics(
                   Map.of(GradientGraphs.LOGITS, "vjp_logits.onnx"), Map.of()));
+    }
+    if (mahalanobis != null) {
+      byte[] json = new ObjectMapper().writeValueAsBytes(mahalanobis);
+      writer.write("mahalanobis.json", out -> out.write(json));
+      manifest =
+          manifest.withStatistics(
+              "mahalanobis",
+              new BundleManifest.Statistics(
+                  Map.of("statistics", "mahalanobis.json"),
+                  Map.of(
+                      "layers",
+                      List.of("block1"),
+                      MahalanobisPerturbation.MANIFEST_PARAMETER,
+                      magnitude)));
     }
     if (!files.isEmpty()) {
       manifest =
@@ -151,10 +213,10 @@ public record SyntheticBundle(
         .build();
   }
 
-  private OnnxMl.ModelProto vjpGraph() {
+  private OnnxMl.ModelProto vjpGraph(boolean block1) {
     OnnxMl.ModelProto forward = graph();
     float area = (float) inputSize * inputSize;
-    OnnxMl.GraphProto g =
+    OnnxMl.GraphProto.Builder g =
         forward.getGraph().toBuilder()
             .setName("synthetic_vjp_logits")
             .addInput(value(GradientGraphs.COTANGENT, "N", bias.length))
@@ -173,11 +235,41 @@ public record SyntheticBundle(
             .addNode(
                 node("Unsqueeze", "unsqueeze", "column_grad").addInput("scaled").addInput("axes"))
             .addNode(
-                node("Expand", "spread", GradientGraphs.INPUT_GRADIENT)
+                node("Expand", "spread", block1 ? "logits_grad" : GradientGraphs.INPUT_GRADIENT)
                     .addInput("column_grad")
                     .addInput("input_shape"))
-            .addOutput(value(GradientGraphs.INPUT_GRADIENT, "N", 3, inputSize, inputSize))
-            .build();
+            .addOutput(value(GradientGraphs.INPUT_GRADIENT, "N", 3, inputSize, inputSize));
+    if (block1) {
+      // d/dx of sum(c * mean_hw relu(x)) = c / (H W) where x > 0, else 0
+      String cotangent = GradientGraphs.layerCotangent("block1");
+      g.addInput(value(cotangent, "M", 3))
+          .addInitializer(tensor("zero", List.of(0f)))
+          .addNode(
+              node("Mul", "block1_scale", "block1_scaled")
+                  .addInput(cotangent)
+                  .addInput("per_pixel"))
+          .addNode(
+              node("Unsqueeze", "block1_unsqueeze", "block1_column")
+                  .addInput("block1_scaled")
+                  .addInput("axes"))
+          .addNode(node("Greater", "relu_active", "active_bool").addInput("input").addInput("zero"))
+          .addNode(
+              node("Cast", "relu_mask", "active")
+                  .addInput("active_bool")
+                  .addAttribute(
+                      OnnxMl.AttributeProto.newBuilder()
+                          .setName("to")
+                          .setType(OnnxMl.AttributeProto.AttributeType.INT)
+                          .setI(OnnxMl.TensorProto.DataType.FLOAT.getNumber())))
+          .addNode(
+              node("Mul", "block1_pull", "block1_grad")
+                  .addInput("active")
+                  .addInput("block1_column"))
+          .addNode(
+              node("Add", "sum", GradientGraphs.INPUT_GRADIENT)
+                  .addInput("logits_grad")
+                  .addInput("block1_grad"));
+    }
     return forward.toBuilder().setGraph(g).build();
   }
 
