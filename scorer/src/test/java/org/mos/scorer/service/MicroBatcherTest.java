@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.mos.common.inference.InputBatch;
@@ -19,6 +20,7 @@ class MicroBatcherTest {
     final List<Integer> runs = Collections.synchronizedList(new ArrayList<>());
     final CountDownLatch release = new CountDownLatch(1);
     final CountDownLatch started;
+    final Semaphore entered = new Semaphore(0);
     final int blocked;
 
     RecordingSink(int blocked) {
@@ -29,6 +31,7 @@ class MicroBatcherTest {
     @Override
     public void runTogether(List<Job> jobs, InputBatch batch) {
       int images = jobs.stream().mapToInt(Job::size).sum();
+      entered.release();
       boolean block;
       synchronized (this) {
         block = started.getCount() > 0;
@@ -128,9 +131,11 @@ class MicroBatcherTest {
     RecordingSink sink = new RecordingSink(2);
     try (MicroBatcher batcher = batcher(sink, 16, 0, 2)) {
       batcher.submit(job(1));
+      // the first run is inside the sink (and stays there) before the second job comes
+      assertThat(sink.entered.tryAcquire(5, TimeUnit.SECONDS)).isTrue();
       batcher.submit(job(1));
-      // both runs are inside the sink at once, or this times out
-      assertThat(sink.started.await(5, TimeUnit.SECONDS)).isTrue();
+      // the second runner takes it while the first is still blocked, or this times out
+      assertThat(sink.entered.tryAcquire(5, TimeUnit.SECONDS)).isTrue();
       sink.release.countDown();
     }
     assertThat(sink.runs).containsExactly(1, 1);
