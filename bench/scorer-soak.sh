@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Soak test of the scorer at saturation on loopback: starts the scorer with a fixed heap, drives it
+# Soak test of the scorer at saturation on loopback: starts the scorer with a fixed, pre-touched
+# heap (so that RSS growth is not the heap being touched for the first time), drives it
 # with ScorerLoad (closed-loop clients) for a fixed time, and every 30 s records the scorer's
 # resident memory, the heap in use after the last collection (Micrometer's jvm_gc_live_data_size,
 # G1's old generation after GC), the heap in use now, and the JVM's direct buffers. At the end it
@@ -37,7 +38,7 @@ Image.fromarray(rng.integers(0, 256, (375, 500, 3), dtype=np.uint8)).save(sys.ar
 PY
 fi
 # shellcheck disable=SC2086
-java -Xms"$heap" -Xmx"$heap" -XX:NativeMemoryTracking=summary ${SCORER_OPTS:-} \
+java -Xms"$heap" -Xmx"$heap" -XX:+AlwaysPreTouch -XX:NativeMemoryTracking=summary ${SCORER_OPTS:-} \
   -Dscorer.models-dir="$models" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$port" \
   -Dquarkus.grpc.server.host=127.0.0.1 -Dquarkus.grpc.server.port=$((port + 1000)) \
   -jar scorer/target/quarkus-app/quarkus-run.jar >"$work/server.log" 2>&1 &
