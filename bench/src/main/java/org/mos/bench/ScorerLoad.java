@@ -25,8 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * [BUNDLE_DIR [INTRA_OP_THREADS]]}. With a bundle folder (the one the scorer serves), each level is
  * preceded by the raw-inference baseline at the same concurrency in this JVM ({@link
  * ScorerRawBaseline}: the model alone on the same preprocessed image), and the run starts with raw
- * batch 1/8/16 throughput and the preprocessing time. With {@code -Dscorer.pid=PID} the last
- * column is the scorer's CPU time per image (from {@code /proc}). Only 127.0.0.1 is contacted.
+ * batch 1/8/16 throughput and the preprocessing time. With {@code -Dscorer.pid=PID} the last column
+ * is the scorer's CPU time per image (from {@code /proc}). Only 127.0.0.1 is contacted.
  */
 public final class ScorerLoad {
 
@@ -96,7 +96,8 @@ public final class ScorerLoad {
   private static double[] batchSizes(HttpClient client, URI metrics) throws Exception {
     String text =
         client
-            .send(HttpRequest.newBuilder(metrics).GET().build(), HttpResponse.BodyHandlers.ofString())
+            .send(
+                HttpRequest.newBuilder(metrics).GET().build(), HttpResponse.BodyHandlers.ofString())
             .body();
     double[] out = new double[2];
     for (String line : text.split("\n")) {

@@ -17,8 +17,8 @@ import org.mos.common.inference.InferenceOptions;
 import org.mos.common.inference.InputBatch;
 
 /**
- * The raw-inference baseline of the scorer load test: the served bundle opened in this JVM with
- * the scorer's ONNX Runtime settings, run on the same image the load test sends, decoded and
+ * The raw-inference baseline of the scorer load test: the served bundle opened in this JVM with the
+ * scorer's ONNX Runtime settings, run on the same image the load test sends, decoded and
  * preprocessed once. What it times is {@link BundleModel#run} for {@code logits} and nothing else
  * (no HTTP, no JPEG decoding, no resizing, no scoring), so that "service minus raw" is the
  * service's overhead.
@@ -106,7 +106,11 @@ public final class ScorerRawBaseline implements AutoCloseable {
     Arrays.sort(t);
     System.out.printf(
         "raw-batch,1,%d,%.2f,%.2f,%.1f,0,%d,%.1f%n",
-        iterations, pct(t, 0.50) / 1e6, pct(t, 0.99) / 1e6, size * iterations / seconds, size,
+        iterations,
+        pct(t, 0.50) / 1e6,
+        pct(t, 0.99) / 1e6,
+        size * iterations / seconds,
+        size,
         (selfCpuMillis() - cpu) / (size * iterations));
   }
 
