@@ -18,10 +18,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A closed-loop load generator for the scorer on loopback: C clients each send one image per
  * request ({@code POST /v1/models/{model}/score}, raw body) back to back, for N requests in all.
- * Prints p50/p99 latency, throughput and errors per concurrency level.
+ * Prints p50/p99 latency, throughput, errors and the mean number of images per ONNX run (from the
+ * scorer's {@code mos_scorer_batch_size} metric) per concurrency level.
  *
- * <p>Usage: {@code ScorerLoad PORT MODEL IMAGE.(jpg|png) REQUESTS CONCURRENCY[,CONCURRENCY...]}.
- * Only 127.0.0.1 is ever contacted.
+ * <p>Usage: {@code ScorerLoad PORT MODEL IMAGE.(jpg|png) REQUESTS|SECONDSs CONCURRENCY[,...]
+ * [BUNDLE_DIR [INTRA_OP_THREADS]]}. With a bundle folder (the one the scorer serves), each level is
+ * preceded by the raw-inference baseline at the same concurrency in this JVM ({@link
+ * ScorerRawBaseline}: the model alone on the same preprocessed image), and the run starts with raw
+ * batch 1/8/16 throughput and the preprocessing time. With {@code -Dscorer.pid=PID} the last column
+ * is the scorer's CPU time per image (from {@code /proc}). Only 127.0.0.1 is contacted.
  */
 public final class ScorerLoad {
 
@@ -31,9 +36,17 @@ public final class ScorerLoad {
     int port = Integer.parseInt(args[0]);
     String model = args[1];
     Path image = Path.of(args[2]);
-    int requests = Integer.parseInt(args[3]);
+    // a count of requests per level, or a duration per level ("600s", for the soak)
+    boolean timed = args[3].endsWith("s");
+    int requests = timed ? 2_000_000 : Integer.parseInt(args[3]);
+    long seconds = timed ? Long.parseLong(args[3].substring(0, args[3].length() - 1)) : 0;
     int[] levels = Arrays.stream(args[4].split(",")).mapToInt(Integer::parseInt).toArray();
     byte[] body = Files.readAllBytes(image);
+    ScorerRawBaseline raw =
+        args.length > 5
+            ? new ScorerRawBaseline(
+                Path.of(args[5]), body, args.length > 6 ? Integer.parseInt(args[6]) : 0)
+            : null;
     String type = image.toString().endsWith(".png") ? "image/png" : "image/jpeg";
     URI uri = URI.create("http://127.0.0.1:" + port + "/v1/models/" + model + "/score?methods=mos");
     HttpClient client =
@@ -50,14 +63,58 @@ public final class ScorerLoad {
     for (int i = 0; i < 20; i++) {
       client.send(request, HttpResponse.BodyHandlers.discarding());
     }
-    System.out.println("concurrency,requests,p50_ms,p99_ms,throughput_rps,errors");
+    URI metrics = URI.create("http://127.0.0.1:" + port + "/q/metrics");
+    System.out.println(
+        "kind,concurrency,requests,p50_ms,p99_ms,throughput_rps,errors,mean_batch,cpu_ms_per_image");
+    long pid = Long.getLong("scorer.pid", -1);
+    if (raw != null) {
+      raw.printPreprocess(50);
+      for (int b : new int[] {1, 8, 16}) {
+        raw.printBatch(b, Math.max(3, Math.min(requests, 400) / (2 * b)));
+      }
+    }
     for (int c : levels) {
-      run(client, request, requests, c);
+      if (raw != null) {
+        // the baseline just before the service, so both see the same machine load
+        raw.printClosedLoop(c, Math.max(c * 10, Math.min(requests, 400) / 2));
+      }
+      double[] before = batchSizes(client, metrics);
+      double cpu = ScorerRawBaseline.cpuMillis(pid);
+      int done = run(client, request, requests, seconds, c);
+      double cpuPerImage = (ScorerRawBaseline.cpuMillis(pid) - cpu) / done;
+      double[] after = batchSizes(client, metrics);
+      double runs = after[0] - before[0];
+      System.out.printf(
+          ",%.2f,%.1f%n", runs > 0 ? (after[1] - before[1]) / runs : Double.NaN, cpuPerImage);
+    }
+    if (raw != null) {
+      raw.close();
     }
   }
 
-  private static void run(HttpClient client, HttpRequest request, int total, int concurrency)
+  /** {count, sum} of the scorer's batch-size summary (all models), or zeros when absent. */
+  private static double[] batchSizes(HttpClient client, URI metrics) throws Exception {
+    String text =
+        client
+            .send(
+                HttpRequest.newBuilder(metrics).GET().build(), HttpResponse.BodyHandlers.ofString())
+            .body();
+    double[] out = new double[2];
+    for (String line : text.split("\n")) {
+      if (line.startsWith("mos_scorer_batch_size_count")) {
+        out[0] += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      } else if (line.startsWith("mos_scorer_batch_size_sum")) {
+        out[1] += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return out;
+  }
+
+  /** Runs one level and prints its row without the last columns; returns the requests done. */
+  private static int run(
+      HttpClient client, HttpRequest request, int total, long seconds, int concurrency)
       throws Exception {
+    long deadline = seconds > 0 ? System.nanoTime() + seconds * 1_000_000_000L : Long.MAX_VALUE;
     long[] latencies = new long[total];
     AtomicInteger next = new AtomicInteger();
     AtomicInteger errors = new AtomicInteger();
@@ -68,7 +125,8 @@ public final class ScorerLoad {
       workers.add(
           pool.submit(
               () -> {
-                for (int i; (i = next.getAndIncrement()) < total; ) {
+                for (int i;
+                    System.nanoTime() < deadline && (i = next.getAndIncrement()) < total; ) {
                   long t0 = System.nanoTime();
                   try {
                     var r = client.send(request, HttpResponse.BodyHandlers.ofString());
@@ -86,16 +144,19 @@ public final class ScorerLoad {
     for (Future<?> f : workers) {
       f.get();
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
+    double elapsed = (System.nanoTime() - start) / 1e9;
     pool.shutdown();
-    Arrays.sort(latencies);
+    int done = Math.min(next.get(), total);
+    long[] sorted = Arrays.copyOf(latencies, done);
+    Arrays.sort(sorted);
     System.out.printf(
-        "%d,%d,%.2f,%.2f,%.1f,%d%n",
+        "service,%d,%d,%.2f,%.2f,%.1f,%d",
         concurrency,
-        total,
-        latencies[(int) (0.50 * (total - 1))] / 1e6,
-        latencies[(int) (0.99 * (total - 1))] / 1e6,
-        total / seconds,
+        done,
+        sorted[(int) (0.50 * (done - 1))] / 1e6,
+        sorted[(int) (0.99 * (done - 1))] / 1e6,
+        done / elapsed,
         errors.get());
+    return done;
   }
 }

@@ -101,6 +101,8 @@ public final class BundleModel implements AutoCloseable {
     OrtSession session = null;
     try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
       so.setIntraOpNumThreads(options.intraOpThreads());
+      so.setCPUArenaAllocator(options.cpuArena());
+      so.setMemoryPatternOptimization(options.memoryPattern());
       Device used = chooseDevice(options, so);
       session = env.createSession(bundle.model().toString(), so);
       checkGraph(bundle, manifest, session);
@@ -389,8 +391,19 @@ public final class BundleModel implements AutoCloseable {
 
   /** Runs one batch of zeros through the graph so that the first request is not the slow one. */
   public void warmUp() {
-    InputBatch batch = newInputBatch(1);
-    run(batch, 1, List.of(LOGITS));
+    warmUp(1);
+  }
+
+  /**
+   * Runs one image of zeros, then (if {@code largestBatch > 1}) one batch of {@code largestBatch},
+   * asking for every output: ONNX Runtime's memory arena then grows to what the largest batch needs
+   * at start, instead of step by step while serving, the first time a larger batch comes.
+   */
+  public void warmUp(int largestBatch) {
+    run(newInputBatch(1), 1, List.of(LOGITS));
+    if (largestBatch > 1) {
+      run(newInputBatch(largestBatch), largestBatch, outputNames);
+    }
   }
 
   static Batch toBatch(String name, OnnxTensor tensor, int count) {

@@ -68,6 +68,8 @@ final class GradientSessions implements AutoCloseable {
       if (s == null) {
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
           so.setIntraOpNumThreads(options.intraOpThreads());
+          so.setCPUArenaAllocator(options.cpuArena());
+          so.setMemoryPatternOptimization(options.memoryPattern());
           if (device == Device.CUDA) {
             so.addCUDA(0);
           }

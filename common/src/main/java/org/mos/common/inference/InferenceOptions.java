@@ -11,8 +11,22 @@ import java.util.Objects;
  *     false})
  * @param intraOpThreads threads ONNX Runtime may use inside one operator; 0 lets ONNX Runtime
  *     choose
+ * @param cpuArena whether ONNX Runtime's CPU memory arena serves the session's allocations (its
+ *     default; the arena keeps what it has grown to)
+ * @param memoryPattern whether ONNX Runtime plans and caches the memory layout of each input shape
+ *     it sees (its default; with varying batch sizes it keeps one plan per batch size)
  */
-public record InferenceOptions(Device device, boolean strictDevice, int intraOpThreads) {
+public record InferenceOptions(
+    Device device,
+    boolean strictDevice,
+    int intraOpThreads,
+    boolean cpuArena,
+    boolean memoryPattern) {
+
+  /** ONNX Runtime's memory settings (arena and memory patterns on). */
+  public InferenceOptions(Device device, boolean strictDevice, int intraOpThreads) {
+    this(device, strictDevice, intraOpThreads, true, true);
+  }
 
   public InferenceOptions {
     Objects.requireNonNull(device, "device");
@@ -29,6 +43,11 @@ public record InferenceOptions(Device device, boolean strictDevice, int intraOpT
 
   /** A copy with another intra-op thread count. */
   public InferenceOptions withIntraOpThreads(int threads) {
-    return new InferenceOptions(device, strictDevice, threads);
+    return new InferenceOptions(device, strictDevice, threads, cpuArena, memoryPattern);
+  }
+
+  /** A copy with other ONNX Runtime memory settings (see the record's parameters). */
+  public InferenceOptions withMemory(boolean arena, boolean pattern) {
+    return new InferenceOptions(device, strictDevice, intraOpThreads, arena, pattern);
   }
 }

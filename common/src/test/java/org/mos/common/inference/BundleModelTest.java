@@ -65,6 +65,29 @@ class BundleModelTest {
   }
 
   @Test
+  void givesTheHandComputedLogitsAtEveryBatchSizeWithTheArenaAndMemoryPatternsOff()
+      throws Exception {
+    Path dir = tmp.resolve("flat");
+    flatBundle(Map.of()).writeTo(dir);
+    try (ModelBundle bundle = ModelBundle.open(dir);
+        BundleModel model =
+            BundleModel.open(bundle, InferenceOptions.cpu().withMemory(false, false))) {
+      model.warmUp(5);
+      InputBatch batch = model.newInputBatch(5);
+      for (int slot = 0; slot < 5; slot++) {
+        batch.put(slot, solid(9));
+      }
+      for (int count : new int[] {1, 5, 3, 2}) {
+        Batch logits = model.run(batch, count, List.of("logits")).get("logits");
+        assertThat(logits.rows()).isEqualTo(count);
+        // as in the first test: (1*1 + .5, 2*(-1), -1*(-0.6) + .25) for every image
+        assertThat(logits.row(count - 1))
+            .containsExactly(new float[] {1.5f, -2f, 0.85f}, within(1e-6f));
+      }
+    }
+  }
+
+  @Test
   void returnsOnlyTheRequestedOutputsAndRefusesUnknownOnes() throws Exception {
     Path dir = tmp.resolve("flat");
     flatBundle(Map.of()).writeTo(dir);

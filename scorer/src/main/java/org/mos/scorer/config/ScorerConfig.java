@@ -28,6 +28,23 @@ public interface ScorerConfig {
   @WithDefault("0")
   int intraOpThreads();
 
+  /**
+   * Whether ONNX Runtime's CPU memory arena serves a model's activations. On (ONNX Runtime's
+   * default), the arena grows to what the largest batch needs and keeps it; models are warmed at
+   * start with a batch of {@code batching.max-batch} images so that it reaches that size at once.
+   * Off, every run allocates from and frees to the C library's heap.
+   */
+  @WithDefault("true")
+  boolean cpuArena();
+
+  /**
+   * Whether ONNX Runtime plans the memory of each input shape it sees and keeps the plan (its
+   * memory-pattern optimisation). The scorer's batch sizes vary from 1 to {@code
+   * batching.max-batch}, so it would keep up to that many plans.
+   */
+  @WithDefault("true")
+  boolean memoryPattern();
+
   /** How often to look for new, changed or removed bundles; 0 turns reloading off. */
   @WithDefault("10s")
   Duration reloadInterval();
@@ -67,8 +84,19 @@ public interface ScorerConfig {
     @WithDefault("16")
     int maxBatch();
 
-    /** How long the first request of a batch may wait for others. */
-    @WithDefault("5ms")
+    /**
+     * How long a free runner may wait for more requests once it has taken what is queued. 0 (the
+     * default): it runs what is queued at once; requests that come while a batch runs are batched
+     * together next. A wait adds up to this much latency to every lone request.
+     */
+    @WithDefault("0ms")
     Duration maxWait();
+
+    /**
+     * Batches of one model that may run at the same time, each on its own thread: with 2, one batch
+     * is assembled and scored while the other is inside ONNX Runtime.
+     */
+    @WithDefault("1")
+    int runners();
   }
 }

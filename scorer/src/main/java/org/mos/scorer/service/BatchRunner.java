@@ -22,7 +22,7 @@ import org.mos.common.score.OdinPerturbation;
  * Runs jobs through one model: fills a reusable input batch with their images, asks the session
  * once for the union of the outputs they need, and scores each job's rows with its own options.
  */
-final class BatchRunner {
+final class BatchRunner implements MicroBatcher.Sink {
 
   private final BundleModel model;
   private final BundleScorer scorer;
@@ -35,7 +35,8 @@ final class BatchRunner {
   }
 
   /** Runs jobs whose images fit {@code batch} together; completes every job's future. */
-  void runTogether(List<Job> jobs, InputBatch batch) {
+  @Override
+  public void runTogether(List<Job> jobs, InputBatch batch) {
     try {
       int slot = 0;
       Set<String> outputs = new LinkedHashSet<>();
@@ -84,7 +85,8 @@ final class BatchRunner {
   }
 
   /** Runs one job of any size in chunks of the batch's capacity and merges the results. */
-  void runAlone(Job job, InputBatch batch) {
+  @Override
+  public void runAlone(Job job, InputBatch batch) {
     if (job.size() <= batch.capacity()) {
       runTogether(List.of(job), batch);
       return;

@@ -47,7 +47,8 @@ public final class LoadedModel {
       BatchRunner runner,
       boolean batching,
       int maxBatch,
-      long maxWaitNanos) {
+      long maxWaitNanos,
+      int runners) {
     this.name = name;
     this.stamp = stamp;
     this.bundle = bundle;
@@ -57,7 +58,8 @@ public final class LoadedModel {
     this.maxBatch = maxBatch;
     this.batcher =
         batching
-            ? new MicroBatcher(name, runner, model.newInputBatch(maxBatch), maxWaitNanos)
+            ? new MicroBatcher(
+                name, runner, () -> model.newInputBatch(maxBatch), maxBatch, maxWaitNanos, runners)
             : null;
   }
 

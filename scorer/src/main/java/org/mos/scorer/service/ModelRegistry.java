@@ -192,11 +192,16 @@ public class ModelRegistry {
     try {
       InferenceOptions options =
           new InferenceOptions(
-              Device.parse(config.device()), config.strictDevice(), config.intraOpThreads());
+              Device.parse(config.device()),
+              config.strictDevice(),
+              config.intraOpThreads(),
+              config.cpuArena(),
+              config.memoryPattern());
       BundleModel model = BundleModel.open(bundle, options);
       try {
         BundleScorer scorer = BundleScorer.of(bundle);
-        model.warmUp();
+        // the largest batch too, so that ONNX Runtime's arena has its final size from the start
+        model.warmUp(config.batching().maxBatch());
         DistributionSummary sizes =
             DistributionSummary.builder("mos.scorer.batch.size")
                 .description("Images per ONNX Runtime run")
@@ -213,7 +218,8 @@ public class ModelRegistry {
             runner,
             config.batching().enabled(),
             config.batching().maxBatch(),
-            config.batching().maxWait().toNanos());
+            config.batching().maxWait().toNanos(),
+            config.batching().runners());
       } catch (IOException | RuntimeException e) {
         model.close();
         throw e;
