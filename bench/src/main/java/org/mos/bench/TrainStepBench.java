@@ -81,16 +81,7 @@ public final class TrainStepBench {
 
   private static double train(
       String variant, int batch, int size, int steps, int warmup, int numBlockOpen) {
-    SplittableRandom random = new SplittableRandom(3);
-    float[][] images = new float[batch * 2][3 * size * size];
-    int[][] labels = new int[batch * 2][1];
-    for (int i = 0; i < images.length; i++) {
-      for (int p = 0; p < images[i].length; p++) {
-        images[i][p] = (float) (2 * random.nextDouble() - 1);
-      }
-      labels[i][0] = i % 10;
-    }
-    InMemoryData data = new InMemoryData(images, labels, 3, size, size);
+    InMemoryData data = randomData(batch, size);
     HyperRule rule = new HyperRule(new int[] {1, steps + warmup + 1}, 0.003, 0);
     try (NDManager manager = NDManager.newBaseManager()) {
       ResNetV2 model = model(variant, manager, size);
@@ -108,6 +99,20 @@ public final class TrainStepBench {
         return median(times);
       }
     }
+  }
+
+  /** Two batches of uniform [-1, 1) images with labels 0..9 in turn. */
+  static InMemoryData randomData(int batch, int size) {
+    SplittableRandom random = new SplittableRandom(3);
+    float[][] images = new float[batch * 2][3 * size * size];
+    int[][] labels = new int[batch * 2][1];
+    for (int i = 0; i < images.length; i++) {
+      for (int p = 0; p < images[i].length; p++) {
+        images[i][p] = (float) (2 * random.nextDouble() - 1);
+      }
+      labels[i][0] = i % 10;
+    }
+    return new InMemoryData(images, labels, 3, size, size);
   }
 
   private static double median(double[] values) {
