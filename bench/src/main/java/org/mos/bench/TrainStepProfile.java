@@ -81,7 +81,7 @@ public final class TrainStepProfile {
             "%s batch %d size %d open %d: forward+loss %.1f ms, backward %.1f ms, optimiser %.1f"
                 + " ms (medians)%n",
             variant, batch, size, open, median(phases[0]), median(phases[1]), median(phases[2]));
-        JniUtils.startProfile(false, false, false);
+        JniUtils.startProfile(false, Boolean.getBoolean("profile.shapes"), false);
         long t0 = System.nanoTime();
         for (int i = 0; i < steps; i++) {
           f.step();

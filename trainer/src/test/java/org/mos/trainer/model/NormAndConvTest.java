@@ -123,6 +123,72 @@ class NormAndConvTest {
   }
 
   @Test
+  void groupNormHasTheGradientsOfTheAnalyticFormula() {
+    // (N, C, H, W) = (2, 4, 1, 2), two groups of two channels; loss = sum(out * c)
+    int n = 2;
+    int channels = 4;
+    int hw = 2;
+    float[] x = {1, 4, 2, 7, 3, -1, 0, 2.5f, -2, 5, 1, 1.5f, 6, 2, -3, 4};
+    float[] c = {0.5f, -1, 2, 0.25f, -0.75f, 1.5f, 1, -2, 1, 3, -0.5f, 2, 0.75f, -1.25f, 0, 1};
+    float[] gamma = {1, 2, 0.5f, -1};
+    float[] beta = {0, 0.5f, -1, 2};
+    GroupNorm norm = GroupNorm.builder().optGroups(2).build();
+    Shape shape = new Shape(n, channels, 1, hw);
+    norm.initialize(manager, DataType.FLOAT32, shape);
+    norm.gamma().getArray().set(FloatBuffer.wrap(gamma));
+    norm.beta().getArray().set(FloatBuffer.wrap(beta));
+    NDArray input = manager.create(x, shape);
+    input.setRequiresGradient(true);
+    try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+      NDArray out =
+          norm.forward(new ParameterStore(manager, false), new NDList(input), true)
+              .singletonOrThrow();
+      collector.backward(out.mul(manager.create(c, shape)).sum());
+    }
+    float[] dx = input.getGradient().toFloatArray();
+    float[] dGamma = norm.gamma().getArray().getGradient().toFloatArray();
+    float[] dBeta = norm.beta().getArray().getGradient().toFloatArray();
+    double[] wantGamma = new double[channels];
+    double[] wantBeta = new double[channels];
+    int groupSize = 2 * hw; // two channels of hw values, contiguous in NCHW
+    for (int start = 0; start < x.length; start += groupSize) {
+      double mean = 0;
+      for (int i = start; i < start + groupSize; i++) {
+        mean += x[i] / (double) groupSize;
+      }
+      double variance = 0;
+      for (int i = start; i < start + groupSize; i++) {
+        variance += Math.pow(x[i] - mean, 2) / groupSize;
+      }
+      double s = Math.sqrt(variance + GroupNorm.DEFAULT_EPSILON);
+      // with g = c * gamma (the gradient reaching the normalised value):
+      // dL/dx = (g - mean(g) - xhat * mean(g * xhat)) / s
+      double meanG = 0;
+      double meanGx = 0;
+      for (int i = start; i < start + groupSize; i++) {
+        int channel = (i / hw) % channels;
+        double xhat = (x[i] - mean) / s;
+        double g = c[i] * gamma[channel];
+        meanG += g / groupSize;
+        meanGx += g * xhat / groupSize;
+        wantGamma[channel] += c[i] * xhat;
+        wantBeta[channel] += c[i];
+      }
+      for (int i = start; i < start + groupSize; i++) {
+        double xhat = (x[i] - mean) / s;
+        double g = c[i] * gamma[(i / hw) % channels];
+        assertThat(dx[i])
+            .as("dx[%d]", i)
+            .isCloseTo((float) ((g - meanG - xhat * meanGx) / s), within(1e-4f));
+      }
+    }
+    for (int k = 0; k < channels; k++) {
+      assertThat(dGamma[k]).as("dgamma[%d]", k).isCloseTo((float) wantGamma[k], within(1e-4f));
+      assertThat(dBeta[k]).as("dbeta[%d]", k).isCloseTo((float) wantBeta[k], within(1e-5f));
+    }
+  }
+
+  @Test
   void groupNormRejectsChannelsThatDoNotSplitIntoItsGroups() {
     GroupNorm norm = GroupNorm.builder().build();
     assertThatThrownBy(() -> norm.initialize(manager, DataType.FLOAT32, new Shape(1, 48, 2, 2)))
