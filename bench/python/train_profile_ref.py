@@ -6,10 +6,14 @@ written as a chrome trace (summarise with trace_summary.py).
 Usage: /usr/bin/python3 bench/python/train_profile_ref.py variant batch size open steps trace.json [threads]
 (open: 0 head only, -1 everything)
 """
+import os
 import sys
 import time
 
-import numpy as np
+# see train_ref.py: OpenBLAS's thread pool is not sized by torch.set_num_threads
+os.environ.setdefault("OPENBLAS_NUM_THREADS", sys.argv[7] if len(sys.argv) > 7 else "1")
+
+import numpy as np  # noqa: E402
 import torch
 import torch.nn.functional as F
 

@@ -9,9 +9,13 @@ import os
 import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn.functional as F
+# Debian's torch does its GEMMs in OpenBLAS's own thread pool, which torch.set_num_threads does not
+# size: without this the "1 thread" reference runs its 1x1 convolutions on two threads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", sys.argv[6] if len(sys.argv) > 6 else "1")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "fixtures"))
 from make_trainer_fixtures import ResNetV2  # noqa: E402
