@@ -105,10 +105,27 @@ public final class GroupNorm extends AbstractBlock {
               .layerNorm(grouped, new Shape(row), ones, zeros, (float) epsilon)
               .singletonOrThrow()
               .reshape(shape);
-      Shape perChannel = new Shape(1, channels, 1, 1);
-      NDArray scale = Scoped.view(g, scope).reshape(perChannel);
-      NDArray shift = Scoped.view(b, scope).reshape(perChannel);
-      return new NDList(Scoped.keep(normalised.mul(scale).add(shift), x));
+      // The per-channel affine in one kernel too (forward and backward, with the gradients of
+      // gamma and beta): batch norm in inference form with mean 0, variance 1 and epsilon 0 is
+      // exactly x * gamma + beta, where mul and add would be four kernels with their backward.
+      Shape perChannel = new Shape(channels);
+      NDArray mean = scope.zeros(perChannel, x.getDataType(), x.getDevice());
+      NDArray variance = scope.ones(perChannel, x.getDataType(), x.getDevice());
+      NDArray out =
+          normalised
+              .getNDArrayInternal()
+              .batchNorm(
+                  normalised,
+                  mean,
+                  variance,
+                  Scoped.view(g, scope),
+                  Scoped.view(b, scope),
+                  1,
+                  0f,
+                  0f,
+                  false)
+              .singletonOrThrow();
+      return new NDList(Scoped.keep(out, x));
     }
   }
 

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.pooling.Pool;
@@ -148,6 +149,26 @@ public final class ResNetV2 extends AbstractBlock {
 
   public int[] units() {
     return units.clone();
+  }
+
+  /**
+   * Turns on (or off) reusing the standardised kernel of every convolution whose weight does not
+   * require a gradient, instead of standardising it in every forward pass: a frozen trunk (the
+   * paper's {@code num_block_open 0}) then costs only its convolutions and norms. Either call drops
+   * what was cached; call it again after changing frozen weights in place (loading weights or a
+   * checkpoint) while it is on.
+   */
+  public void cacheFrozenKernels(boolean on) {
+    cacheFrozenKernels(this, on);
+  }
+
+  private static void cacheFrozenKernels(Block block, boolean on) {
+    if (block instanceof StdConv2d conv) {
+      conv.cacheWhileFrozen(on);
+    }
+    for (Block child : block.getChildren().values()) {
+      cacheFrozenKernels(child, on);
+    }
   }
 
   @Override

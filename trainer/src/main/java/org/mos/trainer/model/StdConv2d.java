@@ -28,6 +28,7 @@ public final class StdConv2d extends AbstractBlock {
   private final int stride;
   private final int padding;
   private final Parameter weight;
+  private volatile FrozenKernels frozenKernels;
 
   private StdConv2d(Builder builder) {
     super(VERSION);
@@ -86,12 +87,14 @@ public final class StdConv2d extends AbstractBlock {
       PairList<String, Object> params) {
     NDArray x = inputs.singletonOrThrow();
     NDArray w = parameterStore.getValue(weight, x.getDevice(), training);
+    FrozenKernels cache = frozenKernels;
+    NDArray cached = cache == null ? null : cache.standardised(w);
     try (NDManager scope = x.getManager().newSubManager()) {
-      NDArray standardised = standardise(Scoped.view(w, scope));
+      NDArray kernel = cached != null ? cached : standardise(Scoped.view(w, scope));
       NDArray out =
           Conv2d.conv2d(
                   x,
-                  standardised,
+                  kernel,
                   null,
                   new Shape(stride, stride),
                   new Shape(padding, padding),
@@ -102,13 +105,35 @@ public final class StdConv2d extends AbstractBlock {
     }
   }
 
-  /** Weight standardisation of an OIHW kernel; exposed for the ONNX export and tests. */
+  /**
+   * While on, a kernel that does not require a gradient is standardised once and the result reused
+   * (see {@link ResNetV2#cacheFrozenKernels}); turning it on or off drops what was cached.
+   */
+  void cacheWhileFrozen(boolean on) {
+    FrozenKernels old = frozenKernels;
+    frozenKernels = on ? new FrozenKernels() : null;
+    if (old != null) {
+      old.clear();
+    }
+  }
+
+  /**
+   * Weight standardisation of an OIHW kernel; exposed for the ONNX export and tests. One fused
+   * layer-norm kernel (forward and backward) over each output channel's row instead of about
+   * fifteen elementwise kernels and their backward: the same statistics (biased variance, epsilon
+   * inside the root), and a unit scale and zero shift.
+   */
   static NDArray standardise(NDArray kernel) {
     Shape shape = kernel.getShape();
     NDArray flat = kernel.reshape(shape.get(0), -1);
-    NDArray centred = flat.sub(flat.mean(new int[] {1}, true));
-    NDArray variance = centred.square().mean(new int[] {1}, true);
-    return centred.div(variance.add(EPSILON).sqrt()).reshape(shape);
+    Shape row = new Shape(flat.getShape().get(1));
+    NDManager manager = flat.getManager();
+    NDArray ones = manager.ones(row, kernel.getDataType(), kernel.getDevice());
+    NDArray zeros = manager.zeros(row, kernel.getDataType(), kernel.getDevice());
+    return flat.getNDArrayInternal()
+        .layerNorm(flat, row, ones, zeros, (float) EPSILON)
+        .singletonOrThrow()
+        .reshape(shape);
   }
 
   /** Builder in DJL's style: {@code setX} required, {@code optX} optional. */

@@ -102,6 +102,7 @@ public final class Checkpoint {
               .restore(e.getKey(), read(zip, MOMENTUM + e.getKey(), file).toFloats());
         }
       }
+      finetuner.parametersOverwritten();
       finetuner.resumeAt(Math.toIntExact(read(zip, "step", file).toInts()[0]));
     }
   }

@@ -99,6 +99,7 @@ public final class Finetuner implements AutoCloseable {
     this.manager = manager;
     this.devices = List.copyOf(devices);
     OpenBlocks.apply(model, settings.numBlockOpen());
+    model.cacheFrozenKernels(true); // frozen weights do not change while this finetuner runs
     this.parameterStore = new ParameterStore(manager, false);
     this.optimizer = new SgdMomentum(BitKeys.of(model), SgdMomentum.BIT_MOMENTUM, manager);
     if (devices.size() == 1) {
@@ -132,6 +133,13 @@ public final class Finetuner implements AutoCloseable {
       throw new IllegalArgumentException("step must not be negative: " + step);
     }
     this.step = step;
+  }
+
+  /**
+   * Tells the finetuner that parameter values were overwritten in place (a restored checkpoint).
+   */
+  void parametersOverwritten() {
+    model.cacheFrozenKernels(true);
   }
 
   public boolean finished() {
@@ -264,6 +272,7 @@ public final class Finetuner implements AutoCloseable {
 
   @Override
   public void close() {
+    model.cacheFrozenKernels(false);
     if (replicas != null) {
       replicas.close();
     }

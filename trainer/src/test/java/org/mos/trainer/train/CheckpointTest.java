@@ -3,7 +3,9 @@ package org.mos.trainer.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -66,6 +68,43 @@ class CheckpointTest {
     uninterrupted.forEach((k, v) -> assertThat(resumed.get(k)).as(k).isEqualTo(v));
     try (var files = Files.list(dir)) {
       assertThat(files).containsExactly(file); // no temporary file left behind
+    }
+  }
+
+  @Test
+  void restoringIntoAFinetunerThatAlreadyStepsUsesTheRestoredFrozenWeights() throws IOException {
+    Map<String, float[]> uninterrupted;
+    try (NDManager manager = NDManager.newBaseManager();
+        Finetuner f = finetuner(manager)) {
+      while (f.step().isPresent()) {}
+      uninterrupted = weights(f);
+    }
+    Path file = dir.resolve("ckpt.npz");
+    try (NDManager manager = NDManager.newBaseManager();
+        Finetuner f = finetuner(manager)) {
+      for (int i = 0; i < 3; i++) {
+        f.step();
+      }
+      Checkpoint.save(file, f);
+    }
+    try (NDManager manager = NDManager.newBaseManager();
+        Finetuner f = finetuner(manager)) {
+      // other weights everywhere, frozen ones included, and one step that trains (and caches) on
+      // them
+      for (Parameter p : BitKeys.of(f.model()).values()) {
+        float[] values = p.getArray().toFloatArray();
+        for (int i = 0; i < values.length / 2; i++) {
+          float t = values[i];
+          values[i] = values[values.length - 1 - i];
+          values[values.length - 1 - i] = t;
+        }
+        p.getArray().set(FloatBuffer.wrap(values));
+      }
+      f.step();
+      Checkpoint.restore(file, f);
+      while (f.step().isPresent()) {}
+      Map<String, float[]> resumed = weights(f);
+      uninterrupted.forEach((k, v) -> assertThat(resumed.get(k)).as(k).isEqualTo(v));
     }
   }
 }
