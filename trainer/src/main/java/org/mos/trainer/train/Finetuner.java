@@ -139,6 +139,9 @@ public final class Finetuner implements AutoCloseable {
    * Tells the finetuner that parameter values were overwritten in place (a restored checkpoint).
    */
   void parametersOverwritten() {
+    if (replicas != null) {
+      replicas.refresh(); // the mirrors still hold the values from before
+    }
     model.cacheFrozenKernels(true);
   }
 

@@ -21,6 +21,7 @@ final class Replicas implements AutoCloseable {
 
   private final List<Device> devices;
   private final List<Parameter> trainable = new ArrayList<>();
+  private final List<Parameter> all;
   private final NDManager[] managers;
   private final ParameterStore[] stores;
 
@@ -31,6 +32,7 @@ final class Replicas implements AutoCloseable {
    */
   Replicas(List<Device> devices, NDManager primary, Map<String, Parameter> parameters) {
     this.devices = List.copyOf(devices);
+    this.all = List.copyOf(parameters.values());
     for (Parameter p : parameters.values()) {
       if (p.requiresGradient()) {
         trainable.add(p);
@@ -81,10 +83,22 @@ final class Replicas implements AutoCloseable {
     }
   }
 
-  /** Copies the parameters' values (after the optimiser step) into the mirrors. */
+  /** Copies the trainable parameters' values (after the optimiser step) into the mirrors. */
   void broadcast() {
+    copyIntoMirrors(trainable);
+  }
+
+  /**
+   * Copies every parameter's value, frozen ones included, into the mirrors: after the parameters
+   * were overwritten in place (a checkpoint restored into a running finetuner).
+   */
+  void refresh() {
+    copyIntoMirrors(all);
+  }
+
+  private void copyIntoMirrors(List<Parameter> parameters) {
     for (int d = 1; d < stores.length; d++) {
-      for (Parameter p : trainable) {
+      for (Parameter p : parameters) {
         NDArray mirror = stores[d].getValue(p, devices.get(d), true);
         // in place, so the mirror keeps its identity and its attached gradient
         try (NDArray value = p.getArray().toDevice(devices.get(d), true)) {

@@ -1,7 +1,9 @@
 package org.mos.trainer.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import java.io.IOException;
@@ -9,6 +11,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,13 +26,31 @@ class CheckpointTest {
   @TempDir Path dir;
 
   private static Finetuner finetuner(NDManager manager) {
+    return finetuner(manager, List.of(Device.cpu()));
+  }
+
+  private static Finetuner finetuner(NDManager manager, List<Device> devices) {
     ResNetV2 model = TinyProblem.model(manager, 2);
     return new Finetuner(
         model,
         SoftmaxLoss.flat(),
         TinyProblem.flatData(8, 2),
         new Settings(4, 2, 2, RULE, 9),
-        manager);
+        manager,
+        devices);
+  }
+
+  /** Other values in every parameter, frozen ones included: each array reversed. */
+  private static void scramble(Finetuner f) {
+    for (Parameter p : BitKeys.of(f.model()).values()) {
+      float[] values = p.getArray().toFloatArray();
+      for (int i = 0; i < values.length / 2; i++) {
+        float t = values[i];
+        values[i] = values[values.length - 1 - i];
+        values[values.length - 1 - i] = t;
+      }
+      p.getArray().set(FloatBuffer.wrap(values));
+    }
   }
 
   private static Map<String, float[]> weights(Finetuner f) {
@@ -91,20 +112,49 @@ class CheckpointTest {
         Finetuner f = finetuner(manager)) {
       // other weights everywhere, frozen ones included, and one step that trains (and caches) on
       // them
-      for (Parameter p : BitKeys.of(f.model()).values()) {
-        float[] values = p.getArray().toFloatArray();
-        for (int i = 0; i < values.length / 2; i++) {
-          float t = values[i];
-          values[i] = values[values.length - 1 - i];
-          values[values.length - 1 - i] = t;
-        }
-        p.getArray().set(FloatBuffer.wrap(values));
-      }
+      scramble(f);
       f.step();
       Checkpoint.restore(file, f);
       while (f.step().isPresent()) {}
       Map<String, float[]> resumed = weights(f);
       uninterrupted.forEach((k, v) -> assertThat(resumed.get(k)).as(k).isEqualTo(v));
+    }
+  }
+
+  @Test
+  void restoringIntoTwoReplicasThatAlreadyStepGivesEveryReplicaTheRestoredWeights()
+      throws IOException {
+    Map<String, float[]> uninterrupted;
+    try (NDManager manager = NDManager.newBaseManager();
+        Finetuner f = finetuner(manager)) {
+      while (f.step().isPresent()) {}
+      uninterrupted = weights(f);
+    }
+    Path file = dir.resolve("ckpt.npz");
+    try (NDManager manager = NDManager.newBaseManager();
+        Finetuner f = finetuner(manager)) {
+      for (int i = 0; i < 3; i++) {
+        f.step();
+      }
+      Checkpoint.save(file, f);
+    }
+    try (NDManager manager = NDManager.newBaseManager();
+        Finetuner f = finetuner(manager, List.of(Device.cpu(), Device.cpu()))) {
+      // the second replica mirrored the scrambled weights, and one step ran on both replicas;
+      // the restore must reach the mirror too, or its micro-batches keep using the old values
+      scramble(f);
+      f.step();
+      Checkpoint.restore(file, f);
+      while (f.step().isPresent()) {}
+      Map<String, float[]> resumed = weights(f);
+      for (Map.Entry<String, float[]> e : uninterrupted.entrySet()) {
+        float[] want = e.getValue();
+        float[] got = resumed.get(e.getKey());
+        // two gradient sums instead of one: only the order of additions differs
+        for (int i = 0; i < want.length; i++) {
+          assertThat(got[i]).as(e.getKey() + "[" + i + "]").isCloseTo(want[i], within(1e-4f));
+        }
+      }
     }
   }
 }
