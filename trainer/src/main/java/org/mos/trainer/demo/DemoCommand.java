@@ -106,7 +106,7 @@ public class DemoCommand implements Callable<Integer> {
       description =
           "Fit Mahalanobis the paper's way in the fit step (./mos demo only): five layers, input"
               + " perturbation and combiner tuned on FGSM copies of 150+150 validation images"
-              + " (mos fit --mahalanobis-tune; about 2 min more). Default: pre-logit layer only.")
+              + " (mos fit --mahalanobis-tune; under a minute more). Default: pre-logit layer only.")
   boolean mahalanobisTune; // read by the launcher, which runs the fit step
 
   @Override
