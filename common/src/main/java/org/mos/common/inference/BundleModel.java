@@ -103,6 +103,7 @@ public final class BundleModel implements AutoCloseable {
       so.setIntraOpNumThreads(options.intraOpThreads());
       so.setCPUArenaAllocator(options.cpuArena());
       so.setMemoryPatternOptimization(options.memoryPattern());
+      so.addConfigEntry(InferenceOptions.SPINNING_KEY, options.spinning() ? "1" : "0");
       Device used = chooseDevice(options, so);
       session = env.createSession(bundle.model().toString(), so);
       checkGraph(bundle, manifest, session);

@@ -70,6 +70,7 @@ final class GradientSessions implements AutoCloseable {
           so.setIntraOpNumThreads(options.intraOpThreads());
           so.setCPUArenaAllocator(options.cpuArena());
           so.setMemoryPatternOptimization(options.memoryPattern());
+          so.addConfigEntry(InferenceOptions.SPINNING_KEY, options.spinning() ? "1" : "0");
           if (device == Device.CUDA) {
             so.addCUDA(0);
           }

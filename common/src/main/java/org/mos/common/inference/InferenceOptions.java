@@ -15,17 +15,21 @@ import java.util.Objects;
  *     default; the arena keeps what it has grown to)
  * @param memoryPattern whether ONNX Runtime plans and caches the memory layout of each input shape
  *     it sees (its default; with varying batch sizes it keeps one plan per batch size)
+ * @param spinning whether ONNX Runtime's intra-op threads busy-wait for the next work after a run
+ *     (its default; lowest latency for back-to-back runs on otherwise idle cores, but the spinning
+ *     takes CPU from request threads and other sessions on the same cores)
  */
 public record InferenceOptions(
     Device device,
     boolean strictDevice,
     int intraOpThreads,
     boolean cpuArena,
-    boolean memoryPattern) {
+    boolean memoryPattern,
+    boolean spinning) {
 
-  /** ONNX Runtime's memory settings (arena and memory patterns on). */
+  /** ONNX Runtime's own memory and threading settings (arena, memory patterns, spinning on). */
   public InferenceOptions(Device device, boolean strictDevice, int intraOpThreads) {
-    this(device, strictDevice, intraOpThreads, true, true);
+    this(device, strictDevice, intraOpThreads, true, true, true);
   }
 
   public InferenceOptions {
@@ -43,11 +47,20 @@ public record InferenceOptions(
 
   /** A copy with another intra-op thread count. */
   public InferenceOptions withIntraOpThreads(int threads) {
-    return new InferenceOptions(device, strictDevice, threads, cpuArena, memoryPattern);
+    return new InferenceOptions(device, strictDevice, threads, cpuArena, memoryPattern, spinning);
   }
 
   /** A copy with other ONNX Runtime memory settings (see the record's parameters). */
   public InferenceOptions withMemory(boolean arena, boolean pattern) {
-    return new InferenceOptions(device, strictDevice, intraOpThreads, arena, pattern);
+    return new InferenceOptions(device, strictDevice, intraOpThreads, arena, pattern, spinning);
   }
+
+  /** A copy in which the intra-op threads do ({@code true}) or do not busy-wait between runs. */
+  public InferenceOptions withSpinning(boolean spin) {
+    return new InferenceOptions(
+        device, strictDevice, intraOpThreads, cpuArena, memoryPattern, spin);
+  }
+
+  /** ONNX Runtime's session configuration key for {@link #spinning()}. */
+  static final String SPINNING_KEY = "session.intra_op.allow_spinning";
 }

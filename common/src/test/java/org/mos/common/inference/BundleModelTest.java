@@ -65,13 +65,14 @@ class BundleModelTest {
   }
 
   @Test
-  void givesTheHandComputedLogitsAtEveryBatchSizeWithTheArenaAndMemoryPatternsOff()
+  void givesTheHandComputedLogitsAtEveryBatchSizeWithTheArenaMemoryPatternsAndSpinningOff()
       throws Exception {
     Path dir = tmp.resolve("flat");
     flatBundle(Map.of()).writeTo(dir);
     try (ModelBundle bundle = ModelBundle.open(dir);
         BundleModel model =
-            BundleModel.open(bundle, InferenceOptions.cpu().withMemory(false, false))) {
+            BundleModel.open(
+                bundle, InferenceOptions.cpu().withMemory(false, false).withSpinning(false))) {
       model.warmUp(5);
       InputBatch batch = model.newInputBatch(5);
       for (int slot = 0; slot < 5; slot++) {

@@ -45,6 +45,15 @@ public interface ScorerConfig {
   @WithDefault("true")
   boolean memoryPattern();
 
+  /**
+   * Whether ONNX Runtime's intra-op threads busy-wait for more work after each run (ONNX Runtime's
+   * default). Off by default here: the request threads decode and resize images on the same cores,
+   * and the spinning took their CPU (bench/scorer.md: with it off, 14-19% less scorer CPU per image
+   * and a lower p99 at 1 and 4 clients, in two runs on a quiet 2-core machine).
+   */
+  @WithDefault("false")
+  boolean intraOpSpinning();
+
   /** How often to look for new, changed or removed bundles; 0 turns reloading off. */
   @WithDefault("10s")
   Duration reloadInterval();

@@ -196,7 +196,8 @@ public class ModelRegistry {
               config.strictDevice(),
               config.intraOpThreads(),
               config.cpuArena(),
-              config.memoryPattern());
+              config.memoryPattern(),
+              config.intraOpSpinning());
       BundleModel model = BundleModel.open(bundle, options);
       try {
         BundleScorer scorer = BundleScorer.of(bundle);
