@@ -59,14 +59,17 @@ class CheckpointTest {
     return values;
   }
 
-  @Test
-  void resumingAfterAKillGivesTheWeightsOfAnUninterruptedRun() throws IOException {
-    Map<String, float[]> uninterrupted;
+  /** The weights at the end of a run that nothing interrupts. */
+  private static Map<String, float[]> uninterruptedWeights() {
     try (NDManager manager = NDManager.newBaseManager();
         Finetuner f = finetuner(manager)) {
       while (f.step().isPresent()) {}
-      uninterrupted = weights(f);
+      return weights(f);
     }
+  }
+
+  /** A checkpoint written after three steps by a single-device run. */
+  private Path checkpointAtStep3() throws IOException {
     Path file = dir.resolve("ckpt.npz");
     try (NDManager manager = NDManager.newBaseManager();
         Finetuner f = finetuner(manager)) {
@@ -74,7 +77,15 @@ class CheckpointTest {
         f.step();
       }
       Checkpoint.save(file, f);
-    } // the "killed" run: its model and momentum are gone
+    }
+    return file;
+  }
+
+  @Test
+  void resumingAfterAKillGivesTheWeightsOfAnUninterruptedRun() throws IOException {
+    Map<String, float[]> uninterrupted = uninterruptedWeights();
+    Path file = checkpointAtStep3();
+    // the "killed" run that wrote it: its model and momentum are gone
     Map<String, float[]> resumed;
     try (NDManager manager = NDManager.newBaseManager();
         Finetuner f = finetuner(manager)) {
@@ -94,20 +105,8 @@ class CheckpointTest {
 
   @Test
   void restoringIntoAFinetunerThatAlreadyStepsUsesTheRestoredFrozenWeights() throws IOException {
-    Map<String, float[]> uninterrupted;
-    try (NDManager manager = NDManager.newBaseManager();
-        Finetuner f = finetuner(manager)) {
-      while (f.step().isPresent()) {}
-      uninterrupted = weights(f);
-    }
-    Path file = dir.resolve("ckpt.npz");
-    try (NDManager manager = NDManager.newBaseManager();
-        Finetuner f = finetuner(manager)) {
-      for (int i = 0; i < 3; i++) {
-        f.step();
-      }
-      Checkpoint.save(file, f);
-    }
+    Map<String, float[]> uninterrupted = uninterruptedWeights();
+    Path file = checkpointAtStep3();
     try (NDManager manager = NDManager.newBaseManager();
         Finetuner f = finetuner(manager)) {
       // other weights everywhere, frozen ones included, and one step that trains (and caches) on
@@ -124,20 +123,8 @@ class CheckpointTest {
   @Test
   void restoringIntoTwoReplicasThatAlreadyStepGivesEveryReplicaTheRestoredWeights()
       throws IOException {
-    Map<String, float[]> uninterrupted;
-    try (NDManager manager = NDManager.newBaseManager();
-        Finetuner f = finetuner(manager)) {
-      while (f.step().isPresent()) {}
-      uninterrupted = weights(f);
-    }
-    Path file = dir.resolve("ckpt.npz");
-    try (NDManager manager = NDManager.newBaseManager();
-        Finetuner f = finetuner(manager)) {
-      for (int i = 0; i < 3; i++) {
-        f.step();
-      }
-      Checkpoint.save(file, f);
-    }
+    Map<String, float[]> uninterrupted = uninterruptedWeights();
+    Path file = checkpointAtStep3();
     try (NDManager manager = NDManager.newBaseManager();
         Finetuner f = finetuner(manager, List.of(Device.cpu(), Device.cpu()))) {
       // the second replica mirrored the scrambled weights, and one step ran on both replicas;
