@@ -59,11 +59,11 @@ final class BatchRunner implements MicroBatcher.Sink {
       }
       batchSizes.accept(slot);
       Map<String, Batch> all =
-          new LinkedHashMap<>(
-              perturb
-                  ? model.runPerturbed(batch, slot, outputs, perImage)
-                  : model.run(batch, slot, outputs));
+          perturb
+              ? model.runPerturbed(batch, slot, outputs, perImage)
+              : model.run(batch, slot, outputs);
       if (mahalanobis != null) {
+        all = new LinkedHashMap<>(all); // run() does not promise a writable map; only this adds
         // Mahalanobis fitted with an input perturbation magnitude: the layer scores of perturbed
         // inputs, for every image of the batch (each image's perturbation depends on that image
         // alone, and the rows of jobs that did not ask for mahalanobis are not read)
