@@ -17,9 +17,12 @@ import org.mos.common.bundle.ModelBundle;
 import org.mos.common.fit.KlMeansAccumulator;
 import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.Calibration;
+import org.mos.common.inference.GradientGraphs;
 import org.mos.common.score.KlClassMeans;
 import org.mos.common.score.KlLabelSource;
 import org.mos.common.score.MahalanobisPerturbation;
+import org.mos.common.score.OdinPerturbation;
+import org.mos.evaluator.evaluate.OdinOptions;
 
 /**
  * Carries out a {@link FitPlan}: reads the data sets (failing early on bad ones), fits KL class
@@ -31,6 +34,7 @@ final class BundleFitter {
   static final String KL_MEANS = "kl_class_means.npy";
   static final String KL_CLASSES = "kl_classes.npy";
   static final String MAHALANOBIS = "mahalanobis.json";
+  private static final String VJP_FILES = "odin_gradient.onnx or vjp_logits.onnx";
 
   private final FitPlan plan;
   private final PrintWriter out;
@@ -51,6 +55,9 @@ final class BundleFitter {
       OutputCollector collector =
           new OutputCollector(model, plan.batchSize(), plan.workers(), plan.badImages(), err);
       NewBundle next = new NewBundle(input);
+      if (plan.setsOdin()) {
+        putOdin(manifest, model, next);
+      }
       if (sets.kl != null) {
         fitKl(collector, sets.kl, manifest, next);
       }
@@ -93,6 +100,47 @@ final class BundleFitter {
       }
       return written;
     }
+  }
+
+  /**
+   * Stores ODIN's settings (a half not given keeps the input's), which the new bundle's scorer and
+   * the evaluator use when a request gives none; refused before any image is read when epsilon > 0
+   * and the bundle cannot perturb its input.
+   */
+  private void putOdin(BundleManifest manifest, BundleModel model, NewBundle next) {
+    OdinPerturbation old = OdinPerturbation.PAPER_DEFAULT;
+    if (plan.odinEpsilon() == null || plan.odinTemperature() == null) {
+      try {
+        old = GradientGraphs.odinDefaults(manifest);
+      } catch (IllegalArgumentException e) {
+        throw FitException.usage(
+            e.getMessage() + "; give both --odin-eps and --odin-temperature to replace it");
+      }
+    }
+    OdinPerturbation settings =
+        new OdinOptions(plan.odinEpsilon(), plan.odinTemperature()).resolve(old);
+    double eps = settings.epsilon();
+    double t = settings.temperature();
+    if (eps > 0 && !model.supportsInputPerturbation()) {
+      throw FitException.usage(
+          "odin epsilon "
+              + eps
+              + " > 0 needs a bundle with gradient graphs ("
+              + VJP_FILES
+              + "); this one has none: export or import it again with mos export / mos import");
+    }
+    Map<String, Object> params = new LinkedHashMap<>();
+    params.put("epsilon", eps);
+    params.put("temperature", t);
+    next.put(
+        GradientGraphs.ODIN_SETTINGS_KEY,
+        new BundleManifest.Statistics(Map.of(), params),
+        Map.of());
+    out.println(
+        "mos fit: odin: epsilon "
+            + OdinOptions.number(eps)
+            + ", temperature "
+            + OdinOptions.number(t));
   }
 
   private void fitKl(

@@ -2,9 +2,12 @@ package org.mos.evaluator.fit;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.mos.common.bundle.BundleManifest;
 import org.mos.common.bundle.BundleWriter;
@@ -14,6 +17,7 @@ import org.mos.common.inference.BundleScorer;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.score.Batch;
+import org.mos.common.score.OdinPerturbation;
 import org.mos.common.score.ScoreMethod;
 
 /**
@@ -70,9 +74,16 @@ final class CalibrationFit {
             "calibration set",
             set,
             (input, count, rows) -> {
-              // a bundle fitted with Mahalanobis' input perturbation scores perturbed inputs
+              // the scores the new bundle serves: ODIN with the bundle's epsilon, Mahalanobis
+              // fitted with an input perturbation magnitude, each on its perturbed inputs
+              Set<String> needed = scorer.requiredOutputs(request);
+              Optional<OdinPerturbation> odin = scorer.perturbation(request);
               Map<String, Batch> outputs =
-                  new LinkedHashMap<>(model.run(input, count, scorer.requiredOutputs(request)));
+                  new LinkedHashMap<>(
+                      odin.isPresent()
+                          ? model.runPerturbed(
+                              input, count, needed, Collections.nCopies(count, odin.get()))
+                          : model.run(input, count, needed));
               scorer.addPerturbedMahalanobis(model, input, count, request, outputs);
               for (ImageResult r : scorer.score(outputs, request).images()) {
                 chosen.forEach(m -> scores.get(m).add(r.scores().get(m)));

@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
       "the input bundle is never changed.",
       "  kl           class-mean softmax vectors (--kl-fit)",
       "  mahalanobis  class means, tied precision, combiner (--mahalanobis-*)",
+      "  odin         the bundle's ODIN settings (--odin-eps, --odin-temperature)",
       "  calibration  ID scores per method: thresholds, p-values (--calibrate)",
       "DIR|LIST: a folder (an ImageFolder tree where labels are needed) or a list",
       "file ('path label', 'path group index_in_group').",
@@ -128,6 +129,20 @@ public class FitCommand implements Callable<Integer> {
           "Clamp the FGSM copies to [0, 1] as the reference does (default, although inputs are"
               + " normalised) or to the normalised range of [0, 1] pixels (image).")
   String fgsmClamp;
+
+  @Option(
+      names = "--odin-eps",
+      paramLabel = "EPS",
+      description =
+          "ODIN's input perturbation the new bundle serves by default (requests may override it;"
+              + " > 0 needs a bundle with gradient graphs). Its calibration scores use it.")
+  Double odinEps;
+
+  @Option(
+      names = "--odin-temperature",
+      paramLabel = "T",
+      description = "ODIN's temperature the new bundle serves by default (the paper's: 1000).")
+  Double odinTemperature;
 
   @Option(names = "--calibrate", paramLabel = "DIR|LIST", description = "ID calibration set.")
   Path calibrate;

@@ -9,6 +9,7 @@ import org.mos.common.image.BadFilePolicy;
 import org.mos.common.inference.Device;
 import org.mos.common.inference.InferenceOptions;
 import org.mos.common.score.KlLabelSource;
+import org.mos.evaluator.evaluate.OdinOptions;
 
 /**
  * Turns the options of {@link FitCommand} into a {@link FitPlan}: checks them (usage errors name
@@ -71,6 +72,7 @@ final class FitOptions {
         || c.fgsmClamp != null) {
       throw FitException.usage("the --mahalanobis-* options need --mahalanobis-fit DIR|LIST");
     }
+    checkOdin(c, choices);
     List<String> methods = c.calibrateMethods == null ? List.of() : c.calibrateMethods;
     for (String id : methods) {
       try {
@@ -107,6 +109,8 @@ final class FitOptions {
         count,
         c.mahalanobisMagnitude == null ? 0 : c.mahalanobisMagnitude,
         tuneSettings,
+        c.odinEps,
+        c.odinTemperature,
         c.calibrate,
         methods,
         c.batchSize,
@@ -117,9 +121,14 @@ final class FitOptions {
   }
 
   private static void checkTargets(FitCommand c) {
-    if (c.klFit == null && c.mahalanobisFit == null && c.calibrate == null) {
+    if (c.klFit == null
+        && c.mahalanobisFit == null
+        && c.calibrate == null
+        && c.odinEps == null
+        && c.odinTemperature == null) {
       throw FitException.usage(
-          "nothing to fit: give --kl-fit, --mahalanobis-fit and/or --calibrate (see --help)");
+          "nothing to fit: give --kl-fit, --mahalanobis-fit, --odin-eps/--odin-temperature"
+              + " and/or --calibrate (see --help)");
     }
     if (!Files.exists(c.bundle)) {
       throw FitException.usage("--bundle " + c.bundle + " does not exist");
@@ -195,6 +204,26 @@ final class FitOptions {
                 : layers)
             + origin(c.paper, c.mahalanobisLayers != null, "--mahalanobis-layers"));
     return layers;
+  }
+
+  /** Checks and records the ODIN settings; a missing half keeps the input bundle's value. */
+  private static void checkOdin(FitCommand c, Map<String, String> choices) {
+    if (c.odinEps == null && c.odinTemperature == null) {
+      return;
+    }
+    try {
+      new OdinOptions(c.odinEps, c.odinTemperature);
+    } catch (IllegalArgumentException e) {
+      throw FitException.usage(e.getMessage());
+    }
+    choices.put(
+        "odin",
+        "epsilon "
+            + (c.odinEps == null ? "as the input bundle" : c.odinEps + " (--odin-eps)")
+            + ", temperature "
+            + (c.odinTemperature == null
+                ? "as the input bundle"
+                : c.odinTemperature + " (--odin-temperature)"));
   }
 
   /** The negatives and the magnitude of a fit without tuning, recorded as choices. */

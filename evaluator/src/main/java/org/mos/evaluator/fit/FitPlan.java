@@ -27,6 +27,8 @@ import org.mos.common.score.KlLabelSource;
  * @param mahalanobisCount images taken from the start of the validation and negative sets
  * @param mahalanobisMagnitude Mahalanobis' input perturbation magnitude (0 = none)
  * @param mahalanobisTune the tuning of the magnitude and combiner on FGSM negatives, or null
+ * @param odinEpsilon ODIN's epsilon to store in the new bundle, or null to keep the input's
+ * @param odinTemperature ODIN's temperature to store in the new bundle, or null to keep the input's
  * @param calibrate the ID calibration set, or null
  * @param calibrateMethods methods to calibrate, or empty for all the new bundle supports
  * @param batchSize images per model run
@@ -51,6 +53,8 @@ record FitPlan(
     int mahalanobisCount,
     double mahalanobisMagnitude,
     TuneSettings mahalanobisTune,
+    Double odinEpsilon,
+    Double odinTemperature,
     Path calibrate,
     List<String> calibrateMethods,
     int batchSize,
@@ -79,6 +83,11 @@ record FitPlan(
     TuneSettings {
       grid = List.copyOf(grid);
     }
+  }
+
+  /** Whether the new bundle gets ODIN settings. */
+  boolean setsOdin() {
+    return odinEpsilon != null || odinTemperature != null;
   }
 
   FitPlan {
