@@ -72,6 +72,14 @@ class OdinFitTest {
     return cli.execute(args);
   }
 
+  /** {@code mos fit --bundle in --out out} with more arguments. */
+  private int fit(Path in, Path out, String... more) {
+    List<String> a =
+        new ArrayList<>(List.of("fit", "--bundle", in.toString(), "--out", out.toString()));
+    a.addAll(List.of(more));
+    return mos(a.toArray(String[]::new));
+  }
+
   /**
    * ODIN of a solid-colour image on the synthetic bundle: x = 2 rgb / 255 - 1, logits l = W x + b
    * (features are spatial means), gradient of CE(l / T, argmax l) with respect to each pixel of
@@ -120,12 +128,9 @@ class OdinFitTest {
   void storesTheSettingsAndCalibratesOdinOnThePerturbedInputs() throws IOException {
     Path fitted = dir.resolve("fitted");
     int code =
-        mos(
-            "fit",
-            "--bundle",
-            gradients.toString(),
-            "--out",
-            fitted.toString(),
+        fit(
+            gradients,
+            fitted,
             "--odin-eps",
             "0.05",
             "--odin-temperature",
@@ -193,12 +198,9 @@ class OdinFitTest {
   void oneSettingKeepsTheOtherAndDropsTheStaleOdinCalibration() throws IOException {
     Path first = dir.resolve("first");
     assertThat(
-            mos(
-                "fit",
-                "--bundle",
-                gradients.toString(),
-                "--out",
-                first.toString(),
+            fit(
+                gradients,
+                first,
                 "--odin-eps",
                 "0.05",
                 "--calibrate",
@@ -208,17 +210,7 @@ class OdinFitTest {
         .as(err.toString())
         .isZero();
     Path second = dir.resolve("second");
-    assertThat(
-            mos(
-                "fit",
-                "--bundle",
-                first.toString(),
-                "--out",
-                second.toString(),
-                "--odin-temperature",
-                "5"))
-        .as(err.toString())
-        .isZero();
+    assertThat(fit(first, second, "--odin-temperature", "5")).as(err.toString()).isZero();
     assertThat(err.toString()).contains("dropped the calibration scores of 'odin'");
     try (ModelBundle b = ModelBundle.open(second)) {
       assertThat(b.manifest().statistics().get("odin").parameters())
@@ -232,46 +224,23 @@ class OdinFitTest {
   void refusesAPositiveEpsilonOnABundleWithoutGradientGraphsBeforeReadingImages() {
     Path fitted = dir.resolve("fitted");
     int code =
-        mos(
-            "fit",
-            "--bundle",
-            plain.toString(),
-            "--out",
-            fitted.toString(),
-            "--odin-eps",
-            "0.002",
-            "--calibrate",
-            dir.resolve("id").toString());
+        fit(plain, fitted, "--odin-eps", "0.002", "--calibrate", dir.resolve("id").toString());
     assertThat(code).isEqualTo(2);
     assertThat(err.toString())
         .contains("odin epsilon 0.002 > 0 needs a bundle with gradient graphs")
         .doesNotContain("calibration set");
     assertThat(fitted).doesNotExist();
     // epsilon 0 (a temperature alone) needs no gradient graph
-    assertThat(
-            mos(
-                "fit",
-                "--bundle",
-                plain.toString(),
-                "--out",
-                fitted.toString(),
-                "--odin-temperature",
-                "10"))
-        .as(err.toString())
-        .isZero();
+    assertThat(fit(plain, fitted, "--odin-temperature", "10")).as(err.toString()).isZero();
   }
 
   @Test
   void refusesBadSettingsNamingTheValue() {
     Path fitted = dir.resolve("fitted");
-    String bundle = gradients.toString();
-    assertThat(mos("fit", "--bundle", bundle, "--out", fitted.toString(), "--odin-eps", "-0.1"))
-        .isEqualTo(2);
+    assertThat(fit(gradients, fitted, "--odin-eps", "-0.1")).isEqualTo(2);
     assertThat(err.toString())
         .contains("--odin-eps is -0.1; expected a finite number of 0 or more");
-    assertThat(
-            mos("fit", "--bundle", bundle, "--out", fitted.toString(), "--odin-temperature", "0"))
-        .isEqualTo(2);
+    assertThat(fit(gradients, fitted, "--odin-temperature", "0")).isEqualTo(2);
     assertThat(err.toString())
         .contains("--odin-temperature is 0.0; expected a finite number above 0");
     assertThat(fitted).doesNotExist();
