@@ -66,6 +66,14 @@ public interface ScorerConfig {
   @WithDefault("5")
   int defaultTopK();
 
+  /**
+   * Whether REST score and v2 infer responses carry a {@code Server-Timing} header: the request's
+   * preparation (decode, resize), queue, inference and scoring times in the service. Turn it off
+   * where clients must not see internal timings.
+   */
+  @WithDefault("true")
+  boolean serverTiming();
+
   /** Request limits. */
   Limits limits();
 

@@ -17,14 +17,17 @@ import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestResponse;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.ScoredBatch;
+import org.mos.scorer.config.ScorerConfig;
 import org.mos.scorer.service.ImageInput;
 import org.mos.scorer.service.LoadedModel;
 import org.mos.scorer.service.ModelRegistry;
 import org.mos.scorer.service.ScoringProblem;
 import org.mos.scorer.service.ScoringService;
+import org.mos.scorer.service.ServerTiming;
 
 /**
  * The KServe / Open Inference Protocol v2 endpoints: server and model metadata, readiness, and
@@ -42,10 +45,12 @@ public class KServeResource {
 
   private final ModelRegistry registry;
   private final ScoringService service;
+  private final boolean serverTiming;
 
-  public KServeResource(ModelRegistry registry, ScoringService service) {
+  public KServeResource(ModelRegistry registry, ScoringService service, ScorerConfig config) {
     this.registry = registry;
     this.service = service;
+    this.serverTiming = config.serverTiming();
   }
 
   @GET
@@ -107,7 +112,7 @@ public class KServeResource {
   @Path("models/{model}/infer")
   @Consumes(MediaType.APPLICATION_JSON)
   @Operation(summary = "Runs preprocessed FP32 tensors [N, 3, size, size] (v2 infer)")
-  public Map<String, Object> infer(@RestPath String model, String body) {
+  public RestResponse<Map<String, Object>> infer(@RestPath String model, String body) {
     JsonNode root;
     try {
       root = LENIENT.readTree(body);
@@ -142,8 +147,14 @@ public class KServeResource {
     ScoreRequest request =
         service.request(
             methods, features ? List.of("logits", "features") : List.of("logits"), tpr, null);
-    ScoredBatch scored = service.score(model, images, request, "v2");
-    return response(model, root.path("id").asText(null), scored, wanted);
+    ScoringService.Timed timed = service.scoreTimed(model, images, request, "v2");
+    RestResponse.ResponseBuilder<Map<String, Object>> ok =
+        RestResponse.ResponseBuilder.ok(
+            response(model, root.path("id").asText(null), timed.scored(), wanted));
+    if (serverTiming) {
+      ok.header(ServerTiming.HEADER, timed.timing().header());
+    }
+    return ok.build();
   }
 
   private static int[] shape(JsonNode node) {

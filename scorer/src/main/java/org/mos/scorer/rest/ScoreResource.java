@@ -14,11 +14,14 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
+import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.ScoredBatch;
+import org.mos.scorer.config.ScorerConfig;
 import org.mos.scorer.service.ImageInput;
 import org.mos.scorer.service.ScoringService;
+import org.mos.scorer.service.ServerTiming;
 
 /** {@code POST /v1/models/{model}/score}: predictions and OOD scores of images. */
 @Path("/v1/models/{model}/score")
@@ -26,15 +29,17 @@ import org.mos.scorer.service.ScoringService;
 public class ScoreResource {
 
   private final ScoringService service;
+  private final boolean serverTiming;
 
-  public ScoreResource(ScoringService service) {
+  public ScoreResource(ScoringService service, ScorerConfig config) {
     this.service = service;
+    this.serverTiming = config.serverTiming();
   }
 
   @POST
   @Consumes({"image/jpeg", "image/png"})
   @Operation(summary = "Scores one image sent as the raw body (image/jpeg or image/png)")
-  public ScoreResponse scoreOne(
+  public RestResponse<ScoreResponse> scoreOne(
       @RestPath String model,
       @RestQuery List<String> methods,
       @RestQuery List<String> include,
@@ -47,13 +52,13 @@ public class ScoreResource {
         service.withOdin(
             service.request(methods, include, tpr, topK), odinEpsilon, odinTemperature);
     List<ImageInput> images = List.of(new ImageInput.Encoded(body, "the body"));
-    return respond(model, service.score(model, images, request, "rest"));
+    return respond(model, service.scoreTimed(model, images, request, "rest"));
   }
 
   @POST
   @Consumes(MediaType.MULTIPART_FORM_DATA)
   @Operation(summary = "Scores several images sent as multipart/form-data parts, in part order")
-  public ScoreResponse scoreMany(
+  public RestResponse<ScoreResponse> scoreMany(
       @RestPath String model,
       @RestQuery List<String> methods,
       @RestQuery List<String> include,
@@ -75,10 +80,17 @@ public class ScoreResource {
         throw new UncheckedIOException(e);
       }
     }
-    return respond(model, service.score(model, images, request, "rest"));
+    return respond(model, service.scoreTimed(model, images, request, "rest"));
   }
 
-  private static ScoreResponse respond(String model, ScoredBatch scored) {
-    return new ScoreResponse(model, scored.images(), scored.decisionsOmitted());
+  private RestResponse<ScoreResponse> respond(String model, ScoringService.Timed timed) {
+    ScoredBatch scored = timed.scored();
+    RestResponse.ResponseBuilder<ScoreResponse> ok =
+        RestResponse.ResponseBuilder.ok(
+            new ScoreResponse(model, scored.images(), scored.decisionsOmitted()));
+    if (serverTiming) {
+      ok.header(ServerTiming.HEADER, timed.timing().header());
+    }
+    return ok.build();
   }
 }

@@ -58,6 +58,7 @@ final class BatchRunner implements MicroBatcher.Sink {
         }
       }
       batchSizes.accept(slot);
+      long start = System.nanoTime();
       Map<String, Batch> all =
           perturb
               ? model.runPerturbed(batch, slot, outputs, perImage)
@@ -69,11 +70,16 @@ final class BatchRunner implements MicroBatcher.Sink {
         // alone, and the rows of jobs that did not ask for mahalanobis are not read)
         scorer.addPerturbedMahalanobis(model, batch, slot, mahalanobis, all);
       }
+      long inferred = System.nanoTime() - start;
       int from = 0;
       for (Job job : jobs) {
+        job.timing().inferred(start, inferred, slot);
         try {
+          long scoring = System.nanoTime();
           Map<String, Batch> rows = BundleScorer.slice(all, from, job.size());
-          job.result().complete(scorer.score(rows, job.request()));
+          ScoredBatch scored = scorer.score(rows, job.request());
+          job.timing().scored(System.nanoTime() - scoring);
+          job.result().complete(scored);
         } catch (RuntimeException e) {
           job.result().completeExceptionally(e);
         }
@@ -97,7 +103,9 @@ final class BatchRunner implements MicroBatcher.Sink {
       for (int from = 0; from < job.size(); from += batch.capacity()) {
         List<Object> part =
             job.inputs().subList(from, Math.min(job.size(), from + batch.capacity()));
-        Job chunk = new Job(part, job.request(), new java.util.concurrent.CompletableFuture<>());
+        Job chunk =
+            new Job(
+                part, job.request(), new java.util.concurrent.CompletableFuture<>(), job.timing());
         runTogether(List.of(chunk), batch);
         ScoredBatch scored = chunk.result().join();
         images.addAll(scored.images());

@@ -106,15 +106,29 @@ public class ScoringService {
     }
   }
 
+  /**
+   * A request's results and where its time went inside the service.
+   *
+   * @param scored the results
+   * @param timing preparation, queueing, inference and scoring times
+   */
+  public record Timed(ScoredBatch scored, ServerTiming timing) {}
+
   /** Scores images with a model; {@code endpoint} tags the metrics (rest, v2, grpc). */
   public ScoredBatch score(
+      String modelName, List<ImageInput> inputs, ScoreRequest request, String endpoint) {
+    return scoreTimed(modelName, inputs, request, endpoint).scored();
+  }
+
+  /** {@link #score}, with the request's {@link ServerTiming}. */
+  public Timed scoreTimed(
       String modelName, List<ImageInput> inputs, ScoreRequest request, String endpoint) {
     Timer.Sample sample = Timer.start(meters);
     String outcome = "error";
     try {
-      ScoredBatch result = scoreUntimed(modelName, inputs, request);
+      Timed result = scoreUntimed(modelName, inputs, request);
       outcome = "ok";
-      countDecisions(modelName, result);
+      countDecisions(modelName, result.scored());
       return result;
     } catch (ScoringProblem p) {
       outcome = String.valueOf(p.status());
@@ -138,8 +152,8 @@ public class ScoringService {
     }
   }
 
-  private ScoredBatch scoreUntimed(
-      String modelName, List<ImageInput> inputs, ScoreRequest request) {
+  private Timed scoreUntimed(String modelName, List<ImageInput> inputs, ScoreRequest request) {
+    JobTiming timing = new JobTiming(System.nanoTime());
     if (inputs.isEmpty()) {
       throw ScoringProblem.badRequest("the request holds no image");
     }
@@ -167,9 +181,11 @@ public class ScoringService {
         // only copies tensors and runs the model
         prepared.add(p instanceof RgbImage image ? model.model().preprocess(image) : p);
       }
-      Job job = new Job(prepared, request, new CompletableFuture<>());
+      Job job = new Job(prepared, request, new CompletableFuture<>(), timing);
+      timing.queued(System.nanoTime());
       model.run(job);
-      return job.result().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      ScoredBatch scored = job.result().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      return new Timed(scored, timing.snapshot());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw ScoringProblem.unavailable("interrupted while scoring");

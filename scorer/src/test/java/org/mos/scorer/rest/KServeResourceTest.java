@@ -48,6 +48,7 @@ class KServeResourceTest {
             .statusCode(200)
             .body("model_name", equalTo("flat"))
             .body("id", equalTo("r1"))
+            .header("Server-Timing", containsString("infer;dur="))
             .extract()
             .jsonPath();
     // f = (0.5, 0.25, -1): logits (0.5 + 0.5, 2 * 0.25, 1 + 0.25) = (1, 0.5, 1.25); f = 0: bias

@@ -83,6 +83,8 @@ class ModelsResourceTest {
         .get("/q/openapi")
         .then()
         .statusCode(200)
-        .body(containsString("/v1/models/{model}/score"));
+        .body(containsString("/v1/models/{model}/score"))
+        // the score response's schema, not the RestResponse wrapper that carries its headers
+        .body(containsString("ScoreResponse"));
   }
 }

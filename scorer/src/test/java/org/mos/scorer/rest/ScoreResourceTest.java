@@ -85,6 +85,31 @@ class ScoreResourceTest {
   }
 
   @Test
+  void aServerTimingHeaderSaysWhereTheRequestsTimeWentInTheService() {
+    long start = System.nanoTime();
+    io.restassured.response.Response r =
+        given()
+            .multiPart("first", "black.png", BLACK, "image/png")
+            .multiPart("second", "red.png", RED, "image/png")
+            .multiPart("third", "green.png", GREEN, "image/png")
+            .post("/v1/models/flat/score?methods=maxlogit")
+            .then()
+            .statusCode(200)
+            .extract()
+            .response();
+    double wallMs = (System.nanoTime() - start) / 1e6;
+    ServerTimingHeader timing = new ServerTimingHeader(r.header("Server-Timing"));
+    assertThat(timing.durations).containsOnlyKeys("prepare", "queue", "infer", "score");
+    assertThat(List.copyOf(timing.durations.keySet()))
+        .containsExactly("prepare", "queue", "infer", "score");
+    assertThat(timing.durations.get("prepare")).isPositive(); // three PNGs decoded and resized
+    assertThat(timing.durations.get("infer")).isPositive();
+    // tests send one request at a time: its three images ran as one batch
+    assertThat(timing.descriptions).containsEntry("infer", "batch of 3 images");
+    assertThat(timing.total()).isLessThanOrEqualTo(wallMs);
+  }
+
+  @Test
   void scoresMultipartImagesInPartOrder() {
     JsonPath r =
         given()

@@ -47,4 +47,22 @@ class UnbatchedScoreResourceTest {
             v -> assertThat(v).isCloseTo(1.25f, within(1e-5f)),
             v -> assertThat(v).isCloseTo(2f, within(1e-5f)));
   }
+
+  @Test
+  void theServerTimingOfAChunkedRequestAddsUpItsChunks() {
+    String header =
+        given()
+            .multiPart("a", "a.png", TestBundles.png(255, 0, 51), "image/png")
+            .multiPart("b", "b.png", TestBundles.png(0, 0, 0), "image/png")
+            .multiPart("c", "c.png", TestBundles.png(255, 255, 255), "image/png")
+            .post("/v1/models/flat/score?methods=maxlogit")
+            .then()
+            .statusCode(200)
+            .extract()
+            .header("Server-Timing");
+    ServerTimingHeader timing = new ServerTimingHeader(header);
+    // three images in runs of at most two: the largest run held 2
+    assertThat(timing.descriptions).containsEntry("infer", "batch of 2 images");
+    assertThat(timing.durations.get("infer")).isPositive();
+  }
 }
