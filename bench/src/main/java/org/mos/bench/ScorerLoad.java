@@ -14,12 +14,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A closed-loop load generator for the scorer on loopback: C clients each send one image per
  * request ({@code POST /v1/models/{model}/score}, raw body) back to back, for N requests in all.
  * Prints p50/p99 latency, throughput, errors and the mean number of images per ONNX run (from the
- * scorer's {@code mos_scorer_batch_size} metric) per concurrency level.
+ * scorer's {@code mos_scorer_batch_size} metric) per concurrency level, and from the answers'
+ * {@code Server-Timing} headers p50/p99 of the latency outside the model's runs and outside the
+ * service's own parts (the HTTP layer).
  *
  * <p>Usage: {@code ScorerLoad PORT MODEL IMAGE.(jpg|png) REQUESTS|SECONDSs CONCURRENCY[,...]
  * [BUNDLE_DIR [INTRA_OP_THREADS]]}. With a bundle folder (the one the scorer serves), each level is
@@ -65,7 +69,8 @@ public final class ScorerLoad {
     }
     URI metrics = URI.create("http://127.0.0.1:" + port + "/q/metrics");
     System.out.println(
-        "kind,concurrency,requests,p50_ms,p99_ms,throughput_rps,errors,mean_batch,cpu_ms_per_image");
+        "kind,concurrency,requests,p50_ms,p99_ms,throughput_rps,errors,mean_batch,cpu_ms_per_image,"
+            + "p50_not_infer_ms,p99_not_infer_ms,p50_http_ms,p99_http_ms");
     long pid = Long.getLong("scorer.pid", -1);
     if (raw != null) {
       raw.printPreprocess(50);
@@ -80,12 +85,19 @@ public final class ScorerLoad {
       }
       double[] before = batchSizes(client, metrics);
       double cpu = ScorerRawBaseline.cpuMillis(pid);
-      int done = run(client, request, requests, seconds, c);
+      Level level = run(client, request, requests, seconds, c);
+      int done = level.done();
       double cpuPerImage = (ScorerRawBaseline.cpuMillis(pid) - cpu) / done;
       double[] after = batchSizes(client, metrics);
       double runs = after[0] - before[0];
       System.out.printf(
-          ",%.2f,%.1f%n", runs > 0 ? (after[1] - before[1]) / runs : Double.NaN, cpuPerImage);
+          ",%.2f,%.1f,%.2f,%.2f,%.2f,%.2f%n",
+          runs > 0 ? (after[1] - before[1]) / runs : Double.NaN,
+          cpuPerImage,
+          percentile(level.notInfer(), 0.50),
+          percentile(level.notInfer(), 0.99),
+          percentile(level.http(), 0.50),
+          percentile(level.http(), 0.99));
     }
     if (raw != null) {
       raw.close();
@@ -110,12 +122,31 @@ public final class ScorerLoad {
     return out;
   }
 
-  /** Runs one level and prints its row without the last columns; returns the requests done. */
-  private static int run(
+  /**
+   * One level's requests done and, from each answer's {@code Server-Timing} header, in ms: its
+   * latency minus the model's time ({@code not_infer}: HTTP, decoding, queueing, scoring) and minus
+   * all the service's own parts ({@code http}: the HTTP layer and loopback). NaN where the scorer
+   * sent no header ({@code scorer.server-timing=false}).
+   */
+  record Level(int done, double[] notInfer, double[] http) {}
+
+  private static final Pattern TIMING = Pattern.compile("(\\w+);dur=([0-9.]+)");
+
+  private static double percentile(double[] values, double q) {
+    double[] v = Arrays.stream(values).filter(x -> !Double.isNaN(x)).sorted().toArray();
+    return v.length == 0 ? Double.NaN : v[(int) (q * (v.length - 1))];
+  }
+
+  /** Runs one level and prints its row without the last columns. */
+  private static Level run(
       HttpClient client, HttpRequest request, int total, long seconds, int concurrency)
       throws Exception {
     long deadline = seconds > 0 ? System.nanoTime() + seconds * 1_000_000_000L : Long.MAX_VALUE;
     long[] latencies = new long[total];
+    double[] notInfer = new double[total];
+    double[] http = new double[total];
+    Arrays.fill(notInfer, Double.NaN);
+    Arrays.fill(http, Double.NaN);
     AtomicInteger next = new AtomicInteger();
     AtomicInteger errors = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);
@@ -128,15 +159,30 @@ public final class ScorerLoad {
                 for (int i;
                     System.nanoTime() < deadline && (i = next.getAndIncrement()) < total; ) {
                   long t0 = System.nanoTime();
+                  String timing = null;
                   try {
                     var r = client.send(request, HttpResponse.BodyHandlers.ofString());
                     if (r.statusCode() != 200) {
                       errors.incrementAndGet();
                     }
+                    timing = r.headers().firstValue("Server-Timing").orElse(null);
                   } catch (Exception e) {
                     errors.incrementAndGet();
                   }
                   latencies[i] = System.nanoTime() - t0;
+                  if (timing != null) {
+                    double ms = latencies[i] / 1e6;
+                    double inside = 0;
+                    Matcher m = TIMING.matcher(timing);
+                    while (m.find()) {
+                      double d = Double.parseDouble(m.group(2));
+                      inside += d;
+                      if (m.group(1).equals("infer")) {
+                        notInfer[i] = ms - d;
+                      }
+                    }
+                    http[i] = ms - inside;
+                  }
                 }
                 return null;
               }));
@@ -157,6 +203,6 @@ public final class ScorerLoad {
         sorted[(int) (0.99 * (done - 1))] / 1e6,
         done / elapsed,
         errors.get());
-    return done;
+    return new Level(done, Arrays.copyOf(notInfer, done), Arrays.copyOf(http, done));
   }
 }
