@@ -9,6 +9,7 @@ import java.util.Map;
 import org.mos.common.bundle.BundleManifest;
 import org.mos.common.bundle.BundleWriter;
 import org.mos.common.inference.GradientGraphs;
+import org.mos.common.inference.synthetic.OnnxProtos;
 
 /**
  * A tiny non-linear bundle with a hand-written VJP graph, for the tuning tests: on the normalised
@@ -66,9 +67,9 @@ final class TinyGradientBundle {
     }
     return OnnxMl.GraphProto.newBuilder()
         .setName("tiny")
-        .addInput(value("input", "N", 3, side, side))
-        .addInitializer(tensor("W", wv, 3, 3))
-        .addInitializer(tensor("B", bv, 3))
+        .addInput(OnnxProtos.floatValue("input", "N", 3, side, side))
+        .addInitializer(OnnxProtos.floats("W", wv, 3, 3))
+        .addInitializer(OnnxProtos.floats("B", bv, 3))
         .addNode(node("Mul", "stem", "input", "input"))
         .addNode(node("Relu", "block1", "input"))
         .addNode(node("GlobalAveragePool", "gap", "input"))
@@ -80,9 +81,9 @@ final class TinyGradientBundle {
                         .setName("transB")
                         .setType(OnnxMl.AttributeProto.AttributeType.INT)
                         .setI(1)))
-        .addOutput(value("logits", "N", 3))
-        .addOutput(value("stem", "N", 3, side, side))
-        .addOutput(value("block1", "N", 3, side, side));
+        .addOutput(OnnxProtos.floatValue("logits", "N", 3))
+        .addOutput(OnnxProtos.floatValue("stem", "N", 3, side, side))
+        .addOutput(OnnxProtos.floatValue("block1", "N", 3, side, side));
   }
 
   private static OnnxMl.GraphProto vjp(int side, float[][] w, float[] b) {
@@ -90,9 +91,9 @@ final class TinyGradientBundle {
     String block1 = GradientGraphs.layerCotangent("block1");
     return forward(side, w, b)
         .setName("tiny_vjp_logits")
-        .addInput(value(GradientGraphs.COTANGENT, "N", 3))
-        .addInput(value(stem, "rows_stem", 3))
-        .addInput(value(block1, "rows_block1", 3))
+        .addInput(OnnxProtos.floatValue(GradientGraphs.COTANGENT, "N", 3))
+        .addInput(OnnxProtos.floatValue(stem, "rows_stem", 3))
+        .addInput(OnnxProtos.floatValue(block1, "rows_block1", 3))
         .addInitializer(
             OnnxMl.TensorProto.newBuilder()
                 .setName("axes")
@@ -100,9 +101,9 @@ final class TinyGradientBundle {
                 .addDims(2)
                 .addInt64Data(2)
                 .addInt64Data(3))
-        .addInitializer(tensor("per_pixel", List.of(1f / (side * side))))
-        .addInitializer(tensor("two", List.of(2f)))
-        .addInitializer(tensor("zero", List.of(0f)))
+        .addInitializer(OnnxProtos.floats("per_pixel", List.of(1f / (side * side))))
+        .addInitializer(OnnxProtos.floats("two", List.of(2f)))
+        .addInitializer(OnnxProtos.floats("zero", List.of(0f)))
         // logits: c W / (S S), the same for every pixel of a channel
         .addNode(node("MatMul", "pulled", GradientGraphs.COTANGENT, "W"))
         .addNode(node("Mul", "pulled_px", "pulled", "per_pixel"))
@@ -126,7 +127,7 @@ final class TinyGradientBundle {
         .addNode(node("Mul", "block1_grad", "mask", "block1_col"))
         .addNode(node("Add", "layers_grad", "stem_grad", "block1_grad"))
         .addNode(node("Add", GradientGraphs.INPUT_GRADIENT, "layers_grad", "logits_grad"))
-        .addOutput(value(GradientGraphs.INPUT_GRADIENT, "N", 3, side, side))
+        .addOutput(OnnxProtos.floatValue(GradientGraphs.INPUT_GRADIENT, "N", 3, side, side))
         .build();
   }
 
@@ -147,35 +148,5 @@ final class TinyGradientBundle {
       n.addInput(in);
     }
     return n;
-  }
-
-  private static OnnxMl.TensorProto tensor(String name, List<Float> values, int... dims) {
-    OnnxMl.TensorProto.Builder t =
-        OnnxMl.TensorProto.newBuilder()
-            .setName(name)
-            .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
-            .addAllFloatData(values);
-    for (int d : dims) {
-      t.addDims(d);
-    }
-    return t.build();
-  }
-
-  private static OnnxMl.ValueInfoProto value(String name, String batchDim, int... dims) {
-    OnnxMl.TensorShapeProto.Builder shape =
-        OnnxMl.TensorShapeProto.newBuilder()
-            .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam(batchDim));
-    for (int d : dims) {
-      shape.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-    }
-    return OnnxMl.ValueInfoProto.newBuilder()
-        .setName(name)
-        .setType(
-            OnnxMl.TypeProto.newBuilder()
-                .setTensorType(
-                    OnnxMl.TypeProto.Tensor.newBuilder()
-                        .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
-                        .setShape(shape)))
-        .build();
   }
 }

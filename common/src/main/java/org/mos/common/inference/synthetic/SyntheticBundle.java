@@ -185,9 +185,9 @@ public record SyntheticBundle(
     OnnxMl.GraphProto g =
         OnnxMl.GraphProto.newBuilder()
             .setName("synthetic")
-            .addInput(value("input", "N", 3, inputSize, inputSize))
-            .addInitializer(tensor("W", w, logits, 3))
-            .addInitializer(tensor("B", b, logits))
+            .addInput(OnnxProtos.floatValue("input", "N", 3, inputSize, inputSize))
+            .addInitializer(OnnxProtos.floats("W", w, logits, 3))
+            .addInitializer(OnnxProtos.floats("B", b, logits))
             .addNode(node("GlobalAveragePool", "gap", "gap").addInput("input"))
             .addNode(node("Flatten", "flatten", "features").addInput("gap"))
             .addNode(
@@ -201,9 +201,9 @@ public record SyntheticBundle(
                             .setType(OnnxMl.AttributeProto.AttributeType.INT)
                             .setI(1)))
             .addNode(node("Relu", "block1", "block1").addInput("input"))
-            .addOutput(value("logits", "N", logits))
-            .addOutput(value("features", "N", 3))
-            .addOutput(value("block1", "N", 3, inputSize, inputSize))
+            .addOutput(OnnxProtos.floatValue("logits", "N", logits))
+            .addOutput(OnnxProtos.floatValue("features", "N", 3))
+            .addOutput(OnnxProtos.floatValue("block1", "N", 3, inputSize, inputSize))
             .build();
     return OnnxMl.ModelProto.newBuilder()
         .setIrVersion(8)
@@ -219,7 +219,7 @@ public record SyntheticBundle(
     OnnxMl.GraphProto.Builder g =
         forward.getGraph().toBuilder()
             .setName("synthetic_vjp_logits")
-            .addInput(value(GradientGraphs.COTANGENT, "N", bias.length))
+            .addInput(OnnxProtos.floatValue(GradientGraphs.COTANGENT, "N", bias.length))
             .addInitializer(
                 OnnxMl.TensorProto.newBuilder()
                     .setName("axes")
@@ -227,7 +227,7 @@ public record SyntheticBundle(
                     .addDims(2)
                     .addInt64Data(2)
                     .addInt64Data(3))
-            .addInitializer(tensor("per_pixel", List.of(1 / area)))
+            .addInitializer(OnnxProtos.floats("per_pixel", List.of(1 / area)))
             .addNode(
                 node("MatMul", "pull", "pulled").addInput(GradientGraphs.COTANGENT).addInput("W"))
             .addNode(node("Mul", "scale", "scaled").addInput("pulled").addInput("per_pixel"))
@@ -238,12 +238,13 @@ public record SyntheticBundle(
                 node("Expand", "spread", block1 ? "logits_grad" : GradientGraphs.INPUT_GRADIENT)
                     .addInput("column_grad")
                     .addInput("input_shape"))
-            .addOutput(value(GradientGraphs.INPUT_GRADIENT, "N", 3, inputSize, inputSize));
+            .addOutput(
+                OnnxProtos.floatValue(GradientGraphs.INPUT_GRADIENT, "N", 3, inputSize, inputSize));
     if (block1) {
       // d/dx of sum(c * mean_hw relu(x)) = c / (H W) where x > 0, else 0
       String cotangent = GradientGraphs.layerCotangent("block1");
-      g.addInput(value(cotangent, "M", 3))
-          .addInitializer(tensor("zero", List.of(0f)))
+      g.addInput(OnnxProtos.floatValue(cotangent, "M", 3))
+          .addInitializer(OnnxProtos.floats("zero", List.of(0f)))
           .addNode(
               node("Mul", "block1_scale", "block1_scaled")
                   .addInput(cotangent)
@@ -275,35 +276,5 @@ public record SyntheticBundle(
 
   private static OnnxMl.NodeProto.Builder node(String op, String name, String output) {
     return OnnxMl.NodeProto.newBuilder().setOpType(op).setName(name).addOutput(output);
-  }
-
-  private static OnnxMl.TensorProto tensor(String name, List<Float> values, int... dims) {
-    OnnxMl.TensorProto.Builder t =
-        OnnxMl.TensorProto.newBuilder()
-            .setName(name)
-            .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
-            .addAllFloatData(values);
-    for (int d : dims) {
-      t.addDims(d);
-    }
-    return t.build();
-  }
-
-  private static OnnxMl.ValueInfoProto value(String name, String batchDim, int... dims) {
-    OnnxMl.TensorShapeProto.Builder shape =
-        OnnxMl.TensorShapeProto.newBuilder()
-            .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam(batchDim));
-    for (int d : dims) {
-      shape.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-    }
-    return OnnxMl.ValueInfoProto.newBuilder()
-        .setName(name)
-        .setType(
-            OnnxMl.TypeProto.newBuilder()
-                .setTensorType(
-                    OnnxMl.TypeProto.Tensor.newBuilder()
-                        .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
-                        .setShape(shape)))
-        .build();
   }
 }
