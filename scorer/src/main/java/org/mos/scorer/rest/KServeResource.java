@@ -27,7 +27,6 @@ import org.mos.scorer.service.LoadedModel;
 import org.mos.scorer.service.ModelRegistry;
 import org.mos.scorer.service.ScoringProblem;
 import org.mos.scorer.service.ScoringService;
-import org.mos.scorer.service.ServerTiming;
 
 /**
  * The KServe / Open Inference Protocol v2 endpoints: server and model metadata, readiness, and
@@ -148,13 +147,10 @@ public class KServeResource {
         service.request(
             methods, features ? List.of("logits", "features") : List.of("logits"), tpr, null);
     ScoringService.Timed timed = service.scoreTimed(model, images, request, "v2");
-    RestResponse.ResponseBuilder<Map<String, Object>> ok =
-        RestResponse.ResponseBuilder.ok(
-            response(model, root.path("id").asText(null), timed.scored(), wanted));
-    if (serverTiming) {
-      ok.header(ServerTiming.HEADER, timed.timing().header());
-    }
-    return ok.build();
+    return ScoreResource.withTiming(
+        response(model, root.path("id").asText(null), timed.scored(), wanted),
+        timed.timing(),
+        serverTiming);
   }
 
   private static int[] shape(JsonNode node) {

@@ -85,11 +85,17 @@ public class ScoreResource {
 
   private RestResponse<ScoreResponse> respond(String model, ScoringService.Timed timed) {
     ScoredBatch scored = timed.scored();
-    RestResponse.ResponseBuilder<ScoreResponse> ok =
-        RestResponse.ResponseBuilder.ok(
-            new ScoreResponse(model, scored.images(), scored.decisionsOmitted()));
-    if (serverTiming) {
-      ok.header(ServerTiming.HEADER, timed.timing().header());
+    return withTiming(
+        new ScoreResponse(model, scored.images(), scored.decisionsOmitted()),
+        timed.timing(),
+        serverTiming);
+  }
+
+  /** 200 with {@code body}, and the {@code Server-Timing} header when {@code enabled}. */
+  static <T> RestResponse<T> withTiming(T body, ServerTiming timing, boolean enabled) {
+    RestResponse.ResponseBuilder<T> ok = RestResponse.ResponseBuilder.ok(body);
+    if (enabled) {
+      ok.header(ServerTiming.HEADER, timing.header());
     }
     return ok.build();
   }
