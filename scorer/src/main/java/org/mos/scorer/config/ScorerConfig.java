@@ -67,9 +67,9 @@ public interface ScorerConfig {
   int defaultTopK();
 
   /**
-   * Whether REST score and v2 infer responses carry a {@code Server-Timing} header: the request's
-   * preparation (decode, resize), queue, inference and scoring times in the service. Turn it off
-   * where clients must not see internal timings.
+   * Whether REST score and v2 infer responses carry a {@code Server-Timing} header, and gRPC
+   * answers a {@code timing} field: the request's preparation (decode, resize), queue, inference
+   * and scoring times in the service. Turn it off where clients must not see internal timings.
    */
   @WithDefault("true")
   boolean serverTiming();

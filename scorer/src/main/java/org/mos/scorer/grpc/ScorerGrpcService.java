@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.ScoredBatch;
+import org.mos.scorer.config.ScorerConfig;
 import org.mos.scorer.grpc.v1.ClassProbability;
 import org.mos.scorer.grpc.v1.Decision;
 import org.mos.scorer.grpc.v1.Error;
@@ -25,6 +26,7 @@ import org.mos.scorer.service.LoadedModel;
 import org.mos.scorer.service.ModelRegistry;
 import org.mos.scorer.service.ScoringProblem;
 import org.mos.scorer.service.ScoringService;
+import org.mos.scorer.service.ServerTiming;
 
 /**
  * The gRPC face of the scorer (see {@code scorer.proto}): the same service layer as REST, run on
@@ -36,10 +38,12 @@ public class ScorerGrpcService implements Scorer {
 
   private final ScoringService service;
   private final ModelRegistry registry;
+  private final boolean serverTiming;
 
-  public ScorerGrpcService(ScoringService service, ModelRegistry registry) {
+  public ScorerGrpcService(ScoringService service, ModelRegistry registry, ScorerConfig config) {
     this.service = service;
     this.registry = registry;
+    this.serverTiming = config.serverTiming();
   }
 
   @Override
@@ -127,13 +131,24 @@ public class ScorerGrpcService implements Scorer {
         default -> throw ScoringProblem.badRequest("image " + i + " has neither bytes nor tensor");
       }
     }
-    ScoredBatch scored = service.score(r.getModel(), images, request, "grpc");
+    ScoringService.Timed timed = service.scoreTimed(r.getModel(), images, request, "grpc");
+    ScoredBatch scored = timed.scored();
     ScoreResponse.Builder b =
         ScoreResponse.newBuilder()
             .setRequestId(r.getRequestId())
             .setModel(r.getModel())
             .putAllDecisionsOmitted(scored.decisionsOmitted());
     scored.images().forEach(img -> b.addImages(toProto(img)));
+    if (serverTiming) {
+      ServerTiming t = timed.timing();
+      b.setTiming(
+          org.mos.scorer.grpc.v1.ServerTiming.newBuilder()
+              .setPrepareMs(t.prepareMs())
+              .setQueueMs(t.queueMs())
+              .setInferMs(t.inferMs())
+              .setScoreMs(t.scoreMs())
+              .setBatchImages(t.batchImages()));
+    }
     return b.build();
   }
 

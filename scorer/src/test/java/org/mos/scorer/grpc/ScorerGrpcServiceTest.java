@@ -87,6 +87,12 @@ class ScorerGrpcServiceTest {
     assertThat(r.getImages(0).getScoresOrThrow("maxlogit")).isCloseTo(1.25, within(1e-5));
     assertThat(r.getImages(0).getPredictedClass()).isEqualTo(2);
     assertThat(r.getImages(0).getGroup()).isEqualTo(-1);
+    // where the request's time went, as the REST Server-Timing header says it
+    assertThat(r.hasTiming()).isTrue();
+    assertThat(r.getTiming().getInferMs()).isPositive();
+    assertThat(r.getTiming().getBatchImages()).isEqualTo(1);
+    assertThat(r.getTiming().getPrepareMs()).isNotNegative();
+    assertThat(r.getTiming().getQueueMs()).isNotNegative();
   }
 
   @Test
