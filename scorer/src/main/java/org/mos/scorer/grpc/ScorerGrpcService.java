@@ -132,22 +132,30 @@ public class ScorerGrpcService implements Scorer {
       }
     }
     ScoringService.Timed timed = service.scoreTimed(r.getModel(), images, request, "grpc");
-    ScoredBatch scored = timed.scored();
+    return toProto(
+        r.getRequestId(), r.getModel(), timed.scored(), serverTiming ? timed.timing() : null);
+  }
+
+  /**
+   * A scored request as its protobuf answer (shared with the Kafka replies), with {@code timing}
+   * unless it is null.
+   */
+  public static ScoreResponse toProto(
+      String requestId, String model, ScoredBatch scored, ServerTiming timing) {
     ScoreResponse.Builder b =
         ScoreResponse.newBuilder()
-            .setRequestId(r.getRequestId())
-            .setModel(r.getModel())
+            .setRequestId(requestId)
+            .setModel(model)
             .putAllDecisionsOmitted(scored.decisionsOmitted());
     scored.images().forEach(img -> b.addImages(toProto(img)));
-    if (serverTiming) {
-      ServerTiming t = timed.timing();
+    if (timing != null) {
       b.setTiming(
           org.mos.scorer.grpc.v1.ServerTiming.newBuilder()
-              .setPrepareMs(t.prepareMs())
-              .setQueueMs(t.queueMs())
-              .setInferMs(t.inferMs())
-              .setScoreMs(t.scoreMs())
-              .setBatchImages(t.batchImages()));
+              .setPrepareMs(timing.prepareMs())
+              .setQueueMs(timing.queueMs())
+              .setInferMs(timing.inferMs())
+              .setScoreMs(timing.scoreMs())
+              .setBatchImages(timing.batchImages()));
     }
     return b.build();
   }

@@ -14,7 +14,8 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Outgoing;
 import org.jboss.logging.Logger;
-import org.mos.common.inference.ScoredBatch;
+import org.mos.scorer.config.ScorerConfig;
+import org.mos.scorer.grpc.ScorerGrpcService;
 import org.mos.scorer.grpc.v1.Error;
 import org.mos.scorer.grpc.v1.Image;
 import org.mos.scorer.grpc.v1.ScoreRequest;
@@ -51,11 +52,16 @@ public class KafkaScoringProcessor {
 
   private final ScoringService service;
   private final ModelRegistry registry;
+  private final boolean serverTiming;
 
   public KafkaScoringProcessor(
-      ScoringService service, ModelRegistry registry, KafkaScoringConfig config) {
+      ScoringService service,
+      ModelRegistry registry,
+      KafkaScoringConfig config,
+      ScorerConfig scorer) {
     this.service = service;
     this.registry = registry;
+    this.serverTiming = scorer.serverTiming();
     if (config.enabled()) {
       LOG.infof(
           "scoring requests from Kafka %s: topic %s, group %s, replies on %s",
@@ -120,8 +126,9 @@ public class KafkaScoringProcessor {
         }
         images.add(new ImageInput.Encoded(image.getEncoded().toByteArray(), "image " + i));
       }
-      ScoredBatch scored = service.score(r.getModel(), images, request, "kafka");
-      return ScoreResponses.of(r.getRequestId(), r.getModel(), scored);
+      ScoringService.Timed timed = service.scoreTimed(r.getModel(), images, request, "kafka");
+      return ScorerGrpcService.toProto(
+          r.getRequestId(), r.getModel(), timed.scored(), serverTiming ? timed.timing() : null);
     } catch (ScoringProblem p) {
       return error(r.getRequestId(), r.getModel(), p.status(), p.title(), p.getMessage());
     }

@@ -119,6 +119,8 @@ class KafkaScoringTest {
     assertThat(reply.hasError()).as(reply.getError().getDetail()).isFalse();
     assertThat(reply.getImages(0).getPredictedClass()).isEqualTo(predicted);
     assertThat(reply.getImages(0).getScoresMap().get("maxlogit")).isCloseTo(maxLogit, within(1e-5));
+    // replies carry where the request's time went, as gRPC answers do
+    assertThat(reply.getTiming().getInferMs()).isPositive();
   }
 
   private static ProducerRecord<String, byte[]> rec(ScoreRequest r) {
