@@ -27,19 +27,22 @@ class UnbatchedScoreResourceTest {
     }
   }
 
+  /** Red, black and white as three parts, scored with maxlogit. */
+  private static io.restassured.response.Response scoreThree() {
+    return given()
+        .multiPart("a", "a.png", TestBundles.png(255, 0, 51), "image/png")
+        .multiPart("b", "b.png", TestBundles.png(0, 0, 0), "image/png")
+        .multiPart("c", "c.png", TestBundles.png(255, 255, 255), "image/png")
+        .post("/v1/models/flat/score?methods=maxlogit")
+        .then()
+        .statusCode(200)
+        .extract()
+        .response();
+  }
+
   @Test
   void scoresARequestLargerThanTheBatchInChunksInPartOrder() {
-    List<Float> maxlogits =
-        given()
-            .multiPart("a", "a.png", TestBundles.png(255, 0, 51), "image/png")
-            .multiPart("b", "b.png", TestBundles.png(0, 0, 0), "image/png")
-            .multiPart("c", "c.png", TestBundles.png(255, 255, 255), "image/png")
-            .post("/v1/models/flat/score?methods=maxlogit")
-            .then()
-            .statusCode(200)
-            .extract()
-            .jsonPath()
-            .getList("images.scores.maxlogit", Float.class);
+    List<Float> maxlogits = scoreThree().jsonPath().getList("images.scores.maxlogit", Float.class);
     // logits: red (1.5, -2, 0.85), black (-0.5, -2, 1.25), white (1.5, 2, -0.75)
     assertThat(maxlogits)
         .satisfiesExactly(
@@ -50,17 +53,7 @@ class UnbatchedScoreResourceTest {
 
   @Test
   void theServerTimingOfAChunkedRequestAddsUpItsChunks() {
-    String header =
-        given()
-            .multiPart("a", "a.png", TestBundles.png(255, 0, 51), "image/png")
-            .multiPart("b", "b.png", TestBundles.png(0, 0, 0), "image/png")
-            .multiPart("c", "c.png", TestBundles.png(255, 255, 255), "image/png")
-            .post("/v1/models/flat/score?methods=maxlogit")
-            .then()
-            .statusCode(200)
-            .extract()
-            .header("Server-Timing");
-    ServerTimingHeader timing = new ServerTimingHeader(header);
+    ServerTimingHeader timing = new ServerTimingHeader(scoreThree().header("Server-Timing"));
     // three images in runs of at most two: the largest run held 2
     assertThat(timing.descriptions).containsEntry("infer", "batch of 2 images");
     assertThat(timing.durations.get("infer")).isPositive();
