@@ -116,9 +116,12 @@ public final class OnnxExporter {
     graph.input(INPUT, BATCH, 3, "H", "W");
     int groups = GroupNorm.DEFAULT_GROUPS;
     gnGroupShape = graph.longs("gn/group_shape", 0, groups, -1);
-    gnOnes = graph.floats("gn/ones", filled(groups, 1f), groups);
-    gnZeros = graph.floats("gn/zeros", new float[groups], groups);
-    if (trace != null) {
+    if (trace == null) {
+      // InstanceNormalization's unit scale and zero shift; the traced group norm has no use for
+      // them (ONNX Runtime warns about unused initializers)
+      gnOnes = graph.floats("gn/ones", filled(groups, 1f), groups);
+      gnZeros = graph.floats("gn/zeros", new float[groups], groups);
+    } else {
       reduceAxis = graph.longs("gn/reduce_axis", 2);
       gnEpsilon = graph.floats("gn/epsilon", new float[] {(float) GroupNorm.DEFAULT_EPSILON});
       gnChannelShape = graph.longs("gn/channel_shape", 0, -1, 1, 1);

@@ -171,6 +171,26 @@ class VjpExporterTest {
   }
 
   @Test
+  void everyInitializerOfTheExportedGraphsIsUsed() throws Exception {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      WeightMap weights = WeightMap.of(formulaModel(manager, TINY, 32, 5));
+      ResNetV2Spec spec = ResNetV2Spec.inferFrom(weights);
+      // ONNX Runtime warns about each unused initializer on every load, in users' logs
+      for (ai.onnx.proto.OnnxMl.ModelProto m :
+          java.util.List.of(
+              OnnxExporter.export(spec, weights),
+              VjpExporter.vjpLogits(spec, weights),
+              VjpExporter.odinGradient(spec, weights))) {
+        Set<String> read = new java.util.HashSet<>();
+        m.getGraph().getNodeList().forEach(n -> read.addAll(n.getInputList()));
+        assertThat(m.getGraph().getInitializerList())
+            .as(m.getGraph().getName())
+            .allSatisfy(t -> assertThat(read).as(t.getName()).contains(t.getName()));
+      }
+    }
+  }
+
+  @Test
   void odinGraphUsesTheCrossEntropyCotangentOfTheTemperatureScaledPrediction() throws Exception {
     try (NDManager manager = NDManager.newBaseManager()) {
       ResNetV2 model = formulaModel(manager, TINY, 32, 5);
