@@ -75,8 +75,11 @@ final class BundleFitter {
                     sets.validation,
                     sets.negatives,
                     new MahalanobisPerturbation(plan.mahalanobisMagnitude()));
-        out.println("mos fit: mahalanobis combiner: " + r.parameters().get("combiner"));
-        byte[] json = new ObjectMapper().writeValueAsBytes(r.statistics());
+        ObjectMapper mapper = new ObjectMapper();
+        out.println(
+            "mos fit: mahalanobis combiner: "
+                + mapper.writeValueAsString(r.parameters().get("combiner")));
+        byte[] json = mapper.writeValueAsBytes(r.statistics());
         Map<String, Object> params = new LinkedHashMap<>(r.parameters());
         params.put("choices", plan.paper() ? "paper" : "custom");
         next.put(
