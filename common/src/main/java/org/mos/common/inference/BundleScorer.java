@@ -192,7 +192,9 @@ public final class BundleScorer {
   /**
    * Adds {@link #MAHALANOBIS_LAYER_SCORES} to {@code outputs} when {@link #mahalanobisPerturbation}
    * says the request needs it: the per-layer scores of the first {@code count} images of {@code
-   * batch}, each layer's input perturbed as {@link MahalanobisInputPerturbation} does.
+   * batch}, each layer's input perturbed as {@link MahalanobisInputPerturbation} does. The layers'
+   * outputs already in {@code outputs} (the unperturbed forward of {@link #requiredOutputs}) are
+   * reused.
    */
   public void addPerturbedMahalanobis(
       BundleModel model,
@@ -210,7 +212,8 @@ public final class BundleScorer {
             count,
             (MahalanobisScore) scores.get(ScoreMethod.MAHALANOBIS.id()),
             mahalanobisLayers,
-            mahalanobisPerturbation);
+            mahalanobisPerturbation,
+            outputs);
     double[][] rows = new double[count][perLayer.length];
     for (int l = 0; l < perLayer.length; l++) {
       for (int r = 0; r < count; r++) {

@@ -36,12 +36,30 @@ public final class MahalanobisInputPerturbation {
       MahalanobisScore score,
       List<String> layers,
       MahalanobisPerturbation perturbation) {
+    return layerScores(model, batch, count, score, layers, perturbation, Map.of());
+  }
+
+  /**
+   * {@link #layerScores(BundleModel, InputBatch, int, MahalanobisScore, List,
+   * MahalanobisPerturbation)}, taking the layers' outputs for the unperturbed images from {@code
+   * known} (outputs of a forward pass the caller already ran on the same images) when it holds all
+   * of them, which saves one forward pass.
+   */
+  public static double[][] layerScores(
+      BundleModel model,
+      InputBatch batch,
+      int count,
+      MahalanobisScore score,
+      List<String> layers,
+      MahalanobisPerturbation perturbation,
+      Map<String, Batch> known) {
     int fitted = score.statistics().layers().size();
     if (layers.size() != fitted) {
       throw new IllegalArgumentException(
           "mahalanobis: fitted for " + fitted + " layers but got outputs " + layers);
     }
-    Map<String, Batch> plain = model.run(batch, count, layers);
+    Map<String, Batch> plain =
+        known.keySet().containsAll(layers) ? known : model.run(batch, count, layers);
     List<Batch> features = new ArrayList<>();
     for (String name : layers) {
       features.add(plain.get(name));
