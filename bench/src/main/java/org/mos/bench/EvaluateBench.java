@@ -177,7 +177,8 @@ public final class EvaluateBench {
             Convention.PAPER,
             work.resolve("out"),
             true,
-            BadFilePolicy.FAIL);
+            BadFilePolicy.FAIL,
+            null);
     InProcessTransports factory =
         new InProcessTransports(
             new InferenceOptions(org.mos.common.inference.Device.CPU, false, modelThreads),

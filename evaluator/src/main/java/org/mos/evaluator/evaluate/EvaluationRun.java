@@ -33,7 +33,7 @@ public final class EvaluationRun {
    * @param fresh ignore the stored scores
    * @param policy what an undecodable image does
    * @param odin ODIN's epsilon and temperature as given ({@code --odin-eps}, {@code
-   *     --odin-temperature}); absent ones are each bundle's
+   *     --odin-temperature}); absent ones (or null) are each bundle's
    */
   public record Options(
       String id,
@@ -48,19 +48,6 @@ public final class EvaluationRun {
 
     public Options {
       odin = odin == null ? OdinOptions.BUNDLE : odin;
-    }
-
-    /** Options with each bundle's own ODIN settings. */
-    public Options(
-        String id,
-        List<String> ood,
-        List<String> bundles,
-        List<String> methods,
-        Convention convention,
-        Path out,
-        boolean fresh,
-        BadFilePolicy policy) {
-      this(id, ood, bundles, methods, convention, out, fresh, policy, OdinOptions.BUNDLE);
     }
   }
 

@@ -50,26 +50,6 @@ public record ScoringModel(
     details = Collections.unmodifiableMap(new LinkedHashMap<>(details));
   }
 
-  /** A model with the paper's ODIN settings (epsilon 0, T 1000) and no gradient graphs. */
-  public ScoringModel(
-      String name,
-      String source,
-      ScoringTransport transport,
-      List<String> classNames,
-      List<Integer> groupSizes,
-      Map<String, Object> details) {
-    this(
-        name,
-        source,
-        transport,
-        classNames,
-        groupSizes,
-        details,
-        OdinPerturbation.PAPER_DEFAULT,
-        false,
-        false);
-  }
-
   /** The model opened from a bundle with this manifest: its ODIN settings and gradient graphs. */
   static ScoringModel of(
       String name,

@@ -11,7 +11,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,40 +89,11 @@ class EvaluatePerturbationTest {
     return mos(a.toArray(String[]::new));
   }
 
-  /** The score store's records: image path to {method key: score}. */
-  static Map<String, Map<String, Double>> store(Path out) throws IOException {
-    Map<String, Map<String, Double>> byImage = new HashMap<>();
-    try (var files = Files.list(out.resolve("scores"))) {
-      for (Path f : files.toList()) {
-        for (String line : Files.readAllLines(f).subList(1, Files.readAllLines(f).size())) {
-          String[] fields = line.split("\t");
-          Map<String, Double> scores = byImage.computeIfAbsent(fields[0], k -> new HashMap<>());
-          for (String item : fields[5].split(",")) {
-            scores.put(
-                item.substring(0, item.indexOf('=')),
-                Double.parseDouble(item.substring(item.indexOf('=') + 1, item.lastIndexOf(':'))));
-          }
-        }
-      }
-    }
-    return byImage;
-  }
-
   @Test
   void statesTheOdinSettingsAndReusesStoredOdinScoresOnlyForTheSameSettings() throws IOException {
     Path out = dir.resolve("out");
-    assertThat(
-            evaluate(
-                bundle,
-                out,
-                "--methods",
-                "odin,msp",
-                "--odin-eps",
-                "0.05",
-                "--odin-temperature",
-                "2"))
-        .as(err.toString())
-        .isZero();
+    String[] settings = {"--methods", "odin,msp", "--odin-eps", "0.05", "--odin-temperature", "2"};
+    assertThat(evaluate(bundle, out, settings)).as(err.toString()).isZero();
     JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
     assertThat(results.get("methods").get(1).get("label").asText())
         .isEqualTo("ODIN (eps 0.05, T 2)");
@@ -136,22 +106,12 @@ class EvaluatePerturbationTest {
         .contains("\"epsilon\":0.05");
 
     // the same settings again: everything is stored
-    assertThat(
-            evaluate(
-                bundle,
-                out,
-                "--methods",
-                "odin,msp",
-                "--odin-eps",
-                "0.05",
-                "--odin-temperature",
-                "2"))
-        .isZero();
+    assertThat(evaluate(bundle, out, settings)).isZero();
     assertThat(err.toString()).contains("bundle b: 0 of 9 images to score");
     // other settings: ODIN is scored again (msp is not), and both settings' scores are kept
     assertThat(evaluate(bundle, out, "--methods", "odin,msp", "--odin-temperature", "2")).isZero();
     assertThat(err.toString()).contains("bundle b: 9 of 9 images to score (msp, odin)");
-    Map<String, Map<String, Double>> stored = store(out);
+    Map<String, Map<String, Double>> stored = PerturbationFixtures.storedScores(out);
     assertThat(stored).hasSize(9);
     double moved = 0;
     for (Map<String, Double> s : stored.values()) {
@@ -243,7 +203,7 @@ class EvaluatePerturbationTest {
     Map<String, int[]> all = new LinkedHashMap<>();
     ID.forEach((k, v) -> all.put(dir.resolve("id").resolve(k).toString(), v));
     OOD.forEach((k, v) -> all.put(dir.resolve("ood").resolve(k).toString(), v));
-    Map<String, Map<String, Double>> stored = store(out);
+    Map<String, Map<String, Double>> stored = PerturbationFixtures.storedScores(out);
     double moved = 0;
     for (var e : all.entrySet()) {
       double want = reference.score(e.getValue(), true);

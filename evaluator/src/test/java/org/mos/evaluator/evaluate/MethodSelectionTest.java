@@ -41,7 +41,8 @@ class MethodSelectionTest {
           @Override
           public void close() {}
         };
-    return new ScoringModel(name, name, t, List.of("a"), null, Map.of());
+    return new ScoringModel(
+        name, name, t, List.of("a"), null, Map.of(), OdinPerturbation.PAPER_DEFAULT, false, false);
   }
 
   final ScoringModel group = model("mos", List.of("mos", "msp", "maxlogit", "energy", "odin"));

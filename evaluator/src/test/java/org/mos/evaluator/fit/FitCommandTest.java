@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -18,7 +17,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -76,29 +74,11 @@ class FitCommandTest {
     JsonNode images = fx.get("images");
     train = dir.resolve("train");
     for (String c : List.of("x", "y", "z")) {
-      writePngs(train.resolve(c), images.get("train").get(c));
+      FixtureImages.writePngs(train.resolve(c), images.get("train").get(c));
     }
-    val = writePngs(dir.resolve("val"), images.get("val"));
-    neg = writePngs(dir.resolve("neg"), images.get("neg"));
-    cal = writePngs(dir.resolve("cal"), images.get("cal"));
-  }
-
-  private static Path writePngs(Path folder, JsonNode pixels) throws IOException {
-    Files.createDirectories(folder);
-    for (int n = 0; n < pixels.size(); n++) {
-      JsonNode p = pixels.get(n);
-      BufferedImage img = new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB);
-      for (int y = 0; y < 4; y++) {
-        for (int x = 0; x < 4; x++) {
-          int at = (y * 4 + x) * 3;
-          int rgb =
-              (p.get(at).asInt() << 16) | (p.get(at + 1).asInt() << 8) | p.get(at + 2).asInt();
-          img.setRGB(x, y, rgb);
-        }
-      }
-      ImageIO.write(img, "png", folder.resolve(String.format("%03d.png", n)).toFile());
-    }
-    return folder;
+    val = FixtureImages.writePngs(dir.resolve("val"), images.get("val"));
+    neg = FixtureImages.writePngs(dir.resolve("neg"), images.get("neg"));
+    cal = FixtureImages.writePngs(dir.resolve("cal"), images.get("cal"));
   }
 
   private int run(String... args) {
@@ -220,7 +200,7 @@ class FitCommandTest {
     for (String c : List.of("x", "y", "z")) {
       images.get(c).forEach(all::add);
     }
-    writePngs(flatTrain, new ObjectMapper().valueToTree(all));
+    FixtureImages.writePngs(flatTrain, new ObjectMapper().valueToTree(all));
     int code =
         run(
             "--out",

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -15,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,9 +57,9 @@ class MahalanobisTuneTest {
     JsonNode images = fx.get("images");
     train = dir.resolve("train");
     for (String c : List.of("x", "y", "z")) {
-      writePngs(train.resolve(c), images.get("train").get(c));
+      FixtureImages.writePngs(train.resolve(c), images.get("train").get(c));
     }
-    Path val = writePngs(dir.resolve("val"), images.get("val"));
+    Path val = FixtureImages.writePngs(dir.resolve("val"), images.get("val"));
     // a list file keeps the reference's order: classes interleaved, N train then N held out
     List<String> lines = new ArrayList<>();
     JsonNode labels = images.get("val_labels");
@@ -82,24 +80,6 @@ class MahalanobisTuneTest {
       }
     }
     TinyGradientBundle.write(bundle, 4, w, b, gradients);
-  }
-
-  private static Path writePngs(Path folder, JsonNode pixels) throws IOException {
-    Files.createDirectories(folder);
-    for (int n = 0; n < pixels.size(); n++) {
-      JsonNode p = pixels.get(n);
-      BufferedImage img = new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB);
-      for (int y = 0; y < 4; y++) {
-        for (int x = 0; x < 4; x++) {
-          int at = (y * 4 + x) * 3;
-          int rgb =
-              (p.get(at).asInt() << 16) | (p.get(at + 1).asInt() << 8) | p.get(at + 2).asInt();
-          img.setRGB(x, y, rgb);
-        }
-      }
-      ImageIO.write(img, "png", folder.resolve(String.format("%03d.png", n)).toFile());
-    }
-    return folder;
   }
 
   private int run(String... args) {

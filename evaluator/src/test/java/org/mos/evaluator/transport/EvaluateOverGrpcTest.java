@@ -11,7 +11,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -100,29 +99,6 @@ class EvaluateOverGrpcTest {
     assertThat(skipped.get(0).get("image_id").asText()).isEqualTo("broken.png");
   }
 
-  /** The score store of a run: image path to {method key: score}. */
-  private static Map<String, Map<String, Double>> store(Path out) throws IOException {
-    Map<String, Map<String, Double>> byImage = new HashMap<>();
-    try (var files = Files.list(out.resolve("scores"))) {
-      for (Path f : files.toList()) {
-        List<String> lines = Files.readAllLines(f);
-        for (String line : lines.subList(1, lines.size())) {
-          String[] fields = line.split("\t");
-          if (fields[5].startsWith("!")) {
-            continue; // an image that could not be scored
-          }
-          Map<String, Double> scores = byImage.computeIfAbsent(fields[0], k -> new HashMap<>());
-          for (String item : fields[5].split(",")) {
-            scores.put(
-                item.substring(0, item.indexOf('=')),
-                Double.parseDouble(item.substring(item.indexOf('=') + 1, item.lastIndexOf(':'))));
-          }
-        }
-      }
-    }
-    return byImage;
-  }
-
   @Test
   void grpcRunWithInputPerturbationGivesTheScoresOfTheInProcessRun() throws Exception {
     data();
@@ -150,8 +126,10 @@ class EvaluateOverGrpcTest {
       remote.addAll(List.of(perturbation));
       assertThat(evaluate(err, remote.toArray(String[]::new))).as(err.toString()).isZero();
     }
-    Map<String, Map<String, Double>> inProcess = store(dir.resolve("local"));
-    Map<String, Map<String, Double>> overGrpc = store(dir.resolve("remote"));
+    Map<String, Map<String, Double>> inProcess =
+        PerturbationFixtures.storedScores(dir.resolve("local"));
+    Map<String, Map<String, Double>> overGrpc =
+        PerturbationFixtures.storedScores(dir.resolve("remote"));
     assertThat(overGrpc).hasSize(15).containsOnlyKeys(inProcess.keySet());
     double moved = 0;
     try (ReferenceScores reference = new ReferenceScores(bundle)) {

@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
@@ -47,6 +48,32 @@ public final class PerturbationFixtures {
             4, List.of("x", "y", "z"), null, TransportFixtures.W, TransportFixtures.B, Map.of())
         .writeWithMahalanobis(bundle, statistics, MAGNITUDE);
     return bundle;
+  }
+
+  /**
+   * The score store of an evaluate run ({@code out/scores}, read as text, not through {@code
+   * ScoreStore}): image path to {method key: score}; images that could not be scored are left out.
+   */
+  public static Map<String, Map<String, Double>> storedScores(Path out) throws IOException {
+    Map<String, Map<String, Double>> byImage = new HashMap<>();
+    try (var files = Files.list(out.resolve("scores"))) {
+      for (Path f : files.toList()) {
+        List<String> lines = Files.readAllLines(f);
+        for (String line : lines.subList(1, lines.size())) {
+          String[] fields = line.split("\t");
+          if (fields[5].startsWith("!")) {
+            continue; // an image that could not be scored
+          }
+          Map<String, Double> scores = byImage.computeIfAbsent(fields[0], k -> new HashMap<>());
+          for (String item : fields[5].split(",")) {
+            scores.put(
+                item.substring(0, item.indexOf('=')),
+                Double.parseDouble(item.substring(item.indexOf('=') + 1, item.lastIndexOf(':'))));
+          }
+        }
+      }
+    }
+    return byImage;
   }
 
   /** The statistics written by {@link #bundle}. */
