@@ -3,7 +3,6 @@ package org.mos.evaluator.fit;
 import ai.onnx.proto.OnnxMl;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.mos.common.bundle.BundleManifest;
@@ -55,32 +54,16 @@ final class TinyGradientBundle {
   }
 
   private static OnnxMl.GraphProto.Builder forward(int side, float[][] w, float[] b) {
-    List<Float> wv = new ArrayList<>();
-    for (float[] row : w) {
-      for (float v : row) {
-        wv.add(v);
-      }
-    }
-    List<Float> bv = new ArrayList<>();
-    for (float v : b) {
-      bv.add(v);
-    }
     return OnnxMl.GraphProto.newBuilder()
         .setName("tiny")
         .addInput(OnnxProtos.floatValue("input", "N", 3, side, side))
-        .addInitializer(OnnxProtos.floats("W", wv, 3, 3))
-        .addInitializer(OnnxProtos.floats("B", bv, 3))
+        .addInitializer(OnnxProtos.floats("W", w))
+        .addInitializer(OnnxProtos.floats("B", b))
         .addNode(node("Mul", "stem", "input", "input"))
         .addNode(node("Relu", "block1", "input"))
         .addNode(node("GlobalAveragePool", "gap", "input"))
         .addNode(node("Flatten", "features", "gap"))
-        .addNode(
-            node("Gemm", "logits", "features", "W", "B")
-                .addAttribute(
-                    OnnxMl.AttributeProto.newBuilder()
-                        .setName("transB")
-                        .setType(OnnxMl.AttributeProto.AttributeType.INT)
-                        .setI(1)))
+        .addNode(node("Gemm", "logits", "features", "W", "B").addAttribute(OnnxProtos.transposeB()))
         .addOutput(OnnxProtos.floatValue("logits", "N", 3))
         .addOutput(OnnxProtos.floatValue("stem", "N", 3, side, side))
         .addOutput(OnnxProtos.floatValue("block1", "N", 3, side, side));

@@ -1,6 +1,7 @@
 package org.mos.common.inference.synthetic;
 
 import ai.onnx.proto.OnnxMl;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,6 +24,35 @@ public final class OnnxProtos {
       t.addDims(d);
     }
     return t.build();
+  }
+
+  /** A (rows, columns) float matrix initializer. */
+  public static OnnxMl.TensorProto floats(String name, float[][] matrix) {
+    List<Float> values = new ArrayList<>();
+    for (float[] row : matrix) {
+      for (float v : row) {
+        values.add(v);
+      }
+    }
+    return floats(name, values, matrix.length, matrix.length == 0 ? 0 : matrix[0].length);
+  }
+
+  /** A 1-D float initializer. */
+  public static OnnxMl.TensorProto floats(String name, float[] vector) {
+    List<Float> values = new ArrayList<>();
+    for (float v : vector) {
+      values.add(v);
+    }
+    return floats(name, values, vector.length);
+  }
+
+  /** The {@code transB = 1} attribute of a Gemm that multiplies by the transposed weight. */
+  public static OnnxMl.AttributeProto transposeB() {
+    return OnnxMl.AttributeProto.newBuilder()
+        .setName("transB")
+        .setType(OnnxMl.AttributeProto.AttributeType.INT)
+        .setI(1)
+        .build();
   }
 
   /** A float graph input or output of shape ({@code batchDim}, dims...). */

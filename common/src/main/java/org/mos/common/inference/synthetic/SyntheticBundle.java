@@ -4,7 +4,6 @@ import ai.onnx.proto.OnnxMl;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -172,22 +171,12 @@ public record SyntheticBundle(
 
   private OnnxMl.ModelProto graph() {
     int logits = bias.length;
-    List<Float> w = new ArrayList<>();
-    for (float[] row : weights) {
-      for (float v : row) {
-        w.add(v);
-      }
-    }
-    List<Float> b = new ArrayList<>();
-    for (float v : bias) {
-      b.add(v);
-    }
     OnnxMl.GraphProto g =
         OnnxMl.GraphProto.newBuilder()
             .setName("synthetic")
             .addInput(OnnxProtos.floatValue("input", "N", 3, inputSize, inputSize))
-            .addInitializer(OnnxProtos.floats("W", w, logits, 3))
-            .addInitializer(OnnxProtos.floats("B", b, logits))
+            .addInitializer(OnnxProtos.floats("W", weights))
+            .addInitializer(OnnxProtos.floats("B", bias))
             .addNode(node("GlobalAveragePool", "gap", "gap").addInput("input"))
             .addNode(node("Flatten", "flatten", "features").addInput("gap"))
             .addNode(
@@ -195,11 +184,7 @@ public record SyntheticBundle(
                     .addInput("features")
                     .addInput("W")
                     .addInput("B")
-                    .addAttribute(
-                        OnnxMl.AttributeProto.newBuilder()
-                            .setName("transB")
-                            .setType(OnnxMl.AttributeProto.AttributeType.INT)
-                            .setI(1)))
+                    .addAttribute(OnnxProtos.transposeB()))
             .addNode(node("Relu", "block1", "block1").addInput("input"))
             .addOutput(OnnxProtos.floatValue("logits", "N", logits))
             .addOutput(OnnxProtos.floatValue("features", "N", 3))
