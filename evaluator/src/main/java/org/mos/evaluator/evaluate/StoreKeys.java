@@ -42,15 +42,7 @@ final class StoreKeys {
     if (byId.failed()) {
       return byId;
     }
-    return new StoredScore(
-        byId.image(),
-        byId.size(),
-        byId.modified(),
-        byId.predictedClass(),
-        byId.sharedSeconds(),
-        rename(byId.scores(), true),
-        rename(byId.methodSeconds(), true),
-        null);
+    return byId.withScores(rename(byId.scores(), true), rename(byId.methodSeconds(), true));
   }
 
   /**
@@ -61,15 +53,7 @@ final class StoreKeys {
     if (stored == null || stored.failed()) {
       return stored;
     }
-    return new StoredScore(
-        stored.image(),
-        stored.size(),
-        stored.modified(),
-        stored.predictedClass(),
-        stored.sharedSeconds(),
-        rename(stored.scores(), false),
-        rename(stored.methodSeconds(), false),
-        null);
+    return stored.withScores(rename(stored.scores(), false), rename(stored.methodSeconds(), false));
   }
 
   private Map<String, Double> rename(Map<String, Double> values, boolean toStore) {

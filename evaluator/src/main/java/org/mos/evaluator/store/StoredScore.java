@@ -34,6 +34,12 @@ public record StoredScore(
     methodSeconds = Collections.unmodifiableMap(new LinkedHashMap<>(methodSeconds));
   }
 
+  /** This record with other scores and method times (the same image, file and prediction). */
+  public StoredScore withScores(Map<String, Double> scores, Map<String, Double> methodSeconds) {
+    return new StoredScore(
+        image, size, modified, predictedClass, sharedSeconds, scores, methodSeconds, error);
+  }
+
   /** Whether the image could not be scored. */
   public boolean failed() {
     return error != null;
