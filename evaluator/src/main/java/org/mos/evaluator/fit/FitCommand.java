@@ -206,6 +206,7 @@ public class FitCommand implements Callable<Integer> {
       o.flush();
       BundleManifest written = new BundleFitter(plan, o, err).run();
       o.println("mos fit: wrote " + plan.out().toAbsolutePath().normalize());
+      // each statistic's files (calibration: its methods); settings without files: parameters
       new java.util.TreeMap<>(written.statistics())
           .forEach(
               (method, s) ->
@@ -213,10 +214,12 @@ public class FitCommand implements Callable<Integer> {
                       "  "
                           + method
                           + ": "
-                          + new java.util.TreeSet<>(
-                              method.equals(Calibration.STATISTICS_KEY)
-                                  ? s.files().keySet()
-                                  : s.files().values())));
+                          + (s.files().isEmpty()
+                              ? new java.util.TreeMap<>(s.parameters())
+                              : new java.util.TreeSet<>(
+                                  method.equals(Calibration.STATISTICS_KEY)
+                                      ? s.files().keySet()
+                                      : s.files().values()))));
       o.flush();
       return 0;
     } catch (FitException e) {

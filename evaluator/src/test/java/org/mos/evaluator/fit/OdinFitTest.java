@@ -142,7 +142,8 @@ class OdinFitTest {
     assertThat(code).as(err.toString()).isZero();
     assertThat(out.toString())
         .contains("odin = epsilon 0.05 (--odin-eps), temperature 2.0 (--odin-temperature)")
-        .contains("mos fit: odin: epsilon 0.05, temperature 2");
+        .contains("mos fit: odin: epsilon 0.05, temperature 2")
+        .contains("  odin: {epsilon=0.05, temperature=2.0}");
 
     try (ModelBundle b = ModelBundle.open(fitted)) {
       Map<String, Object> p = b.manifest().statistics().get("odin").parameters();
