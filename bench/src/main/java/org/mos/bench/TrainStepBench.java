@@ -32,6 +32,7 @@ public final class TrainStepBench {
   private TrainStepBench() {}
 
   public static void main(String[] args) {
+    org.mos.trainer.config.OneDnnCpuGuard.apply();
     System.setProperty("ai.djl.offline", "true");
     String variant = args.length > 0 ? args[0] : "r50x1";
     int batch = args.length > 1 ? Integer.parseInt(args[1]) : 8;

@@ -29,6 +29,7 @@ public final class TrainStepProfile {
   private TrainStepProfile() {}
 
   public static void main(String[] args) {
+    org.mos.trainer.config.OneDnnCpuGuard.apply();
     System.setProperty("ai.djl.offline", "true");
     String variant = args[0];
     int batch = Integer.parseInt(args[1]);

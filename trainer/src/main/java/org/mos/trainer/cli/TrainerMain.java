@@ -4,6 +4,7 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import jakarta.inject.Inject;
+import org.mos.trainer.config.OneDnnCpuGuard;
 import picocli.CommandLine;
 
 /**
@@ -18,6 +19,8 @@ public class TrainerMain implements QuarkusApplication {
   @Inject CommandLine.IFactory factory;
 
   public static void main(String... args) {
+    // before anything can load libtorch (training, export's graph tracing, the job service)
+    OneDnnCpuGuard.apply();
     if (args.length > 0 && args[0].equals("serve")) {
       for (int i = 1; i + 1 < args.length; i++) {
         if (args[i].equals("--port")) {
