@@ -27,7 +27,8 @@ import org.mos.common.inference.InferenceOptions;
 import org.mos.common.inference.InputBatch;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.ScoredBatch;
-import org.mos.evaluator.transport.ScoreMessages;
+import org.mos.contract.KafkaContract;
+import org.mos.contract.RequestId;
 import org.mos.scorer.grpc.v1.ImageResult;
 import org.mos.scorer.grpc.v1.ScoreResponse;
 
@@ -137,8 +138,8 @@ final class KafkaBenchScorer implements AutoCloseable {
                       .setPredictedClass(img.predictedClass())
                       .putAllScores(img.scores()))
               .build();
-      var out = new ProducerRecord<>(replyTopic, ScoreMessages.runOf(id), reply.toByteArray());
-      out.headers().add(ScoreMessages.CHECKSUM_HEADER, checksum.getBytes(StandardCharsets.UTF_8));
+      var out = new ProducerRecord<>(replyTopic, RequestId.runOf(id), reply.toByteArray());
+      out.headers().add(KafkaContract.CHECKSUM_HEADER, checksum.getBytes(StandardCharsets.UTF_8));
       producer.send(out);
     }
   }

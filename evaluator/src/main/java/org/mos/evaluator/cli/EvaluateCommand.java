@@ -13,6 +13,7 @@ import org.mos.common.image.BadFilePolicy;
 import org.mos.common.inference.Device;
 import org.mos.common.inference.InferenceOptions;
 import org.mos.common.metrics.Convention;
+import org.mos.contract.KafkaContract;
 import org.mos.evaluator.evaluate.EvaluationRun;
 import org.mos.evaluator.evaluate.InProcessTransports;
 import org.mos.evaluator.evaluate.OdinOptions;
@@ -169,20 +170,23 @@ public class EvaluateCommand implements Callable<Integer> {
       names = "--kafka",
       paramLabel = "BOOTSTRAP",
       description =
-          "Score through Kafka (implies --transport messaging): requests on mos.score.requests,"
-              + " scorers in one consumer group, replies on mos.score.replies.")
+          "Score through Kafka (implies --transport messaging): requests on "
+              + KafkaContract.REQUEST_TOPIC
+              + ", scorers in one consumer group, replies on "
+              + KafkaContract.REPLY_TOPIC
+              + ".")
   String kafka;
 
   @Option(
       names = "--kafka-request-topic",
-      defaultValue = KafkaTransport.Settings.REQUEST_TOPIC,
+      defaultValue = KafkaContract.REQUEST_TOPIC,
       paramLabel = "TOPIC",
       description = "Topic the scorers consume (default ${DEFAULT-VALUE}).")
   String kafkaRequestTopic;
 
   @Option(
       names = "--kafka-reply-topic",
-      defaultValue = KafkaTransport.Settings.REPLY_TOPIC,
+      defaultValue = KafkaContract.REPLY_TOPIC,
       paramLabel = "TOPIC",
       description = "Topic the scorers reply on (default ${DEFAULT-VALUE}).")
   String kafkaReplyTopic;

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.mos.contract.RequestId;
 import org.mos.scorer.grpc.v1.ScoreResponse;
 
 /**
@@ -26,7 +27,7 @@ public class InMemoryReplies {
 
   @Incoming(InMemoryScoringProcessor.REPLIES)
   public void onReply(ScoreResponse reply) {
-    String run = ScoreMessages.runOf(reply.getRequestId());
+    String run = RequestId.runOf(reply.getRequestId());
     Consumer<ScoreResponse> target = run == null ? null : runs.get(run);
     if (target != null) {
       target.accept(reply);

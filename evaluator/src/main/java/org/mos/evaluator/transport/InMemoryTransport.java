@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.mos.common.score.OdinPerturbation;
+import org.mos.contract.RequestId;
 import org.mos.scorer.grpc.v1.ScoreRequest;
 import org.mos.scorer.grpc.v1.ScoreResponse;
 
@@ -102,7 +103,7 @@ final class InMemoryTransport implements ScoringTransport {
     }
 
     private void onReply(ScoreResponse reply) {
-      long seq = ScoreMessages.seqOf(reply.getRequestId());
+      long seq = RequestId.seqOf(reply.getRequestId());
       complete(seq, t -> ScoreMessages.result(t, reply));
     }
 

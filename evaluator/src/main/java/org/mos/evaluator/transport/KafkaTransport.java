@@ -22,6 +22,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.mos.common.score.OdinPerturbation;
+import org.mos.contract.KafkaContract;
+import org.mos.contract.RequestId;
 import org.mos.scorer.grpc.v1.ScoreResponse;
 
 /**
@@ -63,12 +65,6 @@ public final class KafkaTransport implements ScoringTransport {
       Duration connectTimeout,
       Duration idleTimeout) {
 
-    /** The request topic the scorers consume by default. */
-    public static final String REQUEST_TOPIC = "mos.score.requests";
-
-    /** The reply topic by default. */
-    public static final String REPLY_TOPIC = "mos.score.replies";
-
     public Settings {
       if (bootstrap == null || bootstrap.isBlank()) {
         throw new IllegalArgumentException("the Kafka transport needs a bootstrap (--kafka)");
@@ -87,8 +83,8 @@ public final class KafkaTransport implements ScoringTransport {
       return new Settings(
           bootstrap,
           model,
-          REQUEST_TOPIC,
-          REPLY_TOPIC,
+          KafkaContract.REQUEST_TOPIC,
+          KafkaContract.REPLY_TOPIC,
           4,
           64,
           Duration.ofSeconds(30),
@@ -228,7 +224,7 @@ public final class KafkaTransport implements ScoringTransport {
     }
     if (checksum == null) {
       throw new TransportException(
-          "the scorer's reply has no " + ScoreMessages.CHECKSUM_HEADER + " header");
+          "the scorer's reply has no " + KafkaContract.CHECKSUM_HEADER + " header");
     }
     methods = MethodOrder.sorted(r.getImages(0).getScoresMap().keySet());
   }
@@ -299,7 +295,7 @@ public final class KafkaTransport implements ScoringTransport {
       dropped.incrementAndGet();
       return;
     }
-    String runId = ScoreMessages.runOf(reply.getRequestId());
+    String runId = RequestId.runOf(reply.getRequestId());
     KafkaRun run = runId == null ? null : runs.get(runId);
     if (run == null) {
       if (reply.hasError() && reply.getRequestId().isEmpty()) {
@@ -313,7 +309,7 @@ public final class KafkaTransport implements ScoringTransport {
       dropped.incrementAndGet();
       return;
     }
-    Header h = rec.headers().lastHeader(ScoreMessages.CHECKSUM_HEADER);
+    Header h = rec.headers().lastHeader(KafkaContract.CHECKSUM_HEADER);
     run.onReply(reply, h == null ? null : new String(h.value(), StandardCharsets.UTF_8));
   }
 
@@ -375,7 +371,7 @@ public final class KafkaTransport implements ScoringTransport {
                     + ": the scorers in the group serve different bundles"));
         return;
       }
-      long seq = ScoreMessages.seqOf(reply.getRequestId());
+      long seq = RequestId.seqOf(reply.getRequestId());
       if (complete(seq, t -> ScoreMessages.result(t, reply))) {
         lastProgress = System.nanoTime();
       } else {

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.mos.common.score.OdinPerturbation;
+import org.mos.contract.RequestId;
 import org.mos.scorer.grpc.v1.Error;
 import org.mos.scorer.grpc.v1.Image;
 import org.mos.scorer.grpc.v1.ScoreRequest;
@@ -12,42 +13,12 @@ import org.mos.scorer.grpc.v1.ScoreResponse;
 
 /**
  * The messages of the messaging transports: the {@code ScoreRequest} and {@code ScoreResponse} of
- * the scorer's {@code .proto}, one image per request, {@code request_id = "<run id>/<seq>"}. On
- * Kafka they travel as their protobuf bytes; in memory as the objects themselves.
+ * the scorer's {@code .proto}, one image per request, {@code request_id} as {@link RequestId}
+ * writes it. On Kafka they travel as their protobuf bytes; in memory as the objects themselves.
  */
 public final class ScoreMessages {
 
-  /** The Kafka header carrying the SHA-256 checksum of the bundle that scored a reply. */
-  public static final String CHECKSUM_HEADER = "mos-model-checksum";
-
   private ScoreMessages() {}
-
-  /** The request id of task {@code seq} of run {@code runId}. */
-  public static String requestId(String runId, long seq) {
-    if (runId.indexOf('/') >= 0) {
-      throw new IllegalArgumentException("run id '" + runId + "' must not contain '/'");
-    }
-    return runId + "/" + seq;
-  }
-
-  /** The run id of a request id, or null when it is not {@code <run id>/<seq>}. */
-  public static String runOf(String requestId) {
-    int slash = requestId.lastIndexOf('/');
-    return slash <= 0 ? null : requestId.substring(0, slash);
-  }
-
-  /** The seq of a request id, or -1 when it is not {@code <run id>/<seq>}. */
-  public static long seqOf(String requestId) {
-    int slash = requestId.lastIndexOf('/');
-    if (slash <= 0) {
-      return -1;
-    }
-    try {
-      return Long.parseLong(requestId.substring(slash + 1));
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
 
   /** A request to score one encoded image with a model, with the bundle's ODIN settings. */
   public static ScoreRequest request(
@@ -69,7 +40,7 @@ public final class ScoreMessages {
       OdinPerturbation odin) {
     ScoreRequest.Builder b =
         ScoreRequest.newBuilder()
-            .setRequestId(requestId(runId, seq))
+            .setRequestId(RequestId.of(runId, seq))
             .setModel(model)
             .addImages(Image.newBuilder().setEncoded(ByteString.copyFrom(encoded)))
             .addAllMethods(methods);

@@ -18,6 +18,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.mos.common.image.ImageDecodeException;
+import org.mos.contract.KafkaContract;
+import org.mos.contract.RequestId;
 import org.mos.scorer.grpc.v1.ImageResult;
 import org.mos.scorer.grpc.v1.ScoreRequest;
 import org.mos.scorer.grpc.v1.ScoreResponse;
@@ -31,7 +33,7 @@ import org.mos.scorer.grpc.v1.ScoreResponse;
  */
 final class KafkaTestScorer implements AutoCloseable {
 
-  static final String GROUP = "mos-scorers";
+  static final String GROUP = KafkaContract.SCORER_GROUP;
 
   private final ReferenceScores reference;
   private final String replyTopic;
@@ -54,8 +56,8 @@ final class KafkaTestScorer implements AutoCloseable {
         name,
         delayMillis,
         GROUP,
-        KafkaTransport.Settings.REQUEST_TOPIC,
-        KafkaTransport.Settings.REPLY_TOPIC);
+        KafkaContract.REQUEST_TOPIC,
+        KafkaContract.REPLY_TOPIC);
   }
 
   /**
@@ -122,11 +124,11 @@ final class KafkaTestScorer implements AutoCloseable {
           var out =
               new ProducerRecord<>(
                   replyTopic,
-                  String.valueOf(ScoreMessages.runOf(reply.getRequestId())),
+                  String.valueOf(RequestId.runOf(reply.getRequestId())),
                   reply.toByteArray());
           out.headers()
               .add(
-                  ScoreMessages.CHECKSUM_HEADER,
+                  KafkaContract.CHECKSUM_HEADER,
                   reference.model.checksum().getBytes(StandardCharsets.UTF_8));
           producer.send(out);
           replied.incrementAndGet();

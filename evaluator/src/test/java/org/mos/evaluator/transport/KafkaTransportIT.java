@@ -27,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.mos.common.inference.ImageResult;
+import org.mos.contract.KafkaContract;
 
 /**
  * {@link KafkaTransport} against an in-process KRaft broker ({@code KafkaClusterTestKit}, no
@@ -120,7 +121,7 @@ class KafkaTransportIT {
         KafkaProducer<String, byte[]> raw = rawProducer()) {
       raw.send(
               new ProducerRecord<>(
-                  KafkaTransport.Settings.REQUEST_TOPIC,
+                  KafkaContract.REQUEST_TOPIC,
                   "garbage",
                   "not a protobuf request \u0000\u00ff".getBytes(StandardCharsets.ISO_8859_1)))
           .get();

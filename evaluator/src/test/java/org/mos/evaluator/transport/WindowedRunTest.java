@@ -123,14 +123,4 @@ class WindowedRunTest {
                     .indefinitely())
         .hasMessageContaining("task seq 0 appears twice");
   }
-
-  @Test
-  void requestIdsCarryRunAndSeq() {
-    assertThat(ScoreMessages.requestId("run-7", 42)).isEqualTo("run-7/42");
-    assertThat(ScoreMessages.runOf("run-7/42")).isEqualTo("run-7");
-    assertThat(ScoreMessages.seqOf("run-7/42")).isEqualTo(42);
-    assertThat(ScoreMessages.runOf("")).isNull();
-    assertThat(ScoreMessages.seqOf("run-7/x")).isEqualTo(-1);
-    assertThatThrownBy(() -> ScoreMessages.requestId("a/b", 1)).hasMessageContaining("'/'");
-  }
 }

@@ -2,6 +2,7 @@ package org.mos.scorer.messaging;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import org.mos.contract.KafkaContract;
 
 /**
  * Scoring over Kafka ({@code scorer.kafka.*}), off by default. When on, the scorer joins the
@@ -22,14 +23,14 @@ public interface KafkaScoringConfig {
   String bootstrap();
 
   /** The consumer group all scorers share, so that each request is scored by one of them. */
-  @WithDefault("mos-scorers")
+  @WithDefault(KafkaContract.SCORER_GROUP)
   String group();
 
   /** The topic of score requests. */
-  @WithDefault("mos.score.requests")
+  @WithDefault(KafkaContract.REQUEST_TOPIC)
   String requestTopic();
 
   /** The topic of score replies. */
-  @WithDefault("mos.score.replies")
+  @WithDefault(KafkaContract.REPLY_TOPIC)
   String replyTopic();
 }

@@ -14,6 +14,8 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Outgoing;
 import org.jboss.logging.Logger;
+import org.mos.contract.KafkaContract;
+import org.mos.contract.RequestId;
 import org.mos.scorer.config.ScorerConfig;
 import org.mos.scorer.grpc.ScorerGrpcService;
 import org.mos.scorer.grpc.v1.Error;
@@ -30,11 +32,11 @@ import org.mos.scorer.service.ScoringService;
  * Scores requests from Kafka (when {@code scorer.kafka.enabled}): consumes the protobuf {@code
  * ScoreRequest} bytes of {@code scorer.proto} from the {@value #REQUESTS} channel, scores them with
  * the same {@link ScoringService} as REST and gRPC, and replies with the protobuf {@code
- * ScoreResponse} on {@value #REPLIES}, keyed by the run id ({@code request_id} up to its last
- * {@code /}), with the bundle's checksum in the header {@value #CHECKSUM_HEADER}. Nothing is ever
- * nacked: an undecodable image or a payload that is not a request gets an error reply (the latter
- * with an empty request id) and the partition moves on. Requests are scored concurrently on worker
- * threads, where the micro-batcher coalesces them.
+ * ScoreResponse} on {@value #REPLIES}, keyed by the run id ({@link RequestId#runOf}), with the
+ * bundle's checksum in the header {@value KafkaContract#CHECKSUM_HEADER}. Nothing is ever nacked:
+ * an undecodable image or a payload that is not a request gets an error reply (the latter with an
+ * empty request id) and the partition moves on. Requests are scored concurrently on worker threads,
+ * where the micro-batcher coalesces them.
  */
 @ApplicationScoped
 public class KafkaScoringProcessor {
@@ -44,9 +46,6 @@ public class KafkaScoringProcessor {
 
   /** The reply channel (Kafka topic {@code scorer.kafka.reply-topic}). */
   public static final String REPLIES = "score-replies";
-
-  /** The reply header carrying the SHA-256 checksum of the bundle that scored. */
-  public static final String CHECKSUM_HEADER = "mos-model-checksum";
 
   private static final Logger LOG = Logger.getLogger(KafkaScoringProcessor.class);
 
@@ -81,10 +80,12 @@ public class KafkaScoringProcessor {
       LOG.errorf(e, "scoring a Kafka request failed");
       reply = error("", "", 500, "scoring failed", e.toString());
     }
-    String key = runOf(reply.getRequestId()).orElseGet(() -> incomingKey(in));
+    String key =
+        Optional.ofNullable(RequestId.runOf(reply.getRequestId())).orElseGet(() -> incomingKey(in));
     RecordHeaders headers = new RecordHeaders();
     checksumOf(reply.getModel())
-        .ifPresent(c -> headers.add(CHECKSUM_HEADER, c.getBytes(StandardCharsets.UTF_8)));
+        .ifPresent(
+            c -> headers.add(KafkaContract.CHECKSUM_HEADER, c.getBytes(StandardCharsets.UTF_8)));
     return in.withPayload(reply.toByteArray())
         .addMetadata(
             OutgoingKafkaRecordMetadata.<String>builder()
@@ -140,11 +141,6 @@ public class KafkaScoringProcessor {
         .map(LoadedModel::model)
         .map(m -> m.checksum())
         .findFirst();
-  }
-
-  private static Optional<String> runOf(String requestId) {
-    int slash = requestId.lastIndexOf('/');
-    return slash <= 0 ? Optional.empty() : Optional.of(requestId.substring(0, slash));
   }
 
   private static String incomingKey(Message<byte[]> in) {

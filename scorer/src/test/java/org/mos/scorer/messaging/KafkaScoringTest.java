@@ -25,6 +25,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.mos.common.bundle.ModelBundle;
+import org.mos.contract.KafkaContract;
 import org.mos.scorer.TestBundles;
 import org.mos.scorer.grpc.v1.Image;
 import org.mos.scorer.grpc.v1.ScoreRequest;
@@ -41,8 +42,8 @@ import org.mos.scorer.grpc.v1.ScoreResponse;
 @WithTestResource(KafkaBroker.class)
 class KafkaScoringTest {
 
-  private static final String REQUESTS = "mos.score.requests";
-  private static final String REPLIES = "mos.score.replies";
+  private static final String REQUESTS = KafkaContract.REQUEST_TOPIC;
+  private static final String REPLIES = KafkaContract.REPLY_TOPIC;
 
   private static ScoreRequest request(String id, String model, byte[] image) {
     return ScoreRequest.newBuilder()
@@ -110,7 +111,7 @@ class KafkaScoringTest {
     assertThat(scored.key()).isEqualTo("run1");
     assertThat(
             new String(
-                scored.headers().lastHeader(KafkaScoringProcessor.CHECKSUM_HEADER).value(),
+                scored.headers().lastHeader(KafkaContract.CHECKSUM_HEADER).value(),
                 StandardCharsets.UTF_8))
         .isEqualTo(checksum);
   }

@@ -23,9 +23,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The training half of {@code mos demo}: writes the built-in benchmark, trains a group-softmax and
- * a flat-softmax ResNetV2 on the CPU and exports both as model bundles. The launcher then runs the
- * evaluator's {@code fit} and {@code evaluate} on those bundles, exactly as a user would.
+ * {@code mos demo}, the whole pipeline: writes the built-in benchmark, trains a group-softmax and a
+ * flat-softmax ResNetV2 on the CPU and exports both as model bundles, then runs the evaluator's
+ * {@code fit} and {@code evaluate} on those bundles ({@link DemoEvaluation}), exactly as a user
+ * would, through the evaluator's jar that {@value EvaluatorJar#PROPERTY} names ({@code ./mos demo}
+ * builds it and sets the property).
  */
 @Command(
     name = "demo",
@@ -33,12 +35,15 @@ import picocli.CommandLine.Spec;
     description = {
       "Run the whole pipeline on the built-in benchmark (no downloads): write the data, train a"
           + " group-softmax and a flat-softmax ResNetV2 on the CPU and export them as bundles;"
-          + " then (./mos demo) fit the baselines' statistics and calibration on the validation"
-          + " set (mos fit) and evaluate MOS against MSP, ODIN (input perturbation eps 0.0014,"
-          + " T 1000), Energy, MaxLogit, KL matching and Mahalanobis on the near- and far-OOD sets"
-          + " (mos evaluate).",
-      "Writes OUT/data/ (the benchmark, reused when present), OUT/bundles/{group,flat}, and"
-          + " OUT/report/ (results.{md,json,csv}, plots, report.html)."
+          + " then fit the baselines' statistics and calibration on the validation set (mos fit)"
+          + " and evaluate MOS against MSP, ODIN (input perturbation eps 0.0014, T 1000), Energy,"
+          + " MaxLogit, KL matching and Mahalanobis on the near- and far-OOD sets (mos evaluate).",
+      "Writes OUT/data/ (the benchmark, reused when present), OUT/bundles/{group,flat} and"
+          + " their fitted copies {group,flat}-fitted, and OUT/report/ (results.{md,json,csv},"
+          + " plots, report.html).",
+      "The fit and evaluate steps run the evaluator's jar, named by -D"
+          + EvaluatorJar.PROPERTY
+          + " (./mos demo builds it and sets it)."
     })
 public class DemoCommand implements Callable<Integer> {
 
@@ -104,10 +109,11 @@ public class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--mahalanobis-tune",
       description =
-          "Fit Mahalanobis the paper's way in the fit step (./mos demo only): five layers, input"
-              + " perturbation and combiner tuned on FGSM copies of 150+150 validation images"
-              + " (mos fit --mahalanobis-tune; under a minute more). Default: pre-logit layer only.")
-  boolean mahalanobisTune; // read by the launcher, which runs the fit step
+          "Fit Mahalanobis the paper's way in the fit step: five layers, input perturbation and"
+              + " combiner tuned on FGSM copies of 150+150 validation images, read in a fixed mixed"
+              + " order (mos fit --mahalanobis-tune; under a minute more). Default: pre-logit"
+              + " layer only.")
+  boolean mahalanobisTune;
 
   @Override
   public Integer call() throws Exception {
@@ -116,6 +122,13 @@ public class DemoCommand implements Callable<Integer> {
     }
     if (steps < 1 || batch < 1 || !(learningRate > 0) || threads < 1 || torchThreads < 1) {
       err("--steps, --batch, --lr, --threads and --torch-threads must be positive");
+      return 2;
+    }
+    EvaluatorJar evaluator;
+    try {
+      evaluator = EvaluatorJar.fromSystemProperty(); // before training, not minutes later
+    } catch (IllegalArgumentException e) {
+      err(e.getMessage());
       return 2;
     }
     // Read by DJL's PyTorch engine when it starts, i.e. at the first NDManager below.
@@ -171,7 +184,7 @@ public class DemoCommand implements Callable<Integer> {
       exportBundles(groupModel, flatModel, layout, side, src);
     }
     log("trained and exported in %.0f s", elapsed(start));
-    return 0;
+    return new DemoEvaluation(out, mahalanobisTune).run(evaluator, this::logLine);
   }
 
   /**

@@ -1,0 +1,210 @@
+package org.mos.trainer.demo;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The evaluation half of {@code mos demo}: the evaluator's {@code fit} (flat bundle, then group
+ * bundle) and {@code evaluate} on the bundles the training half exported, with the argument lists a
+ * user would type. Fitted bundles go to {@code OUT/bundles/{flat,group}-fitted}, the report to
+ * {@code OUT/report}.
+ */
+final class DemoEvaluation {
+
+  /** The ODIN paper's input perturbation magnitude and temperature (not tuned: no OOD data). */
+  static final String ODIN_EPS = "0.0014";
+
+  static final String ODIN_TEMPERATURE = "1000";
+
+  /**
+   * The multiplier of the fixed validation order for {@code --mahalanobis-tune}: image {@code i} of
+   * the mixed list is line {@code i * 7919 mod n} of {@code val_flat.txt}.
+   */
+  static final long MIXING_PRIME = 7919;
+
+  private final Path out;
+  private final boolean mahalanobisTune;
+
+  /**
+   * @param out the demo's output folder ({@code --out})
+   * @param mahalanobisTune fit Mahalanobis the paper's way ({@code --mahalanobis-tune})
+   */
+  DemoEvaluation(Path out, boolean mahalanobisTune) {
+    this.out = out;
+    this.mahalanobisTune = mahalanobisTune;
+  }
+
+  private Path data(String name) {
+    return out.resolve("data").resolve(name);
+  }
+
+  private Path bundle(String name) {
+    return out.resolve("bundles").resolve(name);
+  }
+
+  /**
+   * Runs the three steps, stopping at the first that fails.
+   *
+   * @return 0, or the exit code of the step that failed
+   */
+  int run(EvaluatorJar evaluator, Consumer<String> log) throws IOException, InterruptedException {
+    if (mahalanobisTune) {
+      writeMixedOrder(data("val_flat.txt"), data("val_flat_mixed.txt"));
+    }
+    log.accept(
+        "[fit] flat bundle: KL class means and Mahalanobis on the training set, calibration on"
+            + " val");
+    int code = evaluator.run(fitFlat());
+    if (code != 0) {
+      return code;
+    }
+    log.accept("[fit] group bundle: calibration on val");
+    code = evaluator.run(fitGroup());
+    if (code != 0) {
+      return code;
+    }
+    log.accept(
+        "[evaluate] MOS (group bundle) against the baselines (flat bundle; ODIN with input"
+            + " perturbation eps "
+            + ODIN_EPS
+            + ", T "
+            + ODIN_TEMPERATURE
+            + ")");
+    return evaluator.run(evaluate(oodSets(out.resolve("data").resolve("ood"))));
+  }
+
+  /**
+   * {@code mos fit} of the flat bundle: KL matching's class means on the validation set (true
+   * labels), Mahalanobis on the training set (the pre-logit layer, or with {@code
+   * --mahalanobis-tune} five layers tuned on FGSM copies of the validation images in mixed order),
+   * and ID calibration on the validation set.
+   */
+  List<String> fitFlat() {
+    List<String> args = new ArrayList<>();
+    args.addAll(
+        List.of(
+            "fit",
+            "--bundle",
+            bundle("flat").toString(),
+            "--out",
+            bundle("flat-fitted").toString(),
+            "--replace",
+            "--kl-fit",
+            data("val").toString(),
+            "--kl-labels",
+            "true",
+            "--mahalanobis-fit",
+            data("train").toString()));
+    if (mahalanobisTune) {
+      args.addAll(
+          List.of(
+              "--mahalanobis-layers",
+              "stem,block1,block2,block3,block4",
+              "--mahalanobis-tune",
+              "--mahalanobis-count",
+              "150",
+              "--mahalanobis-validation",
+              data("val_flat_mixed.txt").toString()));
+    } else {
+      args.addAll(
+          List.of(
+              "--mahalanobis-layers",
+              "features",
+              "--mahalanobis-combiner",
+              "single:features",
+              "--mahalanobis-validation",
+              data("val").toString()));
+    }
+    args.addAll(List.of("--calibrate", data("val").toString()));
+    return args;
+  }
+
+  /** {@code mos fit} of the group bundle: ID calibration on the validation set. */
+  List<String> fitGroup() {
+    return List.of(
+        "fit",
+        "--bundle",
+        bundle("group").toString(),
+        "--out",
+        bundle("group-fitted").toString(),
+        "--replace",
+        "--calibrate",
+        data("val").toString());
+  }
+
+  /**
+   * {@code mos evaluate}: MOS (group bundle) against the baselines (flat bundle; ODIN with input
+   * perturbation, which only the flat bundle scores) on the ID test set and the given OOD sets
+   * (folders of {@code OUT/data/ood}).
+   */
+  List<String> evaluate(List<String> oodSets) {
+    List<String> args = new ArrayList<>(List.of("evaluate", "--id", data("test").toString()));
+    for (String set : oodSets) {
+      args.add("--ood");
+      args.add(set + "=" + out.resolve("data").resolve("ood").resolve(set));
+    }
+    args.addAll(
+        List.of(
+            "--bundle",
+            "group=" + bundle("group-fitted"),
+            "--bundle",
+            "flat=" + bundle("flat-fitted"),
+            "--odin-eps",
+            ODIN_EPS,
+            "--odin-temperature",
+            ODIN_TEMPERATURE,
+            "--out",
+            out.resolve("report").toString()));
+    return args;
+  }
+
+  /** The names of the folders in {@code oodDir}, hidden ones left out, in code-point order. */
+  static List<String> oodSets(Path oodDir) throws IOException {
+    try (Stream<Path> entries = Files.list(oodDir)) {
+      return entries
+          .filter(Files::isDirectory)
+          .map(p -> p.getFileName().toString())
+          .filter(name -> !name.startsWith("."))
+          .sorted()
+          .toList();
+    }
+  }
+
+  /**
+   * The lines in a fixed mixed order, the same on every machine: line {@code i * 7919 mod n} comes
+   * {@code i}-th. The Mahalanobis tuning reads its validation images in list order, and {@code
+   * val_flat.txt} is sorted by class.
+   */
+  static List<String> mixedOrder(List<String> lines) {
+    int n = lines.size();
+    List<String> mixed = new ArrayList<>(n);
+    for (long i = 0; i < n; i++) {
+      mixed.add(lines.get((int) (i * MIXING_PRIME % n)));
+    }
+    return mixed;
+  }
+
+  /**
+   * Writes the lines of {@code list} in {@link #mixedOrder} to {@code target}: lines end at {@code
+   * \n} only, and each is written with one.
+   */
+  static void writeMixedOrder(Path list, Path target) throws IOException {
+    String text = Files.readString(list, StandardCharsets.UTF_8);
+    if (text.endsWith("\n")) {
+      text = text.substring(0, text.length() - 1);
+    }
+    List<String> lines = text.isEmpty() ? List.of() : Arrays.asList(text.split("\n", -1));
+    StringBuilder mixed = new StringBuilder();
+    for (String line : mixedOrder(lines)) {
+      mixed.append(line).append('\n');
+    }
+    Files.writeString(target, mixed, StandardCharsets.UTF_8);
+  }
+}
