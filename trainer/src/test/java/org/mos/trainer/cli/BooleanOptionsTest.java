@@ -2,10 +2,19 @@ package org.mos.trainer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mos.trainer.data.TinyImages;
 import org.mos.trainer.train.TrainSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgGroupSpec;
@@ -102,6 +111,55 @@ class BooleanOptionsTest {
     for (String[] o : plain) {
       assertThat(valueAfter(o[0], o[1])).as(o[0] + " without " + o[1]).isEqualTo(false);
       assertThat(valueAfter(o[0], o[1], o[1])).as(o[0] + " " + o[1]).isEqualTo(true);
+    }
+  }
+
+  @Test
+  void aTrainingRunRecordsTheFlipAskedForInBothSpellings(@TempDir Path dir) throws IOException {
+    Path images = dir.resolve("images");
+    TinyImages.folder(images, 1);
+    for (String flag : new String[] {"--flip", "--no-flip", null}) {
+      Path out = dir.resolve(flag == null ? "default" : flag);
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "--train",
+                  images.toString(),
+                  "--arch",
+                  "R50x1",
+                  "--units",
+                  "1,1,1,1",
+                  "--base-width",
+                  "32",
+                  "--resize",
+                  "18",
+                  "--crop",
+                  "16",
+                  "--batch",
+                  "4",
+                  "--groups",
+                  "2,2",
+                  "--steps",
+                  "2",
+                  "--threads",
+                  "1",
+                  "--out",
+                  out.toString()));
+      if (flag != null) {
+        args.add(flag);
+      }
+      CommandLine cli = new CommandLine(new TrainCommand());
+      cli.setOut(new PrintWriter(new StringWriter()));
+      assertThat(cli.execute(args.toArray(String[]::new))).isZero();
+      boolean on = !"--no-flip".equals(flag);
+      JsonNode spec = new ObjectMapper().readTree(out.resolve("spec.json").toFile());
+      assertThat(spec.get("flip").asBoolean()).as(flag).isEqualTo(on);
+      assertThat(spec.get("effective").get("flip").asBoolean()).as(flag).isEqualTo(on);
+      assertThat(spec.get("effective").get("random_crop").asBoolean()).isTrue();
+      String first = Files.readAllLines(out.resolve("metrics.jsonl")).get(0);
+      assertThat(new ObjectMapper().readTree(first).get("run").get("flip").asBoolean())
+          .as(flag)
+          .isEqualTo(on);
     }
   }
 

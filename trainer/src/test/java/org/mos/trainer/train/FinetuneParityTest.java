@@ -57,6 +57,13 @@ class FinetuneParityTest {
   private static final int WIDTH = 32;
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** resnetv2.py's fix_parts (and fix_gn1's unit) by num_block_open, as spec.json names them. */
+  private static final Map<Integer, List<String>> PAPER_FROZEN =
+      Map.of(
+          -1, List.of(),
+          0, List.of("root", "block1", "block2", "block3", "block4", "before_head"),
+          1, List.of("root", "block1", "block2", "block3", "block4/unit01/gn1"));
+
   private static Path fixtures;
 
   @TempDir static Path dir;
@@ -147,6 +154,14 @@ class FinetuneParityTest {
     assertThat(run.get("flip").asBoolean()).isFalse();
     assertThat(run.get("random_crop").asBoolean()).isFalse();
     assertThat(run.get("num_block_open").asInt()).isEqualTo(numBlockOpen);
+
+    JsonNode effective = JSON.readTree(out.resolve("spec.json").toFile()).get("effective");
+    assertThat(effective.get("flip").asBoolean()).isFalse();
+    assertThat(effective.get("crop").asInt()).isEqualTo(64);
+    assertThat(effective.get("frozen"))
+        .extracting(JsonNode::asText)
+        .containsExactlyElementsOf(PAPER_FROZEN.get(numBlockOpen));
+    assertThat(effective.get("trainable_parameters")).isEqualTo(run.get("trainable_parameters"));
 
     Map<String, NpyArray> checkpoint = readNpz(out.resolve(TrainingRun.CHECKPOINT));
     Map<String, NpyArray> finals = new LinkedHashMap<>();
