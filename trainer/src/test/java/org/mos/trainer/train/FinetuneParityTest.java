@@ -187,7 +187,9 @@ class FinetuneParityTest {
     double[] refLoss = reference.get("loss").values();
     double[] refLr = reference.get("lr").values();
     assertThat(loss).as(name + " steps").hasSameSizeAs(refLoss);
+    double worstLoss = 0;
     for (int s = 0; s < refLoss.length; s++) {
+      worstLoss = Math.max(worstLoss, relative(loss[s], refLoss[s]));
       assertThat(relative(loss[s], refLoss[s]))
           .as(name + " loss at step " + s)
           .isLessThan(TOLERANCE);
@@ -212,6 +214,7 @@ class FinetuneParityTest {
       }
     }
     assertThat(changed).as(name + ": the parameters that trained").isEqualTo(expectedTrained);
+    double worstParam = 0;
     for (String key : expectedTrained) {
       NpyArray fin = finals.get(key);
       NpyArray full = reference.get("full/" + key);
@@ -225,10 +228,15 @@ class FinetuneParityTest {
           worst = Math.max(worst, Math.abs(got[i] - want[i]));
         }
         assertThat(worst).as(name + " " + key).isLessThanOrEqualTo(TOLERANCE * scale);
+        worstParam = Math.max(worstParam, worst / scale);
       } else {
         rowDigestsMatch(name, key, fin, reference);
       }
     }
+    System.out.printf(
+        "%s: %d steps, loss within %.1e (relative), stored parameters within %.1e of their"
+            + " largest value, %d trained tensors%n",
+        name, refLoss.length, worstLoss, worstParam, expectedTrained.size());
     return scalars;
   }
 
