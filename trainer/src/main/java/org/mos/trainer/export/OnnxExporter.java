@@ -127,7 +127,7 @@ public final class OnnxExporter {
       gnChannelShape = graph.longs("gn/channel_shape", 0, -1, 1, 1);
     }
 
-    String h = conv("stem", BitKeys.PREFIX + "root_block/standardized_conv2d/kernel", INPUT, 2, 3);
+    String h = conv("stem", BitKeys.STEM_KERNEL, INPUT, 2, 3);
     String pads = graph.longs("stem/pads", 0, 0, 1, 1, 0, 0, 1, 1);
     h = graph.node("Pad", "stem", NONE, h, pads);
     AttributeProto[] pool = {ints("kernel_shape", 3, 3), ints("strides", 2, 2)};
@@ -168,27 +168,27 @@ public final class OnnxExporter {
 
   private String unit(int block, int unit, String x, int stride) {
     String name = String.format("block%d/unit%02d", block, unit);
-    String prefix = ResNetV2Spec.unitKey(block, unit);
+    String prefix = BitKeys.unit(block, unit);
     String out = relu(name, groupNorm(name + "/gn1", prefix + "a/", x));
     ForwardTrace.Norm gn1 = lastNorm;
     String relu1 = lastReluInput;
     ForwardTrace.Conv proj = null;
     String shortcut = x;
     if (unit == 1) {
-      shortcut = conv(name + "/proj", ResNetV2Spec.convKey(block, unit, "a/proj"), out, stride, 0);
+      shortcut = conv(name + "/proj", BitKeys.conv(block, unit, "a/proj"), out, stride, 0);
       proj = lastConv;
     }
-    String h = conv(name + "/conv1", ResNetV2Spec.convKey(block, unit, "a"), out, 1, 0);
+    String h = conv(name + "/conv1", BitKeys.conv(block, unit, "a"), out, 1, 0);
     ForwardTrace.Conv conv1 = lastConv;
     h = relu(name, groupNorm(name + "/gn2", prefix + "b/", h));
     ForwardTrace.Norm gn2 = lastNorm;
     String relu2 = lastReluInput;
-    h = conv(name + "/conv2", ResNetV2Spec.convKey(block, unit, "b"), h, stride, 1);
+    h = conv(name + "/conv2", BitKeys.conv(block, unit, "b"), h, stride, 1);
     ForwardTrace.Conv conv2 = lastConv;
     h = relu(name, groupNorm(name + "/gn3", prefix + "c/", h));
     ForwardTrace.Norm gn3 = lastNorm;
     String relu3 = lastReluInput;
-    h = conv(name + "/conv3", ResNetV2Spec.convKey(block, unit, "c"), h, 1, 0);
+    h = conv(name + "/conv3", BitKeys.conv(block, unit, "c"), h, 1, 0);
     if (trace != null) {
       trace.units.add(
           new ForwardTrace.Unit(gn1, relu1, proj, conv1, gn2, relu2, conv2, gn3, relu3, lastConv));
@@ -211,8 +211,8 @@ public final class OnnxExporter {
   }
 
   private String groupNorm(String name, String prefix, String x) {
-    float[] gamma = weights.get(ResNetV2Spec.normKey(prefix, "gamma")).values();
-    float[] beta = weights.get(ResNetV2Spec.normKey(prefix, "beta")).values();
+    float[] gamma = weights.get(BitKeys.norm(prefix, "gamma")).values();
+    float[] beta = weights.get(BitKeys.norm(prefix, "beta")).values();
     String shape = graph.node("Shape", name, NONE, x);
     String grouped = graph.node("Reshape", name, NONE, x, gnGroupShape);
     if (trace != null) {

@@ -70,15 +70,15 @@ public record ResNetV2Spec(int[] units, int stemWidth, int numLogits) {
   public static ResNetV2Spec inferFrom(WeightMap weights) {
     int[] units = new int[ResNetV2.NUM_BLOCKS];
     for (int b = 0; b < units.length; b++) {
-      while (weights.contains(convKey(b + 1, units[b] + 1, "a"))) {
+      while (weights.contains(BitKeys.conv(b + 1, units[b] + 1, "a"))) {
         units[b]++;
       }
       if (units[b] == 0) {
         throw new IllegalArgumentException(
-            "the weights have no parameter '" + convKey(b + 1, 1, "a") + "'");
+            "the weights have no parameter '" + BitKeys.conv(b + 1, 1, "a") + "'");
       }
     }
-    int width = weights.get(BitKeys.PREFIX + "root_block/standardized_conv2d/kernel").shape()[0];
+    int width = weights.get(BitKeys.STEM_KERNEL).shape()[0];
     int logits = weights.get(BitKeys.HEAD_BIAS).shape()[0];
     return new ResNetV2Spec(units, width, logits);
   }
@@ -115,19 +115,19 @@ public record ResNetV2Spec(int[] units, int stemWidth, int numLogits) {
   /** Every parameter's BiT key and OIHW (or vector) shape, in the model's order. */
   public Map<String, int[]> shapes() {
     Map<String, int[]> shapes = new LinkedHashMap<>();
-    shapes.put(BitKeys.PREFIX + "root_block/standardized_conv2d/kernel", oihw(stemWidth, 3, 7));
+    shapes.put(BitKeys.STEM_KERNEL, oihw(stemWidth, 3, 7));
     int in = stemWidth;
     for (int b = 1; b <= ResNetV2.NUM_BLOCKS; b++) {
       int mid = stemWidth << (b - 1);
       for (int u = 1; u <= units[b - 1]; u++) {
-        shapes.put(convKey(b, u, "a"), oihw(mid, in, 1));
-        putNorm(shapes, unitKey(b, u) + "a/", in);
-        shapes.put(convKey(b, u, "b"), oihw(mid, mid, 3));
-        putNorm(shapes, unitKey(b, u) + "b/", mid);
-        shapes.put(convKey(b, u, "c"), oihw(4 * mid, mid, 1));
-        putNorm(shapes, unitKey(b, u) + "c/", mid);
+        shapes.put(BitKeys.conv(b, u, "a"), oihw(mid, in, 1));
+        putNorm(shapes, BitKeys.unit(b, u) + "a/", in);
+        shapes.put(BitKeys.conv(b, u, "b"), oihw(mid, mid, 3));
+        putNorm(shapes, BitKeys.unit(b, u) + "b/", mid);
+        shapes.put(BitKeys.conv(b, u, "c"), oihw(4 * mid, mid, 1));
+        putNorm(shapes, BitKeys.unit(b, u) + "c/", mid);
         if (u == 1) {
-          shapes.put(convKey(b, u, "a/proj"), oihw(4 * mid, in, 1));
+          shapes.put(BitKeys.conv(b, u, "a/proj"), oihw(4 * mid, in, 1));
         }
         in = 4 * mid;
       }
@@ -183,21 +183,9 @@ public record ResNetV2Spec(int[] units, int stemWidth, int numLogits) {
     }
   }
 
-  static String unitKey(int block, int unit) {
-    return String.format("%sblock%d/unit%02d/", BitKeys.PREFIX, block, unit);
-  }
-
-  static String convKey(int block, int unit, String part) {
-    return unitKey(block, unit) + part + "/standardized_conv2d/kernel";
-  }
-
-  static String normKey(String prefix, String which) {
-    return prefix + "group_norm/" + which;
-  }
-
   private static void putNorm(Map<String, int[]> shapes, String prefix, int channels) {
-    shapes.put(normKey(prefix, "gamma"), new int[] {channels});
-    shapes.put(normKey(prefix, "beta"), new int[] {channels});
+    shapes.put(BitKeys.norm(prefix, "gamma"), new int[] {channels});
+    shapes.put(BitKeys.norm(prefix, "beta"), new int[] {channels});
   }
 
   private static int[] oihw(int out, int in, int k) {

@@ -19,7 +19,6 @@ public final class PaperKeys {
   private static final Pattern UNIT =
       Pattern.compile(
           "body\\.block(\\d)\\.unit(\\d\\d)\\.(gn[123]|conv[123]|downsample)\\.(weight|bias)");
-  private static final String CONV = "standardized_conv2d/kernel";
   private static final String MODULE = "module.";
 
   private PaperKeys() {}
@@ -33,11 +32,11 @@ public final class PaperKeys {
     String key = paperKey.startsWith(MODULE) ? paperKey.substring(MODULE.length()) : paperKey;
     switch (key) {
       case "root.conv.weight":
-        return BitKeys.PREFIX + "root_block/" + CONV;
+        return BitKeys.STEM_KERNEL;
       case "before_head.gn.weight":
-        return BitKeys.PREFIX + "group_norm/gamma";
+        return BitKeys.norm(BitKeys.PREFIX, "gamma");
       case "before_head.gn.bias":
-        return BitKeys.PREFIX + "group_norm/beta";
+        return BitKeys.norm(BitKeys.PREFIX, "beta");
       case "head.conv.weight":
         return BitKeys.HEAD_KERNEL;
       case "head.conv.bias":
@@ -54,23 +53,24 @@ public final class PaperKeys {
               + " body.blockB.unitUU.{gn1,conv1,gn2,conv2,gn3,conv3,downsample}.weight,"
               + " before_head.gn.*, head.conv.*)");
     }
-    String unit = String.format("%sblock%s/unit%s/", BitKeys.PREFIX, m.group(1), m.group(2));
+    int block = Integer.parseInt(m.group(1));
+    int unit = Integer.parseInt(m.group(2));
     String layer = m.group(3);
     boolean weight = m.group(4).equals("weight");
     if (layer.startsWith("gn")) {
-      return unit + part(layer) + "/group_norm/" + (weight ? "gamma" : "beta");
+      return BitKeys.norm(BitKeys.unit(block, unit) + part(layer) + "/", weight ? "gamma" : "beta");
     }
     if (!weight) {
       throw new IllegalArgumentException(
           "unexpected parameter '" + paperKey + "': BiT's convolutions have no bias");
     }
-    return unit + (layer.equals("downsample") ? "a/proj/" : part(layer) + "/") + CONV;
+    return BitKeys.conv(block, unit, layer.equals("downsample") ? "a/proj" : part(layer));
   }
 
   /** The paper key (without {@code module.}) of a BiT key, for messages. */
   public static String toPaperKey(String bitKey) {
     String key = bitKey.substring(BitKeys.PREFIX.length());
-    if (key.equals("root_block/" + CONV)) {
+    if (bitKey.equals(BitKeys.STEM_KERNEL)) {
       return "root.conv.weight";
     }
     if (key.startsWith("group_norm/")) {

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -13,14 +12,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import org.mos.common.io.Npy;
 import org.mos.common.io.NpyArray;
 import org.mos.trainer.weights.BitKeys;
+import org.mos.trainer.weights.Npz;
 
 /**
  * A finetuning checkpoint: an .npz holding {@code step} (int64), every model parameter as {@code
@@ -30,9 +30,24 @@ import org.mos.trainer.weights.BitKeys;
  */
 public final class Checkpoint {
 
-  private static final String STEP = "step.npy";
-  private static final String PARAM = "param/";
-  private static final String MOMENTUM = "momentum/";
+  /** The checkpoint's step array (int64, one value). */
+  public static final String STEP = "step";
+
+  /** Prefix of the parameters' arrays: {@code param/<BiT key>}. */
+  public static final String PARAM = "param/";
+
+  /** Prefix of the momentum buffers' arrays: {@code momentum/<BiT key>}. */
+  public static final String MOMENTUM = "momentum/";
+
+  /**
+   * What a checkpoint holds.
+   *
+   * @param parameters by BiT key, OIHW kernels
+   * @param momentum buffers by BiT key (only the parameters that train)
+   * @param step steps done, -1 when the file has no step
+   */
+  public record Contents(
+      Map<String, NpyArray> parameters, Map<String, NpyArray> momentum, long step) {}
 
   private Checkpoint() {}
 
@@ -46,7 +61,7 @@ public final class Checkpoint {
           ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(os))) {
         // float weights barely compress; storing them keeps saving fast
         zip.setLevel(Deflater.NO_COMPRESSION);
-        zip.putNextEntry(new ZipEntry(STEP));
+        zip.putNextEntry(new ZipEntry(STEP + ".npy"));
         ByteBuffer step = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         step.putLong(finetuner.currentStep());
         Npy.write(zip, "<i8", new int[] {1}, step.array());
@@ -74,46 +89,61 @@ public final class Checkpoint {
     zip.closeEntry();
   }
 
+  /** Reads a checkpoint file. */
+  public static Contents read(Path file) throws IOException {
+    Map<String, NpyArray> parameters = new LinkedHashMap<>();
+    Map<String, NpyArray> momentum = new LinkedHashMap<>();
+    long step = -1;
+    for (Map.Entry<String, NpyArray> e : Npz.read(file).entrySet()) {
+      String name = e.getKey();
+      if (name.startsWith(PARAM)) {
+        parameters.put(name.substring(PARAM.length()), e.getValue());
+      } else if (name.startsWith(MOMENTUM)) {
+        momentum.put(name.substring(MOMENTUM.length()), e.getValue());
+      } else if (name.equals(STEP)) {
+        step = e.getValue().longs() != null ? e.getValue().longs()[0] : e.getValue().toInts()[0];
+      }
+    }
+    return new Contents(parameters, momentum, step);
+  }
+
   /**
    * Restores model parameters, momentum buffers and step into a finetuner set up like the one that
    * saved; fails naming the first parameter that is missing or shaped differently.
    */
   public static void restore(Path file, Finetuner finetuner) throws IOException {
-    try (ZipFile zip = new ZipFile(file.toFile())) {
-      for (Map.Entry<String, Parameter> e : BitKeys.of(finetuner.model()).entrySet()) {
-        NDArray target = e.getValue().getArray();
-        NpyArray saved = read(zip, PARAM + e.getKey(), file);
-        long[] shape = target.getShape().getShape();
-        if (!Arrays.equals(Arrays.stream(saved.shape()).asLongStream().toArray(), shape)) {
-          throw new IllegalArgumentException(
-              file
-                  + ": parameter '"
-                  + e.getKey()
-                  + "' has shape "
-                  + Arrays.toString(saved.shape())
-                  + ", the model needs "
-                  + Arrays.toString(shape));
-        }
-        target.set(FloatBuffer.wrap(saved.toFloats()));
-        ZipEntry momentum = zip.getEntry(MOMENTUM + e.getKey() + ".npy");
-        if (momentum != null) {
-          finetuner
-              .optimizer()
-              .restore(e.getKey(), read(zip, MOMENTUM + e.getKey(), file).toFloats());
-        }
+    Contents saved = read(file);
+    for (Map.Entry<String, Parameter> e : BitKeys.of(finetuner.model()).entrySet()) {
+      NDArray target = e.getValue().getArray();
+      NpyArray array = saved.parameters().get(e.getKey());
+      if (array == null) {
+        throw incomplete(file, PARAM + e.getKey());
       }
-      finetuner.parametersOverwritten();
-      finetuner.resumeAt(Math.toIntExact(read(zip, "step", file).toInts()[0]));
+      long[] shape = target.getShape().getShape();
+      if (!Arrays.equals(Arrays.stream(array.shape()).asLongStream().toArray(), shape)) {
+        throw new IllegalArgumentException(
+            file
+                + ": parameter '"
+                + e.getKey()
+                + "' has shape "
+                + Arrays.toString(array.shape())
+                + ", the model needs "
+                + Arrays.toString(shape));
+      }
+      target.set(FloatBuffer.wrap(array.toFloats()));
+      NpyArray momentum = saved.momentum().get(e.getKey());
+      if (momentum != null) {
+        finetuner.optimizer().restore(e.getKey(), momentum.toFloats());
+      }
     }
+    if (saved.step() < 0) {
+      throw incomplete(file, STEP);
+    }
+    finetuner.parametersOverwritten();
+    finetuner.resumeAt(Math.toIntExact(saved.step()));
   }
 
-  private static NpyArray read(ZipFile zip, String name, Path file) throws IOException {
-    ZipEntry entry = zip.getEntry(name + ".npy");
-    if (entry == null) {
-      throw new IllegalArgumentException(file + " is not a complete checkpoint: no '" + name + "'");
-    }
-    try (InputStream in = zip.getInputStream(entry)) {
-      return Npy.read(in);
-    }
+  private static IllegalArgumentException incomplete(Path file, String name) {
+    return new IllegalArgumentException(file + " is not a complete checkpoint: no '" + name + "'");
   }
 }

@@ -61,6 +61,8 @@ public final class Finetuner implements AutoCloseable {
   private final SgdMomentum optimizer;
   private final List<Device> devices;
   private final Replicas replicas;
+  private final OpenBlocks.Summary openBlocks;
+  private MixupDraws mixupDraws = MixupDraws.SEEDED;
   private int step;
   private int[] epochOrder;
   private long orderEpoch = -1;
@@ -98,7 +100,7 @@ public final class Finetuner implements AutoCloseable {
     this.settings = settings;
     this.manager = manager;
     this.devices = List.copyOf(devices);
-    OpenBlocks.apply(model, settings.numBlockOpen());
+    this.openBlocks = OpenBlocks.apply(model, settings.numBlockOpen());
     model.cacheFrozenKernels(true); // frozen weights do not change while this finetuner runs
     this.parameterStore = new ParameterStore(manager, false);
     this.optimizer = new SgdMomentum(BitKeys.of(model), SgdMomentum.BIT_MOMENTUM, manager);
@@ -116,6 +118,11 @@ public final class Finetuner implements AutoCloseable {
 
   public ResNetV2 model() {
     return model;
+  }
+
+  /** What trains and what is frozen. */
+  public OpenBlocks.Summary openBlocks() {
+    return openBlocks;
   }
 
   public SgdMomentum optimizer() {
@@ -162,7 +169,7 @@ public final class Finetuner implements AutoCloseable {
     long stepSeed = stepSeed(step);
     SplittableRandom random = new SplittableRandom(stepSeed);
     double alpha = settings.rule().mixupAlpha();
-    double lambda = alpha > 0 ? Mixup.lambda(alpha, random) : 1;
+    double lambda = alpha > 0 ? mixupDraws.lambda(alpha, random) : 1;
     int split = settings.batchSplit();
     int microSize = settings.batchSize() / split;
     double lossSum = 0;
@@ -179,7 +186,7 @@ public final class Finetuner implements AutoCloseable {
           continue; // every image of this micro-batch was unreadable and skipped
         }
         // drawn here, in micro-batch order, so the devices do not change the randomness
-        int[] perm = alpha > 0 ? Mixup.permutation(batch.rows(), random) : null;
+        int[] perm = alpha > 0 ? mixupDraws.permutation(batch.rows(), random) : null;
         // replicas take micro-batches in turn; without replicas everything runs on the model
         int d = replicas == null ? 0 : k % replicas.size();
         ParameterStore store = replicas == null ? parameterStore : replicas.store(d);
@@ -246,6 +253,34 @@ public final class Finetuner implements AutoCloseable {
       longs[i] = labels[i];
     }
     return scope.create(longs, width == 1 ? new Shape(micro) : new Shape(micro, width));
+  }
+
+  /**
+   * Where mixup's lambda and pairings come from: the seeded draws, or (in the parity tests) values
+   * given by a reference run.
+   */
+  interface MixupDraws {
+    MixupDraws SEEDED =
+        new MixupDraws() {
+          @Override
+          public double lambda(double alpha, SplittableRandom random) {
+            return Mixup.lambda(alpha, random);
+          }
+
+          @Override
+          public int[] permutation(int rows, SplittableRandom random) {
+            return Mixup.permutation(rows, random);
+          }
+        };
+
+    double lambda(double alpha, SplittableRandom random);
+
+    int[] permutation(int rows, SplittableRandom random);
+  }
+
+  /** Replaces the seeded mixup draws (parity tests replay a reference's lambda and pairing). */
+  void replayMixup(MixupDraws draws) {
+    this.mixupDraws = draws;
   }
 
   /** Seed of a step's randomness: mixup and the data's preprocessing (crop, flip). */

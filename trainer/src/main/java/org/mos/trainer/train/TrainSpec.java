@@ -121,7 +121,14 @@ public class TrainSpec {
       description = "Training random crop and test size (default: BiT's rule, 480 or 128).")
   public Integer crop;
 
-  @Option(names = "--flip", negatable = true, description = "Random horizontal flip (default on).")
+  // picocli sets a negatable option whose default is true to the *opposite* of its default on the
+  // positive form (--flip gave false) unless the fallback value says true: measured, PITFALLS
+  @Option(
+      names = "--flip",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = "Random horizontal flip: --flip (default) or --no-flip.")
   public boolean flip = true;
 
   @Option(

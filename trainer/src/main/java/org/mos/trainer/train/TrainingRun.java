@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,7 +95,6 @@ public final class TrainingRun {
     RunInputs inputs = RunInputs.resolve(spec);
     Path out = Path.of(spec.out);
     Files.createDirectories(out);
-    JSON.writeValue(out.resolve("spec.json").toFile(), spec);
     JSON.writeValue(out.resolve("layout.json").toFile(), inputs.modelLayout());
     int crop = inputs.train().spec().crop();
     ResNetV2 model = model(inputs.modelLayout().numLogits());
@@ -127,13 +127,18 @@ public final class TrainingRun {
       listener.onMessage("training on " + devices);
       try (Finetuner finetuner =
           new Finetuner(model, loss, inputs.train(), settings, manager, devices)) {
+        EffectiveSettings effective =
+            EffectiveSettings.of(
+                inputs.train().spec(), inputs.rule(), settings, finetuner.openBlocks());
+        writeSpec(out, effective);
+        listener.onMessage(effective.describe());
         Path checkpoint = out.resolve(CHECKPOINT);
         if (spec.resume && Files.exists(checkpoint)) {
           Checkpoint.restore(checkpoint, finetuner);
           listener.onMessage("resumed from " + checkpoint + " at step " + finetuner.currentStep());
         }
         try (MetricsLog metrics = MetricsLog.open(out.resolve(METRICS), finetuner.currentStep())) {
-          return loop(finetuner, inputs, loss, metrics, checkpoint, manager);
+          return loop(finetuner, inputs, loss, metrics, checkpoint, manager, effective);
         }
       }
     }
@@ -145,7 +150,8 @@ public final class TrainingRun {
       SoftmaxLoss loss,
       MetricsLog metrics,
       Path checkpoint,
-      NDManager manager)
+      NDManager manager,
+      EffectiveSettings effective)
       throws IOException {
     int total = inputs.rule().totalSteps();
     int first = finetuner.currentStep();
@@ -181,7 +187,11 @@ public final class TrainingRun {
                 Duration.ofMillis(Math.round(perStep * (total - done) * 1000)),
                 v == null ? null : v.loss(),
                 v == null ? null : v.top1());
-        metrics.write(metricsLine(m));
+        Map<String, Object> line = metricsLine(m);
+        if (done == first + 1) {
+          line.put("run", effective.toMap()); // every start says what it runs
+        }
+        metrics.write(line);
         listener.onStep(m);
         listener.onMessage(progressLine(m));
       }
@@ -201,6 +211,13 @@ public final class TrainingRun {
             + ", checkpoint "
             + checkpoint);
     return new Outcome(finetuner.currentStep(), total, stopped, checkpoint, skipped);
+  }
+
+  /** {@code spec.json}: the spec as given, and what it resolved to under {@code effective}. */
+  private void writeSpec(Path out, EffectiveSettings effective) throws IOException {
+    ObjectNode json = JSON.valueToTree(spec);
+    json.set("effective", JSON.valueToTree(effective.toMap()));
+    JSON.writeValue(out.resolve("spec.json").toFile(), json);
   }
 
   private int micro() {

@@ -23,21 +23,45 @@ public final class BitKeys {
 
   private static final String CONV = "standardized_conv2d/kernel";
 
+  /** The stem's kernel. */
+  public static final String STEM_KERNEL = PREFIX + "root_block/" + CONV;
+
   private BitKeys() {}
+
+  /** Prefix of a unit's keys, {@code resnet/blockB/unitUU/} (both 1-based). */
+  public static String unit(int block, int unit) {
+    return String.format("%sblock%d/unit%02d/", PREFIX, block, unit);
+  }
+
+  /** Kernel of a unit's part: {@code a}, {@code b}, {@code c} or the projection {@code a/proj}. */
+  public static String conv(int block, int unit, String part) {
+    return unit(block, unit) + part + "/" + CONV;
+  }
+
+  /**
+   * A group norm's {@code gamma} or {@code beta} under {@code prefix}: a unit's part ({@code
+   * .../a/}) or {@link #PREFIX} for the final norm.
+   */
+  public static String norm(String prefix, String which) {
+    return prefix + "group_norm/" + which;
+  }
 
   /** Every parameter of the model by its BiT key, stem first and head last. */
   public static Map<String, Parameter> of(ResNetV2 model) {
     Map<String, Parameter> keys = new LinkedHashMap<>();
-    keys.put(PREFIX + "root_block/" + CONV, model.stem().weight());
+    keys.put(STEM_KERNEL, model.stem().weight());
     for (int b = 1; b <= ResNetV2.NUM_BLOCKS; b++) {
       List<PreActBottleneck> block = model.block(b);
       for (int u = 0; u < block.size(); u++) {
-        String unit = String.format("%sblock%d/unit%02d/", PREFIX, b, u + 1);
+        String unit = unit(b, u + 1);
         PreActBottleneck p = block.get(u);
         putPart(keys, unit + "a/", p.conv1(), p.gn1());
         putPart(keys, unit + "b/", p.conv2(), p.gn2());
         putPart(keys, unit + "c/", p.conv3(), p.gn3());
-        p.projection().ifPresent(proj -> keys.put(unit + "a/proj/" + CONV, proj.weight()));
+        int blockNumber = b;
+        int unitNumber = u + 1;
+        p.projection()
+            .ifPresent(proj -> keys.put(conv(blockNumber, unitNumber, "a/proj"), proj.weight()));
       }
     }
     putNorm(keys, PREFIX, model.finalNorm());
@@ -52,7 +76,7 @@ public final class BitKeys {
   }
 
   private static void putNorm(Map<String, Parameter> keys, String prefix, GroupNorm n) {
-    keys.put(prefix + "group_norm/gamma", n.gamma());
-    keys.put(prefix + "group_norm/beta", n.beta());
+    keys.put(norm(prefix, "gamma"), n.gamma());
+    keys.put(norm(prefix, "beta"), n.beta());
   }
 }
