@@ -4,15 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.mos.common.io.AtomicFiles;
 
 /**
  * Writes a model bundle atomically: every file goes into a hidden staging folder next to the
@@ -68,17 +68,7 @@ public final class BundleWriter {
     if (Files.exists(target) && !replace) {
       throw new BundleException(target + " already exists (choose another --out or replace it)");
     }
-    Path parent = target.getParent();
-    Files.createDirectories(parent);
-    Path staging = Files.createTempDirectory(parent, "." + target.getFileName() + ".staging-");
-    // createTempDirectory makes the folder owner-only; a bundle is read by other users (a
-    // scorer in a container), so give it the usual rwxr-xr-x where the file system has modes.
-    try {
-      Files.setPosixFilePermissions(
-          staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-    } catch (UnsupportedOperationException e) {
-      // not a POSIX file system: its defaults apply
-    }
+    Path staging = AtomicFiles.newStagingDirectory(target);
     try {
       Map<String, String> sums = new TreeMap<>();
       for (Map.Entry<String, Object> e : files.entrySet()) {
@@ -111,60 +101,34 @@ public final class BundleWriter {
                   null)
               .withChecksums(sums);
       mapper().writeValue(staging.resolve(BundleFiles.MANIFEST).toFile(), written);
-      moveIntoPlace(staging);
+      // Replacing: the old bundle is moved aside first, so the target is never a mix of both.
+      AtomicFiles.replaceDirectory(staging, target);
       return written;
     } finally {
-      BundleFiles.deleteTree(staging);
+      AtomicFiles.deleteTree(staging);
     }
   }
 
   /** Packs a bundle folder into one {@code .zip} (written atomically). */
   public static void zip(Path bundleDir, Path zipFile) throws IOException {
-    Path dir = zipFile.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + zipFile.getFileName(), ".tmp");
-    try {
-      try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(tmp));
-          var list = Files.list(bundleDir)) {
-        for (Path f : list.sorted().toList()) {
-          zip.putNextEntry(new ZipEntry(f.getFileName().toString()));
-          Files.copy(f, zip);
-          zip.closeEntry();
-        }
-      }
-      Files.move(tmp, zipFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
+    try (var list = Files.list(bundleDir)) {
+      List<Path> files = list.sorted().toList();
+      AtomicFiles.write(
+          zipFile,
+          out -> {
+            try (ZipOutputStream zip = new ZipOutputStream(out)) {
+              for (Path f : files) {
+                zip.putNextEntry(new ZipEntry(f.getFileName().toString()));
+                Files.copy(f, zip);
+                zip.closeEntry();
+              }
+            }
+          });
     }
   }
 
   static ObjectMapper mapper() {
     return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  }
-
-  private void moveIntoPlace(Path staging) throws IOException {
-    if (!Files.exists(target)) {
-      atomicMove(staging, target);
-      return;
-    }
-    // Replacing: move the old bundle aside first, so the target is never a mix of both.
-    Path old = target.resolveSibling("." + target.getFileName() + ".old-" + System.nanoTime());
-    atomicMove(target, old);
-    try {
-      atomicMove(staging, target);
-    } catch (IOException e) {
-      atomicMove(old, target);
-      throw e;
-    }
-    BundleFiles.deleteTree(old);
-  }
-
-  private static void atomicMove(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new BundleException("cannot move " + from + " to " + to + " atomically", e);
-    }
   }
 
   private String checkNew(String name) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+import org.mos.common.io.AtomicFiles;
 
 /**
  * A model bundle opened for reading: a folder (or a {@code .zip} of one) holding {@code
@@ -43,7 +44,7 @@ public final class ModelBundle implements AutoCloseable {
         unzip(source, dir);
         return new ModelBundle(source, dir, true, verify(dir, source));
       } catch (IOException | RuntimeException e) {
-        BundleFiles.deleteTree(dir);
+        AtomicFiles.deleteTree(dir);
         throw e;
       }
     }
@@ -93,7 +94,7 @@ public final class ModelBundle implements AutoCloseable {
   @Override
   public void close() throws IOException {
     if (extracted) {
-      BundleFiles.deleteTree(dir);
+      AtomicFiles.deleteTree(dir);
     }
   }
 

@@ -7,8 +7,8 @@ import org.mos.common.score.KlLabelSource;
 
 /**
  * Fits {@link KlClassMeans} over a fit set streamed batch by batch, in memory independent of the
- * number of images (one running sum of softmax vectors per class): the same result as {@link
- * KlClassMeans#fit} over all logits at once. Not thread-safe.
+ * number of images (one running sum of softmax vectors per class): the same result as averaging the
+ * softmax vectors of all logits at once (the tests' one-shot reference). Not thread-safe.
  */
 public final class KlMeansAccumulator {
 

@@ -24,8 +24,8 @@ import org.mos.common.score.MahalanobisLayer;
  * feature row, which keeps the two sums small and the subtraction accurate. The precision is its
  * pseudo-inverse computed as scipy's {@code pinvh} (which sklearn's {@code EmpiricalCovariance} and
  * so the Mahalanobis reference use): a symmetric eigendecomposition, eigenvalues at or below {@code
- * D * eps * max|lambda|} dropped. It matches {@link MahalanobisLayer#fit} (an SVD pseudo-inverse)
- * to rounding and is several times faster at BiT's widths (1024, 2048). The scatter and the
+ * D * eps * max|lambda|} dropped. It matches the tests' one-shot fit (an SVD pseudo-inverse) to
+ * rounding and is several times faster at BiT's widths (1024, 2048). The scatter and the
  * decomposition use EJML's multi-threaded kernels. Not thread-safe.
  */
 public final class MahalanobisAccumulator {

@@ -1,7 +1,6 @@
 package org.mos.common.score;
 
 import java.util.Arrays;
-import java.util.stream.IntStream;
 
 /**
  * Fitted statistics of KL matching: the mean softmax vector d_c of every class c that has members
@@ -56,78 +55,6 @@ public record KlClassMeans(KlLabelSource labelSource, int[] classes, double[][] 
         }
       }
     }
-  }
-
-  /**
-   * Fits the class means from the logits of a fit set: softmax of every row, grouped by {@code
-   * labelSource}, averaged per class.
-   *
-   * @param trueLabels the true class of every row (required for {@link KlLabelSource#TRUE_LABELS},
-   *     ignored otherwise)
-   */
-  public static KlClassMeans fit(Batch logits, int[] trueLabels, KlLabelSource labelSource) {
-    int rows = logits.rows();
-    int cols = logits.cols();
-    int[] labels;
-    if (labelSource == KlLabelSource.TRUE_LABELS) {
-      if (trueLabels == null || trueLabels.length != rows) {
-        throw new IllegalArgumentException(
-            "fitting by true labels needs one label per row: "
-                + rows
-                + " rows but "
-                + (trueLabels == null ? "no" : String.valueOf(trueLabels.length))
-                + " labels");
-      }
-      labels = trueLabels;
-    } else {
-      labels = predictedClasses(logits);
-    }
-    double[][] sums = new double[cols][];
-    int[] counts = new int[cols];
-    float[] v = logits.values();
-    double[] p = new double[cols];
-    for (int r = 0; r < rows; r++) {
-      int y = labels[r];
-      if (y < 0 || y >= cols) {
-        throw new IllegalArgumentException(
-            "label " + y + " of row " + r + " is not a class of a model with " + cols + " logits");
-      }
-      Softmax.row(v, r * cols, cols, p);
-      if (sums[y] == null) {
-        sums[y] = new double[cols];
-      }
-      for (int i = 0; i < cols; i++) {
-        sums[y][i] += p[i];
-      }
-      counts[y]++;
-    }
-    int[] classes = IntStream.range(0, cols).filter(c -> counts[c] > 0).toArray();
-    double[][] means = new double[classes.length][];
-    for (int k = 0; k < classes.length; k++) {
-      means[k] = sums[classes[k]];
-      for (int i = 0; i < cols; i++) {
-        means[k][i] /= counts[classes[k]];
-      }
-    }
-    return new KlClassMeans(labelSource, classes, means);
-  }
-
-  /** Argmax of every row (the first on ties). */
-  static int[] predictedClasses(Batch logits) {
-    float[] v = logits.values();
-    int cols = logits.cols();
-    int[] out = new int[logits.rows()];
-    for (int r = 0; r < out.length; r++) {
-      int base = r * cols;
-      int arg = 0;
-      for (int i = 1; i < cols; i++) {
-        if (v[base + i] > v[base + arg]) {
-          arg = i;
-        }
-      }
-      out[r] = arg;
-    }
-    return out;
   }
 
   /** Number of entries of each mean (the logit count). */

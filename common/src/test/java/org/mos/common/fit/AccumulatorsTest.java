@@ -11,9 +11,10 @@ import org.mos.common.score.Batch;
 import org.mos.common.score.KlClassMeans;
 import org.mos.common.score.KlLabelSource;
 import org.mos.common.score.MahalanobisLayer;
+import org.mos.common.score.OneShotFits;
 
 /**
- * Streaming fits equal the one-shot fits of {@code common.score} (which are checked against numpy
+ * Streaming fits equal the one-shot fits of {@code OneShotFits} (which are checked against numpy
  * and sklearn in that package), batch by batch, in any batching.
  */
 class AccumulatorsTest {
@@ -54,7 +55,7 @@ class AccumulatorsTest {
         acc.add(rows(logits, cols, from, to), Arrays.copyOfRange(y, from, to));
       }
       KlClassMeans streamed = acc.result();
-      KlClassMeans once = KlClassMeans.fit(Batch.copyOf(logits, ROWS, cols), y, source);
+      KlClassMeans once = OneShotFits.klClassMeans(Batch.copyOf(logits, ROWS, cols), y, source);
       assertThat(streamed.classes()).containsExactly(once.classes());
       assertThat(streamed.labelSource()).isEqualTo(source);
       for (int k = 0; k < once.classes().length; k++) {
@@ -78,7 +79,7 @@ class AccumulatorsTest {
       acc.add(rows(f, dims, from, to), Arrays.copyOfRange(y, from, to));
     }
     MahalanobisLayer streamed = acc.result();
-    MahalanobisLayer once = MahalanobisLayer.fit(Batch.copyOf(f, ROWS, dims), y);
+    MahalanobisLayer once = OneShotFits.mahalanobisLayer(Batch.copyOf(f, ROWS, dims), y);
     assertThat(acc.rows()).isEqualTo(ROWS);
     assertThat(streamed.classes()).containsExactly(once.classes());
     for (int k = 0; k < once.classes().length; k++) {

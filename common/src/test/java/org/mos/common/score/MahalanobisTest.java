@@ -25,7 +25,7 @@ class MahalanobisTest {
   }
 
   private static MahalanobisLayer fitLayer(int l) {
-    return MahalanobisLayer.fit(
+    return OneShotFits.mahalanobisLayer(
         batch("maha_l" + l + "_fit.npy"),
         TestFixtures.npy("scores", "maha_l" + l + "_labels.npy").toInts());
   }

@@ -72,7 +72,7 @@ class ReferenceScoresTest {
     int[] labels = TestFixtures.npy("scores", "kl_fit_labels.npy").toInts();
     KlLabelSource source =
         tag.equals("true") ? KlLabelSource.TRUE_LABELS : KlLabelSource.PREDICTED_LABELS;
-    KlClassMeans means = KlClassMeans.fit(fit, labels, source);
+    KlClassMeans means = OneShotFits.klClassMeans(fit, labels, source);
     assertThat(means.labelSource()).isEqualTo(source);
     assertThat(means.classes())
         .containsExactly(TestFixtures.npy("scores", "kl_" + tag + "_classes.npy").toInts());

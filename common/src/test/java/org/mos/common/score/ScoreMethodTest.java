@@ -69,7 +69,7 @@ class ScoreMethodTest {
         .hasMessage("kl: the class means have 2 entries but the logits have 3 columns");
     assertThatThrownBy(
             () ->
-                KlClassMeans.fit(
+                OneShotFits.klClassMeans(
                     Batch.copyOf(new float[4], 2, 2), new int[] {0}, KlLabelSource.TRUE_LABELS))
         .hasMessage("fitting by true labels needs one label per row: 2 rows but 1 labels");
   }

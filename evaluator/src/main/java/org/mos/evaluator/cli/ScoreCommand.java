@@ -1,18 +1,20 @@
 package org.mos.evaluator.cli;
 
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.mos.common.io.AtomicFiles;
 import org.mos.common.io.Npy;
 import org.mos.common.io.NpyArray;
 import org.mos.common.layout.GroupLayout;
@@ -211,20 +213,17 @@ public class ScoreCommand implements Callable<Integer> {
 
   /** Writes one score per line through a temporary file, so readers never see half a file. */
   static void writeScores(Path file, double[] scores) throws IOException {
-    Path tmp =
-        Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-    try {
-      try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-        StringBuilder line = new StringBuilder(32);
-        for (double s : scores) {
-          line.setLength(0);
-          line.append(s).append('\n');
-          w.append(line);
-        }
-      }
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.write(
+        file,
+        out -> {
+          try (Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8))) {
+            StringBuilder line = new StringBuilder(32);
+            for (double s : scores) {
+              line.setLength(0);
+              line.append(s).append('\n');
+              w.append(line);
+            }
+          }
+        });
   }
 }

@@ -3,7 +3,6 @@ package org.mos.evaluator.fit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -18,6 +17,7 @@ import org.mos.common.fit.KlMeansAccumulator;
 import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.Calibration;
 import org.mos.common.inference.GradientGraphs;
+import org.mos.common.io.AtomicFiles;
 import org.mos.common.score.KlClassMeans;
 import org.mos.common.score.KlLabelSource;
 import org.mos.common.score.MahalanobisPerturbation;
@@ -198,9 +198,7 @@ final class BundleFitter {
       throws IOException {
     // The calibration scores come from the scorer of the new bundle itself (written to a hidden
     // staging folder first), so they are exactly the scores the scorer will serve.
-    Path parent = plan.out().toAbsolutePath().normalize().getParent();
-    Files.createDirectories(parent);
-    Path staging = Files.createTempDirectory(parent, "." + plan.out().getFileName() + ".fit-");
+    Path staging = AtomicFiles.newStagingDirectory(plan.out());
     try {
       Path uncalibrated = staging.resolve("bundle");
       next.writeTo(uncalibrated, false, base, Map.of());
@@ -214,7 +212,7 @@ final class BundleFitter {
             r.files());
       }
     } finally {
-      NewBundle.deleteTree(staging);
+      AtomicFiles.deleteTree(staging);
     }
   }
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
+import org.mos.common.io.AtomicFiles;
 import org.mos.common.metrics.OodMetrics;
 
 /**

@@ -26,6 +26,7 @@ import org.mos.common.bundle.ModelBundle;
 import org.mos.common.inference.BundleScorer;
 import org.mos.common.inference.Calibration;
 import org.mos.common.inference.synthetic.SyntheticBundle;
+import org.mos.common.io.AtomicFiles;
 import org.mos.common.io.Npy;
 import org.mos.common.score.MahalanobisLayer;
 import org.mos.common.score.MahalanobisStatistics;
@@ -285,7 +286,7 @@ class FitCommandTest {
     assertThat(err.toString()).contains("--mahalanobis-magnitude 0.01", "no gradient graphs");
     // the synthetic VJP graph pulls back logits only: no cotangent for block1
     float[][] w = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
-    NewBundle.deleteTree(bundle);
+    AtomicFiles.deleteTree(bundle);
     new SyntheticBundle(4, List.of("x", "y", "z"), null, w, new float[3], Map.of())
         .writeTo(bundle, true);
     err.getBuffer().setLength(0);

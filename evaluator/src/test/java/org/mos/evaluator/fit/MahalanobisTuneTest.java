@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mos.common.bundle.ModelBundle;
+import org.mos.common.io.AtomicFiles;
 import org.mos.common.score.MahalanobisLayer;
 import org.mos.common.score.MahalanobisStatistics;
 import org.mos.evaluator.cli.MosCommand;
@@ -249,7 +250,7 @@ class MahalanobisTuneTest {
 
   @Test
   void refusesABundleWithoutGradientGraphs() throws IOException {
-    NewBundle.deleteTree(bundle);
+    AtomicFiles.deleteTree(bundle);
     writeBundle(false);
     assertThat(run(tuneArgs(dir.resolve("fitted")).toArray(String[]::new))).isEqualTo(2);
     assertThat(err.toString())

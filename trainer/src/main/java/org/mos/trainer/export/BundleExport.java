@@ -10,6 +10,7 @@ import java.util.Map;
 import org.mos.common.bundle.BundleManifest;
 import org.mos.common.bundle.BundleWriter;
 import org.mos.common.inference.GradientGraphs;
+import org.mos.common.io.AtomicFiles;
 import org.mos.common.layout.GroupLayout;
 
 /**
@@ -101,16 +102,14 @@ public record BundleExport(
     if (Files.exists(out) && !replace) {
       throw new IOException(out + " already exists (choose another --out or replace it)");
     }
-    Path parent = out.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Path staging = Files.createTempDirectory(parent, "." + out.getFileName() + ".export-");
+    Path staging = AtomicFiles.newStagingDirectory(out);
     try {
       BundleManifest written =
           writer(staging.resolve("bundle"), false, model, vjp, odin, classes).commit(manifest);
       BundleWriter.zip(staging.resolve("bundle"), out);
       return written;
     } finally {
-      deleteTree(staging);
+      AtomicFiles.deleteTree(staging);
     }
   }
 
@@ -129,16 +128,5 @@ public record BundleExport(
           .write(VjpExporter.ODIN_GRADIENT_FILE, odin::writeTo);
     }
     return writer.write(BundleClasses.CLASS_TABLE, o -> o.write(classes.classTable()));
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

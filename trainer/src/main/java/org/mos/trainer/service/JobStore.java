@@ -7,11 +7,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.mos.common.io.AtomicFiles;
 
 /**
  * The job queue's state on disk: {@code WORK/jobs/ID/job.json} per job (written to a temporary file
@@ -48,18 +48,7 @@ public final class JobStore {
   /** Writes a job's state atomically. */
   public void save(JobStatus status) {
     try {
-      Path dir = Files.createDirectories(dir(status.id()));
-      Path tmp = Files.createTempFile(dir, "job", ".tmp");
-      try {
-        JSON.writeValue(tmp.toFile(), status);
-        Files.move(
-            tmp,
-            dir.resolve("job.json"),
-            StandardCopyOption.ATOMIC_MOVE,
-            StandardCopyOption.REPLACE_EXISTING);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      AtomicFiles.write(dir(status.id()).resolve("job.json"), out -> JSON.writeValue(out, status));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot save job " + status.id() + " under " + jobs, e);
     }

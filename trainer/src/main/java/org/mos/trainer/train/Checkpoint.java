@@ -4,19 +4,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.mos.common.io.AtomicFiles;
 import org.mos.common.io.Npy;
 import org.mos.common.io.NpyArray;
 import org.mos.trainer.weights.BitKeys;
@@ -53,30 +51,25 @@ public final class Checkpoint {
 
   /** Saves the finetuner's model, momentum and step to {@code file}, atomically. */
   public static void save(Path file, Finetuner finetuner) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-    try {
-      try (OutputStream os = Files.newOutputStream(tmp);
-          ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(os))) {
-        // float weights barely compress; storing them keeps saving fast
-        zip.setLevel(Deflater.NO_COMPRESSION);
-        zip.putNextEntry(new ZipEntry(STEP + ".npy"));
-        ByteBuffer step = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        step.putLong(finetuner.currentStep());
-        Npy.write(zip, "<i8", new int[] {1}, step.array());
-        zip.closeEntry();
-        for (Map.Entry<String, Parameter> e : BitKeys.of(finetuner.model()).entrySet()) {
-          put(zip, PARAM + e.getKey(), e.getValue().getArray());
-        }
-        for (Map.Entry<String, NDArray> e : finetuner.optimizer().buffers().entrySet()) {
-          put(zip, MOMENTUM + e.getKey(), e.getValue());
-        }
-      }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.write(
+        file,
+        os -> {
+          try (ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(os))) {
+            // float weights barely compress; storing them keeps saving fast
+            zip.setLevel(Deflater.NO_COMPRESSION);
+            zip.putNextEntry(new ZipEntry(STEP + ".npy"));
+            ByteBuffer step = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            step.putLong(finetuner.currentStep());
+            Npy.write(zip, "<i8", new int[] {1}, step.array());
+            zip.closeEntry();
+            for (Map.Entry<String, Parameter> e : BitKeys.of(finetuner.model()).entrySet()) {
+              put(zip, PARAM + e.getKey(), e.getValue().getArray());
+            }
+            for (Map.Entry<String, NDArray> e : finetuner.optimizer().buffers().entrySet()) {
+              put(zip, MOMENTUM + e.getKey(), e.getValue());
+            }
+          }
+        });
   }
 
   private static void put(ZipOutputStream zip, String name, NDArray array) throws IOException {

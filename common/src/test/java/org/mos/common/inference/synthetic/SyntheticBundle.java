@@ -16,11 +16,12 @@ import org.mos.common.score.MahalanobisPerturbation;
 import org.mos.common.score.MahalanobisStatistics;
 
 /**
- * A tiny linear model bundle for tests, demos and benchmarks, whose outputs can be computed by
- * hand: {@code features = mean over H, W of the input} (N x 3), {@code logits = features W^T + b}
- * (a Gemm), and a side output {@code block1 = relu(input)} (N x 3 x H x W, spatially averaged by
- * the reader). Needs {@code org.tribuo:tribuo-util-onnx} on the class path (an optional dependency
- * of common).
+ * A tiny linear model bundle for tests and benchmarks, whose outputs can be computed by hand:
+ * {@code features = mean over H, W of the input} (N x 3), {@code logits = features W^T + b} (a
+ * Gemm), and a side output {@code block1 = relu(input)} (N x 3 x H x W, spatially averaged by the
+ * reader). Test code, shipped only in common's test-jar ({@code mos-common}, type {@code
+ * test-jar}); needs {@code org.tribuo:tribuo-util-onnx} on the class path, which the modules using
+ * it declare themselves.
  *
  * @param inputSize the square input side
  * @param classNames class names (flat order)

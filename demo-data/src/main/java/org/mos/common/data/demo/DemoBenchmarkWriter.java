@@ -6,9 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +15,7 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.mos.common.data.DatasetException;
 import org.mos.common.data.ListFile;
+import org.mos.common.io.AtomicFiles;
 
 /** Writes a {@link DemoSource} as the benchmark folder layout, atomically. */
 final class DemoBenchmarkWriter {
@@ -58,20 +57,20 @@ final class DemoBenchmarkWriter {
 
   DemoSummary write() {
     checkTarget(out, overwrite);
-    Path parent = out.getParent();
-    Path tmp = parent.resolve("." + out.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+    Path tmp = null;
     try {
-      Files.createDirectories(parent);
-      deleteTree(tmp);
-      Files.createDirectories(tmp);
+      tmp = AtomicFiles.newStagingDirectory(out);
       DemoSummary summary = writeInto(tmp);
-      replace(tmp);
+      // An old folder (when allowed) is moved aside first and removed once the new one is in.
+      AtomicFiles.replaceDirectory(tmp, out);
       return summary;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the demo benchmark to " + out, e);
     } finally {
       try {
-        deleteTree(tmp);
+        if (tmp != null) {
+          AtomicFiles.deleteTree(tmp);
+        }
       } catch (IOException e) {
         // The benchmark itself is in place or the error above is the one to report.
       }
@@ -158,20 +157,6 @@ final class DemoBenchmarkWriter {
     Files.writeString(file, s, StandardCharsets.UTF_8);
   }
 
-  /** Moves the finished folder into place; an old one (when allowed) is removed after. */
-  private void replace(Path tmp) throws IOException {
-    Path old = null;
-    if (Files.exists(out)) {
-      old = out.resolveSibling("." + out.getFileName() + ".old-" + ProcessHandle.current().pid());
-      deleteTree(old);
-      Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
-    }
-    Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
-    if (old != null) {
-      deleteTree(old);
-    }
-  }
-
   private static boolean isEmptyDirectory(Path dir) {
     if (!Files.isDirectory(dir)) {
       return false;
@@ -180,17 +165,6 @@ final class DemoBenchmarkWriter {
       return s.findAny().isEmpty();
     } catch (IOException e) {
       return false;
-    }
-  }
-
-  static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
     }
   }
 }
