@@ -14,8 +14,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * README.md's paragraph on the demo's options names every option the demo has. (That the docs
- * name no option the demo lacks is checked for every command by the deploy module's
+ * README.md's paragraph on the demo's options names every option the demo has. (That the docs name
+ * no option the demo lacks is checked for every command by the deploy module's
  * DocumentedOptionsTest.)
  */
 class DemoDocsTest {
