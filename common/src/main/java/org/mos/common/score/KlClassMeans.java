@@ -65,7 +65,7 @@ public record KlClassMeans(KlLabelSource labelSource, int[] classes, double[][] 
    * @param trueLabels the true class of every row (required for {@link KlLabelSource#TRUE_LABELS},
    *     ignored otherwise)
    */
-  public static KlClassMeans fit(Batch logits, int[] trueLabels, KlLabelSource labelSource) {
+  public static KlClassMeans fit(FloatMatrix logits, int[] trueLabels, KlLabelSource labelSource) {
     int rows = logits.rows();
     int cols = logits.cols();
     int[] labels;
@@ -113,7 +113,7 @@ public record KlClassMeans(KlLabelSource labelSource, int[] classes, double[][] 
   }
 
   /** Argmax of every row (the first on ties). */
-  static int[] predictedClasses(Batch logits) {
+  static int[] predictedClasses(FloatMatrix logits) {
     float[] v = logits.values();
     int cols = logits.cols();
     int[] out = new int[logits.rows()];

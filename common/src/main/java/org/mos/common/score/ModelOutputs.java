@@ -9,7 +9,7 @@ import java.util.List;
  * @param logits the logits, or null when the model was not asked for them
  * @param layerFeatures the features per layer, in layer order (empty when none)
  */
-public record ModelOutputs(Batch logits, List<Batch> layerFeatures) {
+public record ModelOutputs(FloatMatrix logits, List<FloatMatrix> layerFeatures) {
 
   public ModelOutputs {
     layerFeatures = List.copyOf(layerFeatures);
@@ -25,12 +25,12 @@ public record ModelOutputs(Batch logits, List<Batch> layerFeatures) {
   }
 
   /** Logits only. */
-  public static ModelOutputs ofLogits(Batch logits) {
+  public static ModelOutputs ofLogits(FloatMatrix logits) {
     return new ModelOutputs(logits, List.of());
   }
 
   /** Layer features only. */
-  public static ModelOutputs ofFeatures(List<Batch> layerFeatures) {
+  public static ModelOutputs ofFeatures(List<FloatMatrix> layerFeatures) {
     return new ModelOutputs(null, layerFeatures);
   }
 }

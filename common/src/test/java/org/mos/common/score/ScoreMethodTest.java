@@ -50,7 +50,7 @@ class ScoreMethodTest {
                 new MaxLogit()
                     .score(
                         ModelOutputs.ofFeatures(
-                            java.util.List.of(Batch.copyOf(new float[] {1}, 1, 1)))))
+                            java.util.List.of(FloatMatrix.copyOf(new float[] {1}, 1, 1)))))
         .hasMessage("score 'maxlogit' needs logits but none were given");
   }
 
@@ -65,12 +65,14 @@ class ScoreMethodTest {
         new KlMatchingScore(
             new KlClassMeans(
                 KlLabelSource.TRUE_LABELS, new int[] {0}, new double[][] {{0.5, 0.5}}));
-    assertThatThrownBy(() -> kl.score(Batch.copyOf(new float[3], 1, 3)))
+    assertThatThrownBy(() -> kl.score(FloatMatrix.copyOf(new float[3], 1, 3)))
         .hasMessage("kl: the class means have 2 entries but the logits have 3 columns");
     assertThatThrownBy(
             () ->
                 KlClassMeans.fit(
-                    Batch.copyOf(new float[4], 2, 2), new int[] {0}, KlLabelSource.TRUE_LABELS))
+                    FloatMatrix.copyOf(new float[4], 2, 2),
+                    new int[] {0},
+                    KlLabelSource.TRUE_LABELS))
         .hasMessage("fitting by true labels needs one label per row: 2 rows but 1 labels");
   }
 }

@@ -14,9 +14,10 @@ import org.ejml.dense.row.CommonOps_DDRM;
  * @param classMeans one mean per entry of {@code classes}
  * @param precision the D x D tied precision matrix
  */
-public record MahalanobisLayer(int[] classes, double[][] classMeans, double[][] precision) {
+public record MahalanobisLayerStatistics(
+    int[] classes, double[][] classMeans, double[][] precision) {
 
-  public MahalanobisLayer {
+  public MahalanobisLayerStatistics {
     if (classes.length == 0 || classes.length != classMeans.length) {
       throw new IllegalArgumentException(
           "expected one mean per class but got "
@@ -65,7 +66,7 @@ public record MahalanobisLayer(int[] classes, double[][] classMeans, double[][] 
    *
    * @param labels the class of every row
    */
-  public static MahalanobisLayer fit(Batch features, int[] labels) {
+  public static MahalanobisLayerStatistics fit(FloatMatrix features, int[] labels) {
     int n = features.rows();
     int d = features.cols();
     if (labels.length != n) {
@@ -87,11 +88,11 @@ public record MahalanobisLayer(int[] classes, double[][] classMeans, double[][] 
     for (int k = 0; k < classes.length; k++) {
       kept[k] = means[classes[k]];
     }
-    return new MahalanobisLayer(classes, kept, toArrays(precision));
+    return new MahalanobisLayerStatistics(classes, kept, toArrays(precision));
   }
 
   /** The mean feature of every class 0..numClasses-1, null for a class without rows. */
-  private static double[][] classMeans(Batch features, int[] labels, int numClasses) {
+  private static double[][] classMeans(FloatMatrix features, int[] labels, int numClasses) {
     float[] v = features.values();
     int d = features.cols();
     double[][] sums = new double[numClasses][];
@@ -115,7 +116,7 @@ public record MahalanobisLayer(int[] classes, double[][] classMeans, double[][] 
   }
 
   /** Maximum-likelihood covariance (divided by n) of the rows minus their class means. */
-  private static DMatrixRMaj tiedCovariance(Batch features, int[] labels, double[][] means) {
+  private static DMatrixRMaj tiedCovariance(FloatMatrix features, int[] labels, double[][] means) {
     float[] v = features.values();
     int n = features.rows();
     int d = features.cols();
@@ -171,7 +172,7 @@ public record MahalanobisLayer(int[] classes, double[][] classMeans, double[][] 
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof MahalanobisLayer m
+    return o instanceof MahalanobisLayerStatistics m
         && Arrays.equals(classes, m.classes)
         && Arrays.deepEquals(classMeans, m.classMeans)
         && Arrays.deepEquals(precision, m.precision);
@@ -184,6 +185,6 @@ public record MahalanobisLayer(int[] classes, double[][] classMeans, double[][] 
 
   @Override
   public String toString() {
-    return "MahalanobisLayer[" + classes.length + " classes, " + dims() + " dims]";
+    return "MahalanobisLayerStatistics[" + classes.length + " classes, " + dims() + " dims]";
   }
 }

@@ -15,13 +15,13 @@ package org.mos.common.score;
  * @param epsilon the perturbation magnitude, 0 or more (0 = temperature scaling only)
  * @param temperature the temperature T, positive
  */
-public record OdinPerturbation(double epsilon, double temperature) {
+public record OdinSettings(double epsilon, double temperature) {
 
   /** The MOS paper's script: no perturbation, T = 1000. */
-  public static final OdinPerturbation PAPER_DEFAULT =
-      new OdinPerturbation(0, OdinScore.DEFAULT_TEMPERATURE);
+  public static final OdinSettings PAPER_DEFAULT =
+      new OdinSettings(0, OdinScore.DEFAULT_TEMPERATURE);
 
-  public OdinPerturbation {
+  public OdinSettings {
     if (!(epsilon >= 0) || Double.isInfinite(epsilon)) {
       throw new IllegalArgumentException(
           "odin: epsilon must be a finite number of 0 or more but got " + epsilon);
