@@ -1,11 +1,18 @@
 package org.mos.common.inference;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.mos.common.score.FloatMatrix;
 import org.mos.common.score.ModelOutputs;
 import org.mos.common.score.OodScore;
 import org.mos.common.score.ScoreMethod;
 
-/** A method that scores the plain pass's logits as they are, through its {@link OodScore}. */
+/**
+ * A method that scores the plain pass's outputs as they are, through its {@link OodScore}: the
+ * logits, and the penultimate features when the registry says it needs them ({@link
+ * ScoreMethod.Need#FEATURES}).
+ */
 final class PlainMethodScorer implements MethodScorer {
 
   private final ScoreMethod method;
@@ -23,7 +30,7 @@ final class PlainMethodScorer implements MethodScorer {
 
   @Override
   public Set<String> outputs() {
-    return Set.of();
+    return method.needs(ScoreMethod.Need.FEATURES) ? Set.of(BundleModel.FEATURES) : Set.of();
   }
 
   @Override
@@ -36,6 +43,8 @@ final class PlainMethodScorer implements MethodScorer {
 
   @Override
   public double[] score(ScoringPass pass, int part) {
-    return score.score(ModelOutputs.ofLogits(pass.plainRows(part).get(BundleModel.LOGITS)));
+    Map<String, FloatMatrix> rows = pass.plainRows(part);
+    return score.score(
+        new ModelOutputs(rows.get(BundleModel.LOGITS), rows.get(BundleModel.FEATURES), List.of()));
   }
 }

@@ -58,6 +58,8 @@ public enum ScoreMethod {
   public enum Need {
     /** The logits of the model. */
     LOGITS,
+    /** The penultimate (pre-logit) features, the bundle's {@code features} output. */
+    FEATURES,
     /** The spatially averaged outputs of some layers, named by the fitted statistics. */
     LAYER_FEATURES,
     /** A group-softmax layout. */
@@ -119,9 +121,9 @@ public enum ScoreMethod {
     return needs.contains(need);
   }
 
-  /** Whether the method reads only the logits (no layer features). */
+  /** Whether the method reads only the logits (no features, no layer features). */
   public boolean needsOnlyLogits() {
-    return !needs.contains(Need.LAYER_FEATURES);
+    return !needs.contains(Need.LAYER_FEATURES) && !needs.contains(Need.FEATURES);
   }
 
   /** Every method in table order ({@link #paperRow()}). */

@@ -76,6 +76,53 @@ class InputPerturbationTest {
   }
 
   @Test
+  void aPassSharedByTwoRequestsPerturbsOnlyTheRowsOfTheRequestThatAsks() throws Exception {
+    Path dir = tmp.resolve("b");
+    twoClasses().writeTo(dir, true);
+    try (ModelBundle bundle = ModelBundle.open(dir);
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      BundleScorer scorer = BundleScorer.of(bundle);
+      InputBatch batch = model.newInputBatch(3);
+      for (int i = 0; i < 3; i++) {
+        batch.put(i, image());
+      }
+      ScoreRequest perturbed =
+          new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinSettings(0.1, 1));
+      ScoreRequest plain = perturbed.withOdin(new OdinSettings(0, 1));
+      ScoringPass pass =
+          scorer.run(
+              model,
+              batch,
+              List.of(new ScoringPass.Part(plain, 1), new ScoringPass.Part(perturbed, 2)));
+      // the plain row: max softmax(-0.4, -0.6) = 1 / (1 + e^-0.2); the perturbed rows as in the
+      // hand-worked example above: max softmax(-0.2, -0.75) = 1 / (1 + e^-0.55)
+      assertThat(pass.scores(0, "odin")).containsExactly(new double[] {0.5498340}, within(1e-6));
+      assertThat(pass.scores(1, "odin"))
+          .containsExactly(new double[] {0.6341356, 0.6341356}, within(1e-6));
+      assertThat(pass.score(1).images()).hasSize(2);
+    }
+  }
+
+  @Test
+  void precomputedOutputsCannotScorePerturbedInputs() throws Exception {
+    Path dir = tmp.resolve("b");
+    twoClasses().writeTo(dir, true);
+    try (ModelBundle bundle = ModelBundle.open(dir);
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      BundleScorer scorer = BundleScorer.of(bundle);
+      InputBatch batch = model.newInputBatch(1);
+      batch.put(0, image());
+      ScoreRequest request =
+          new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinSettings(0.1, 1));
+      Map<String, FloatMatrix> outputs = model.run(batch, 1, scorer.requiredOutputs(request));
+      assertThatThrownBy(() -> scorer.score(outputs, request))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("epsilon 0.1")
+          .hasMessageContaining("needs the model");
+    }
+  }
+
+  @Test
   void inputGradientSpreadsTheCotangentTimesWOverThePixels() throws Exception {
     Path dir = tmp.resolve("b");
     twoClasses().writeTo(dir, true);

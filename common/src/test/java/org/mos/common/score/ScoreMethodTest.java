@@ -19,6 +19,39 @@ class ScoreMethodTest {
   }
 
   @Test
+  void tableOrderAndLabelsAreThePapersThenMaxLogit() {
+    assertThat(ScoreMethod.inTableOrder().stream().map(ScoreMethod::label))
+        .containsExactly("MSP", "ODIN", "Mahalanobis", "Energy", "KL matching", "MOS", "MaxLogit");
+    assertThat(ScoreMethod.MAHALANOBIS.needs(ScoreMethod.Need.LAYER_FEATURES)).isTrue();
+    assertThat(ScoreMethod.MAHALANOBIS.needsOnlyLogits()).isFalse();
+    assertThat(ScoreMethod.MOS.needs(ScoreMethod.Need.GROUP_LAYOUT)).isTrue();
+    assertThat(ScoreMethod.MSP.needs()).containsExactly(ScoreMethod.Need.LOGITS);
+  }
+
+  @Test
+  void aMethodIsSupportedOnlyWhenTheSettingsHoldWhatItNeeds() {
+    assertThat(ScoreMethod.MOS.supportedBy(ScoreSettings.none())).isFalse();
+    assertThat(ScoreMethod.KL.supportedBy(ScoreSettings.none())).isFalse();
+    assertThat(ScoreMethod.MAHALANOBIS.supportedBy(ScoreSettings.none())).isFalse();
+    assertThat(ScoreMethod.ENERGY.supportedBy(ScoreSettings.none())).isTrue();
+    assertThat(
+            ScoreMethod.MOS.supportedBy(
+                ScoreSettings.builder().layout(GroupLayout.ofSizes(2, 2)).build()))
+        .isTrue();
+  }
+
+  @Test
+  void modelOutputsRefuseFeaturesOfAnotherBatch() {
+    assertThatThrownBy(
+            () ->
+                new ModelOutputs(
+                    FloatMatrix.copyOf(new float[2], 1, 2),
+                    FloatMatrix.copyOf(new float[6], 2, 3),
+                    java.util.List.of()))
+        .hasMessageContaining("the features have 2 rows but the logits 1");
+  }
+
+  @Test
   void createdScoresCarryTheirIdAndDefaults() {
     ScoreSettings layout = ScoreSettings.builder().layout(GroupLayout.ofSizes(2, 2)).build();
     for (ScoreMethod m : ScoreMethod.values()) {
