@@ -3,6 +3,7 @@ package org.mos.common.inference;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -73,7 +74,7 @@ public final class BundleScorer {
           };
       byId.put(method.id(), scorer);
     }
-    this.scorers = byId;
+    this.scorers = Collections.unmodifiableMap(byId);
   }
 
   /** The scorer of an opened bundle: its methods, statistics and calibration scores. */
