@@ -3,12 +3,13 @@ package org.mos.common.score;
 import java.util.List;
 
 /**
- * Mahalanobis' input perturbation (Lee et al., NeurIPS 2018, as the MOS repo's {@code
- * get_Mahalanobis_score}), done separately for every layer l: with c* the closest class of the
- * layer's features f, the loss {@code 1/2 (f - mu_c*)^T P (f - mu_c*)} is pulled back to the input
- * ({@link MahalanobisScore#layerCotangent} is its gradient with respect to f), {@code x' = x -
- * magnitude * sign(grad_x loss)}, and the layer's score is {@code max_c -1/2 (f(x') - mu_c)^T P
- * (f(x') - mu_c)}: the step moves the input towards its closest class mean.
+ * The magnitude of Mahalanobis' input perturbation, a setting (chosen or tuned, then recorded with
+ * the fitted statistics; 0 = no perturbation). The perturbation (Lee et al., NeurIPS 2018, as the
+ * MOS repo's {@code get_Mahalanobis_score}), done separately for every layer l: with c* the closest
+ * class of the layer's features f, the loss {@code 1/2 (f - mu_c*)^T P (f - mu_c*)} is pulled back
+ * to the input ({@link MahalanobisScore#layerCotangent} is its gradient with respect to f), {@code
+ * x' = x - magnitude * sign(grad_x loss)}, and the layer's score is {@code max_c -1/2 (f(x') -
+ * mu_c)^T P (f(x') - mu_c)}: the step moves the input towards its closest class mean.
  *
  * <p>As ODIN here ({@link OdinSettings}): the step is applied to the graph's input, the
  * <em>normalised</em> image (BiT: [-1, 1]), the signed gradient is not divided by the
