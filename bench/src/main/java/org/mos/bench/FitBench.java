@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import org.mos.common.fit.LogisticRegressionCv;
 import org.mos.common.fit.MahalanobisAccumulator;
-import org.mos.common.score.Batch;
+import org.mos.common.score.FloatMatrix;
 
 /**
  * Times the two fits of {@code mos fit} that do real arithmetic: the Mahalanobis combiner ({@link
@@ -75,7 +75,7 @@ public final class FitBench {
     MahalanobisAccumulator acc = new MahalanobisAccumulator(d);
     for (int r = 0; r < rows; r += 50) {
       int[] yb = Arrays.copyOfRange(labels, r, r + 50);
-      acc.add(Batch.wrap(Arrays.copyOfRange(f, r * d, (r + 50) * d), 50, d), yb);
+      acc.add(FloatMatrix.wrap(Arrays.copyOfRange(f, r * d, (r + 50) * d), 50, d), yb);
     }
     long t1 = System.nanoTime();
     var layer = acc.result();

@@ -3,7 +3,6 @@ package org.mos.bench;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -15,9 +14,9 @@ import org.mos.common.inference.InferenceOptions;
 import org.mos.common.inference.InputBatch;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.io.Npy;
-import org.mos.common.score.Batch;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.FloatMatrix;
 import org.mos.common.score.OdinScore;
+import org.mos.common.score.OdinSettings;
 
 /**
  * Cost of ODIN with input perturbation against forward-only scoring, same bundle, same batch
@@ -28,12 +27,13 @@ import org.mos.common.score.OdinScore;
  * </pre>
  *
  * Per run it times (fastest and mean iteration): {@code forward} = BundleModel.run for logits;
- * {@code odin} = BundleModel.runPerturbed, which runs the bundle's ODIN gradient graph (forward,
- * cotangent and backward in one pass) and a forward of the perturbed batch, plus scoring; {@code
- * vjp} = the same through the generic graph: forward, cotangent in Java, vjp_logits (which
- * recomputes the forward), forward of the perturbed batch. The last columns give the fastest
- * iteration's thread CPU time (meaningful at THREADS = 1) and the ratios by it. With a reference,
- * the first run's ODIN scores of both paths are compared with bench/python/odin_ref.py's.
+ * {@code odin} = BundleScorer.score (ODIN with epsilon above 0), which runs the bundle's ODIN
+ * gradient graph (forward, cotangent and backward in one pass) and a forward of the perturbed
+ * batch, plus scoring; {@code vjp} = the same through the generic graph: forward, cotangent in
+ * Java, vjp_logits (which recomputes the forward), forward of the perturbed batch. The last columns
+ * give the fastest iteration's thread CPU time (meaningful at THREADS = 1) and the ratios by it.
+ * With a reference, the first run's ODIN scores of both paths are compared with
+ * bench/python/odin_ref.py's.
  */
 public final class OdinBench {
 
@@ -45,8 +45,7 @@ public final class OdinBench {
       System.exit(2);
     }
     int threads = Integer.parseInt(args[2]);
-    OdinPerturbation odin =
-        new OdinPerturbation(Double.parseDouble(args[3]), Double.parseDouble(args[4]));
+    OdinSettings odin = new OdinSettings(Double.parseDouble(args[3]), Double.parseDouble(args[4]));
     try (ModelBundle bundle = ModelBundle.open(Path.of(args[0]));
         BundleModel model =
             BundleModel.open(bundle, new InferenceOptions(Device.CPU, false, threads))) {
@@ -63,15 +62,11 @@ public final class OdinBench {
         int iterations = Integer.parseInt(p[1]);
         int size = model.inputSize();
         InputBatch in = input(model, batch, size);
-        List<OdinPerturbation> perImage = Collections.nCopies(batch, odin);
         Supplier<double[]> forward =
             () -> scores(model.run(in, batch, List.of(BundleModel.LOGITS)), odin);
         Supplier<double[]> graph =
             () ->
-                scorer
-                    .score(model.runPerturbed(in, batch, List.of(), perImage), request)
-                    .images()
-                    .stream()
+                scorer.score(model, in, batch, request).images().stream()
                     .mapToDouble(r -> r.scores().get("odin"))
                     .toArray();
         Supplier<double[]> vjp = () -> viaVjp(model, in, batch, odin);
@@ -112,8 +107,8 @@ public final class OdinBench {
   }
 
   /** Forward, cotangent here, vjp_logits, perturbation, forward: the generic path. */
-  private static double[] viaVjp(BundleModel model, InputBatch in, int batch, OdinPerturbation o) {
-    Batch logits = model.run(in, batch, List.of(BundleModel.LOGITS)).get(BundleModel.LOGITS);
+  private static double[] viaVjp(BundleModel model, InputBatch in, int batch, OdinSettings o) {
+    FloatMatrix logits = model.run(in, batch, List.of(BundleModel.LOGITS)).get(BundleModel.LOGITS);
     int cols = logits.cols();
     float[] cotangent = new float[batch * cols];
     for (int r = 0; r < batch; r++) {
@@ -133,7 +128,7 @@ public final class OdinBench {
     return scores(model.run(perturbed, batch, List.of(BundleModel.LOGITS)), o);
   }
 
-  private static double[] scores(Map<String, Batch> out, OdinPerturbation o) {
+  private static double[] scores(Map<String, FloatMatrix> out, OdinSettings o) {
     return new OdinScore(o.temperature()).score(out.get(BundleModel.LOGITS));
   }
 

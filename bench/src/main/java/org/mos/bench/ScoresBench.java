@@ -9,8 +9,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.Supplier;
 import org.mos.common.layout.GroupLayout;
-import org.mos.common.score.Batch;
 import org.mos.common.score.EnergyScore;
+import org.mos.common.score.FloatMatrix;
 import org.mos.common.score.KlClassMeans;
 import org.mos.common.score.KlLabelSource;
 import org.mos.common.score.KlMatchingScore;
@@ -50,7 +50,7 @@ public final class ScoresBench {
     }
     GroupLayout layout = GroupLayout.ofSizes(PAPER_SIZES);
     int cols = layout.numLogits();
-    Batch logits = Batch.wrap(randomLogits(rows, cols, 42), rows, cols);
+    FloatMatrix logits = FloatMatrix.wrap(randomLogits(rows, cols, 42), rows, cols);
     Map<String, Supplier<LogitScore>> methods = new LinkedHashMap<>();
     methods.put("mos", () -> new MinimumOthersScore(layout));
     methods.put("msp", MaxSoftmaxProbability::new);

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.mos.common.inference.synthetic.SyntheticBundle;
-import org.mos.common.score.MahalanobisLayer;
+import org.mos.common.score.MahalanobisLayerStatistics;
 import org.mos.common.score.MahalanobisStatistics;
 
 /**
@@ -78,7 +78,7 @@ public class TestBundles implements QuarkusTestResourceLifecycleManager {
     MahalanobisStatistics statistics =
         new MahalanobisStatistics(
             List.of(
-                new MahalanobisLayer(
+                new MahalanobisLayerStatistics(
                     new int[] {0, 1}, new double[][] {{0.5, 0, 0}, {0, 0.5, 0}}, identity)),
             new double[] {2},
             0.1);

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.InputBatch;
 import org.mos.common.layout.GroupLayout;
-import org.mos.common.score.Batch;
+import org.mos.common.score.FloatMatrix;
 
 /**
  * The fast gradient sign method (Goodfellow et al., 2015) as the Mahalanobis reference makes the
@@ -155,7 +155,8 @@ public record FgsmAttack(float step, float[] lower, float[] upper) {
     }
     GroupLayout layout = layoutOf(model);
     InputBatch batch = MahalanobisGridScores.batchOf(model, x, count);
-    Batch logits = model.run(batch, count, java.util.List.of(BundleModel.LOGITS)).get("logits");
+    FloatMatrix logits =
+        model.run(batch, count, java.util.List.of(BundleModel.LOGITS)).get("logits");
     float[] cotangent = new float[count * logits.cols()];
     for (int r = 0; r < count; r++) {
       float[] row = crossEntropyCotangent(logits.row(r), labels[r], layout);

@@ -1,7 +1,7 @@
 package org.mos.common.fit;
 
 import java.util.stream.IntStream;
-import org.mos.common.score.Batch;
+import org.mos.common.score.FloatMatrix;
 import org.mos.common.score.KlClassMeans;
 import org.mos.common.score.KlLabelSource;
 
@@ -40,7 +40,7 @@ public final class KlMeansAccumulator {
    * @param trueLabels the true class of every row (required for true labels, ignored otherwise);
    *     classes index the logit vector (0 .. logits-1)
    */
-  public void add(Batch batch, int[] trueLabels) {
+  public void add(FloatMatrix batch, int[] trueLabels) {
     if (batch.cols() != logits) {
       throw new IllegalArgumentException(
           "expected " + logits + " logits per row but got " + batch.cols());

@@ -8,13 +8,14 @@ import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.CommonOps_MT_DDRM;
 import org.ejml.dense.row.factory.DecompositionFactory_MT_DDRM;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
-import org.mos.common.score.Batch;
-import org.mos.common.score.MahalanobisLayer;
+import org.mos.common.score.FloatMatrix;
+import org.mos.common.score.MahalanobisLayerStatistics;
 
 /**
- * Fits one {@link MahalanobisLayer} (class means and tied precision) over a fit set streamed batch
- * by batch, in memory independent of the number of images: per-class sums and one D x D scatter
- * matrix. The covariance is the maximum-likelihood estimate of the class-centred features,
+ * Fits one {@link MahalanobisLayerStatistics} (class means and tied precision) over a fit set
+ * streamed batch by batch, in memory independent of the number of images: per-class sums and one D
+ * x D scatter matrix. The covariance is the maximum-likelihood estimate of the class-centred
+ * features,
  *
  * <pre>
  *   Sigma = 1/n [ sum_i (f_i - r)(f_i - r)^T - sum_c n_c (mu_c - r)(mu_c - r)^T ],
@@ -47,7 +48,7 @@ public final class MahalanobisAccumulator {
   }
 
   /** Adds a batch of (spatially averaged) features with the class label of every row (>= 0). */
-  public void add(Batch features, int[] labels) {
+  public void add(FloatMatrix features, int[] labels) {
     if (features.cols() != dims) {
       throw new IllegalArgumentException(
           "expected " + dims + "-dimensional features but got " + features.cols());
@@ -155,7 +156,7 @@ public final class MahalanobisAccumulator {
    *
    * @throws IllegalStateException when nothing was added
    */
-  public MahalanobisLayer result() {
+  public MahalanobisLayerStatistics result() {
     if (rows == 0) {
       throw new IllegalStateException("no features were added: nothing to fit Mahalanobis on");
     }
@@ -183,6 +184,6 @@ public final class MahalanobisAccumulator {
     }
     CommonOps_DDRM.divide(cov, rows);
     double[][] p = pseudoInverseSymmetric(cov);
-    return new MahalanobisLayer(ids, means, p);
+    return new MahalanobisLayerStatistics(ids, means, p);
   }
 }

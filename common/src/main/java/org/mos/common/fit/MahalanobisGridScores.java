@@ -6,18 +6,18 @@ import java.util.List;
 import java.util.Map;
 import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.InputBatch;
-import org.mos.common.inference.MahalanobisInputPerturbation;
-import org.mos.common.score.Batch;
-import org.mos.common.score.MahalanobisPerturbation;
+import org.mos.common.inference.MahalanobisMethodScorer;
+import org.mos.common.score.FloatMatrix;
+import org.mos.common.score.MahalanobisMagnitude;
 import org.mos.common.score.MahalanobisScore;
 
 /**
  * Per-layer Mahalanobis scores of a batch for every magnitude of a grid at once, as {@link
- * MahalanobisInputPerturbation#layerScores} computes them for one magnitude: the plain features,
- * the closest class and the input gradient of each layer do not depend on the magnitude, so they
- * are computed once (one forward, one VJP pass per layer) and only the forward of each perturbed
- * input is repeated. For the paper's grid and five layers that is 1 + 5 + 6 x 5 runs per batch
- * instead of 7 x (1 + 2 x 5).
+ * MahalanobisMethodScorer#layerScores} computes them for one magnitude: the plain features, the
+ * closest class and the input gradient of each layer do not depend on the magnitude, so they are
+ * computed once (one forward, one VJP pass per layer) and only the forward of each perturbed input
+ * is repeated. For the paper's grid and five layers that is 1 + 5 + 6 x 5 runs per batch instead of
+ * 7 x (1 + 2 x 5).
  */
 public final class MahalanobisGridScores {
 
@@ -40,22 +40,22 @@ public final class MahalanobisGridScores {
       int count,
       MahalanobisScore score,
       List<String> layers,
-      List<MahalanobisPerturbation> grid) {
+      List<MahalanobisMagnitude> grid) {
     int fitted = score.statistics().layers().size();
     if (layers.size() != fitted) {
       throw new IllegalArgumentException(
           "mahalanobis: fitted for " + fitted + " layers but got outputs " + layers);
     }
-    boolean perturbs = grid.stream().anyMatch(MahalanobisPerturbation::perturbs);
+    boolean perturbs = grid.stream().anyMatch(MahalanobisMagnitude::perturbs);
     if (perturbs && !model.supportsInputPerturbation()) {
       throw new IllegalStateException(
           "mahalanobis: input perturbation (magnitudes "
-              + grid.stream().map(MahalanobisPerturbation::magnitude).toList()
+              + grid.stream().map(MahalanobisMagnitude::magnitude).toList()
               + ") needs a bundle with gradient graphs (export it without --no-gradient-graphs)");
     }
     InputBatch batch = batchOf(model, x, count);
-    Map<String, Batch> plain = model.run(batch, count, layers);
-    List<Batch> features = new ArrayList<>();
+    Map<String, FloatMatrix> plain = model.run(batch, count, layers);
+    List<FloatMatrix> features = new ArrayList<>();
     for (String name : layers) {
       features.add(plain.get(name));
     }
@@ -65,7 +65,7 @@ public final class MahalanobisGridScores {
     for (int l = 0; l < fitted; l++) {
       float[] gradient = null;
       for (int k = 0; k < grid.size(); k++) {
-        MahalanobisPerturbation p = grid.get(k);
+        MahalanobisMagnitude p = grid.get(k);
         if (!p.perturbs()) {
           out[k][l] = unperturbed[l];
           continue;

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mos.common.metrics.Convention;
 import org.mos.common.metrics.OodMetrics;
-import org.mos.common.score.MahalanobisPerturbation;
+import org.mos.common.score.MahalanobisMagnitude;
 
 /**
  * The tuning of Mahalanobis' input-perturbation magnitude and logistic-regression combiner, as the
@@ -46,7 +46,7 @@ public final class MahalanobisTuning {
    * @param heldOut the metrics of its {@code -P(OOD)} on the held-out images vs their FGSM copies
    */
   public record Trial(
-      MahalanobisPerturbation magnitude, LogisticRegressionCv.Result fit, OodMetrics heldOut) {}
+      MahalanobisMagnitude magnitude, LogisticRegressionCv.Result fit, OodMetrics heldOut) {}
 
   /**
    * The tuning's outcome.
@@ -72,7 +72,7 @@ public final class MahalanobisTuning {
     }
   }
 
-  private final List<MahalanobisPerturbation> grid;
+  private final List<MahalanobisMagnitude> grid;
   private final int layers;
   // [part * 2 + (adversarial ? 1 : 0)][magnitude] -> rows of per-layer scores
   private final List<List<List<double[]>>> rows = new ArrayList<>();
@@ -82,7 +82,7 @@ public final class MahalanobisTuning {
    *
    * @throws IllegalArgumentException when the grid is empty or repeats a magnitude
    */
-  public MahalanobisTuning(List<MahalanobisPerturbation> grid, int layers) {
+  public MahalanobisTuning(List<MahalanobisMagnitude> grid, int layers) {
     if (grid.isEmpty() || grid.stream().distinct().count() != grid.size()) {
       throw new IllegalArgumentException(
           "the magnitude grid must name at least one magnitude, each once, but got " + grid);
@@ -102,7 +102,7 @@ public final class MahalanobisTuning {
   }
 
   /** The magnitudes, in grid order. */
-  public List<MahalanobisPerturbation> grid() {
+  public List<MahalanobisMagnitude> grid() {
     return grid;
   }
 

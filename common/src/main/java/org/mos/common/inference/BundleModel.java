@@ -1,31 +1,25 @@
 package org.mos.common.inference;
 
-import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.logging.Logger;
 import org.mos.common.bundle.BundleException;
 import org.mos.common.bundle.BundleManifest;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.image.ImagePreprocessor;
 import org.mos.common.image.PreprocessSpec;
 import org.mos.common.image.RgbImage;
-import org.mos.common.score.Batch;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.FloatMatrix;
 
 /**
  * The ONNX graph of a model bundle, opened once in ONNX Runtime and shared: one session per model
@@ -34,21 +28,17 @@ import org.mos.common.score.OdinPerturbation;
  * the session only for the outputs the caller needs. Close it to free the native session.
  *
  * <p>When the bundle carries gradient graphs ({@link GradientGraphs}), {@link #inputGradient} and
- * {@link #runPerturbed} (ODIN's input perturbation) work too; their sessions open on first use, so
- * the bundle must stay open until then.
+ * {@link #odinGradient} work too (the input perturbation of ODIN and Mahalanobis, which their
+ * {@link MethodScorer}s run); their sessions open on first use, so the bundle must stay open until
+ * then.
  */
 public final class BundleModel implements AutoCloseable {
-
-  private static final Logger LOG = Logger.getLogger(BundleModel.class.getName());
 
   /** The output every bundle has: one row of logits per image. */
   public static final String LOGITS = "logits";
 
   /** The penultimate features (spatially averaged), when the bundle exports them. */
   public static final String FEATURES = "features";
-
-  /** The logits of ODIN's perturbed input, added by {@link #runPerturbed}. */
-  public static final String ODIN_LOGITS = "odin_logits";
 
   private final BundleManifest manifest;
   private final String checksum;
@@ -99,14 +89,10 @@ public final class BundleModel implements AutoCloseable {
     BundleManifest manifest = bundle.manifest();
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     OrtSession session = null;
-    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-      so.setIntraOpNumThreads(options.intraOpThreads());
-      so.setCPUArenaAllocator(options.cpuArena());
-      so.setMemoryPatternOptimization(options.memoryPattern());
-      so.addConfigEntry(InferenceOptions.SPINNING_KEY, options.spinning() ? "1" : "0");
-      Device used = chooseDevice(options, so);
+    try (OrtSession.SessionOptions so = OrtSessions.options(options)) {
+      Device used = OrtSessions.chooseDevice(options, so);
       session = env.createSession(bundle.model().toString(), so);
-      checkGraph(bundle, manifest, session);
+      OrtSessions.checkGraph(bundle, manifest, session);
       return new BundleModel(
           manifest,
           bundle.checksum(),
@@ -117,82 +103,12 @@ public final class BundleModel implements AutoCloseable {
           GradientGraphs.graph(bundle, GradientGraphs.LOGITS).orElse(null),
           GradientGraphs.graph(bundle, GradientGraphs.ODIN).orElse(null));
     } catch (OrtException e) {
-      closeQuietly(session);
+      OrtSessions.closeQuietly(session);
       throw new BundleException(
           bundle.source() + ": ONNX Runtime cannot load model.onnx (" + e.getMessage() + ")");
     } catch (RuntimeException e) {
-      closeQuietly(session);
+      OrtSessions.closeQuietly(session);
       throw e;
-    }
-  }
-
-  private static Device chooseDevice(InferenceOptions options, OrtSession.SessionOptions so)
-      throws OrtException, BundleException {
-    if (options.device() == Device.CPU) {
-      return Device.CPU;
-    }
-    String why;
-    if (OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
-      try {
-        so.addCUDA(0);
-        return Device.CUDA;
-      } catch (OrtException e) {
-        why = "the CUDA execution provider failed to start (" + e.getMessage() + ")";
-      }
-    } else {
-      why =
-          "this ONNX Runtime has no CUDA execution provider (build with the onnxruntime_gpu"
-              + " artifact)";
-    }
-    if (options.strictDevice()) {
-      throw new BundleException("device cuda was asked for strictly but " + why);
-    }
-    LOG.warning("device cuda was asked for but " + why + "; running on the CPU");
-    return Device.CPU;
-  }
-
-  private static void checkGraph(ModelBundle bundle, BundleManifest m, OrtSession session)
-      throws OrtException, BundleException {
-    Map<String, NodeInfo> inputs = session.getInputInfo();
-    if (inputs.size() != 1) {
-      throw new BundleException(
-          bundle.source() + ": model.onnx has inputs " + inputs.keySet() + ", expected exactly 1");
-    }
-    NodeInfo in = inputs.values().iterator().next();
-    if (!(in.getInfo() instanceof TensorInfo t) || t.getShape().length != 4) {
-      throw new BundleException(
-          bundle.source() + ": the input of model.onnx is " + in.getInfo() + ", expected N,3,H,W");
-    }
-    long[] shape = t.getShape();
-    int size = m.inputSize();
-    if ((shape[1] > 0 && shape[1] != 3)
-        || (shape[2] > 0 && shape[2] != size)
-        || (shape[3] > 0 && shape[3] != size)) {
-      throw new BundleException(
-          bundle.source()
-              + ": model.onnx takes input of shape "
-              + Arrays.toString(shape)
-              + " but the manifest says input_size "
-              + size
-              + " (expected [N, 3, "
-              + size
-              + ", "
-              + size
-              + "])");
-    }
-    Set<String> present = session.getOutputNames();
-    for (String name : m.outputs()) {
-      if (!present.contains(name)) {
-        throw new BundleException(
-            bundle.source()
-                + ": the manifest lists output '"
-                + name
-                + "' but model.onnx has only "
-                + present);
-      }
-    }
-    if (!present.contains(LOGITS)) {
-      throw new BundleException(bundle.source() + ": model.onnx has no output 'logits'");
     }
   }
 
@@ -250,7 +166,7 @@ public final class BundleModel implements AutoCloseable {
    * @throws IllegalArgumentException naming an output the graph does not have
    * @throws InferenceException when ONNX Runtime fails or the model emits a non-finite value
    */
-  public Map<String, Batch> run(InputBatch batch, int count, Collection<String> outputs) {
+  public Map<String, FloatMatrix> run(InputBatch batch, int count, Collection<String> outputs) {
     Set<String> wanted = new LinkedHashSet<>(outputs);
     checkOutputs(wanted);
     checkBatch(batch);
@@ -307,50 +223,42 @@ public final class BundleModel implements AutoCloseable {
     return gradients.vjp(inputName, batch.view(count), count, batch.side(), v, logits, layers);
   }
 
+  /** Whether the bundle carries the ODIN gradient graph ({@code odin_gradient.onnx}). */
+  public boolean hasOdinGradientGraph() {
+    return gradients.has(GradientGraphs.ODIN);
+  }
+
   /**
-   * As {@link #run}, plus ODIN's input perturbation: {@link #ODIN_LOGITS} holds, per image, the
-   * logits of {@code x' = x - epsilon * sign(gradient)} with that image's settings (see {@link
-   * OdinPerturbation}); the other outputs are those of the unperturbed input. Uses the bundle's
-   * ODIN gradient graph (one pass for outputs and gradient) when it has one, else a forward, the
-   * cotangent here and the VJP graph; then one forward of the perturbed batch.
+   * The outputs and the input gradient of one run of a gradient graph.
    *
-   * @param perImage the settings of each of the {@code count} images
-   * @throws IllegalStateException when the bundle has no gradient graph
+   * @param outputs the graph outputs asked for, one row per image
+   * @param gradient (count, 3, side, side) in C order
    */
-  public Map<String, Batch> runPerturbed(
-      InputBatch batch, int count, Collection<String> outputs, List<OdinPerturbation> perImage) {
-    if (perImage.size() != count) {
+  public record GradientRun(Map<String, FloatMatrix> outputs, float[] gradient) {}
+
+  /**
+   * Runs the ODIN gradient graph on the first {@code count} images: the {@code outputs} of the
+   * plain input and the gradient of the cross-entropy of logits / T against the predicted class, T
+   * being each image's temperature (see {@link GradientGraphs#ODIN}).
+   *
+   * @throws IllegalStateException when the bundle has no ODIN gradient graph
+   * @throws IllegalArgumentException naming an output the graph does not have
+   */
+  public GradientRun odinGradient(
+      InputBatch batch, int count, float[] temperatures, Collection<String> outputs) {
+    if (temperatures.length != count) {
       throw new IllegalArgumentException(
-          perImage.size() + " ODIN settings for a batch of " + count + " images");
+          temperatures.length + " temperatures for a batch of " + count + " images");
     }
     Set<String> wanted = new LinkedHashSet<>(outputs);
-    wanted.add(LOGITS);
     checkOutputs(wanted);
     checkBatch(batch);
-    FloatBuffer view = batch.view(count);
-    Map<String, Batch> out;
-    float[] gradient;
+    Map<String, FloatMatrix> out = new LinkedHashMap<>();
     try {
-      if (gradients.has(GradientGraphs.ODIN)) {
-        out = new LinkedHashMap<>();
-        gradient = gradients.odin(inputName, view, count, batch.side(), perImage, wanted, out);
-      } else {
-        out = run(batch, count, wanted);
-        Batch logits = out.get(LOGITS);
-        float[] cotangent = new float[count * logits.cols()];
-        for (int r = 0; r < count; r++) {
-          float[] v = perImage.get(r).cotangent(logits.row(r));
-          System.arraycopy(v, 0, cotangent, r * v.length, v.length);
-        }
-        gradient = inputGradient(batch, count, cotangent);
-      }
-      FloatBuffer perturbed = GradientSessions.perturb(view, gradient, count, perImage);
-      try (OnnxTensor input = inputTensor(perturbed, count, batch.side())) {
-        Batch odin =
-            runSession(session, Map.of(inputName, input), Set.of(LOGITS), count).get(LOGITS);
-        out.put(ODIN_LOGITS, odin);
-      }
-      return out;
+      float[] gradient =
+          gradients.odin(
+              inputName, batch.view(count), count, batch.side(), temperatures, wanted, out);
+      return new GradientRun(out, gradient);
     } catch (OrtException e) {
       throw new InferenceException("ONNX Runtime failed on a batch of " + count, e);
     }
@@ -376,13 +284,13 @@ public final class BundleModel implements AutoCloseable {
     }
   }
 
-  private static Map<String, Batch> runSession(
+  private static Map<String, FloatMatrix> runSession(
       OrtSession s, Map<String, OnnxTensor> feeds, Set<String> wanted, int count) {
     try (OrtSession.Result result = s.run(feeds, wanted)) {
-      Map<String, Batch> out = new LinkedHashMap<>();
+      Map<String, FloatMatrix> out = new LinkedHashMap<>();
       for (String name : wanted) {
         OnnxValue value = result.get(name).orElseThrow();
-        out.put(name, toBatch(name, (OnnxTensor) value, count));
+        out.put(name, OrtSessions.toMatrix(name, (OnnxTensor) value, count));
       }
       return out;
     } catch (OrtException e) {
@@ -407,39 +315,6 @@ public final class BundleModel implements AutoCloseable {
     }
   }
 
-  static Batch toBatch(String name, OnnxTensor tensor, int count) {
-    long[] shape = tensor.getInfo().getShape();
-    if (shape.length < 2 || shape[0] != count) {
-      throw new InferenceException(
-          "output '" + name + "' has shape " + Arrays.toString(shape) + " for " + count + " inputs",
-          null);
-    }
-    FloatBuffer values = tensor.getFloatBuffer();
-    int cols = (int) shape[1];
-    int spatial = 1;
-    for (int i = 2; i < shape.length; i++) {
-      spatial *= (int) shape[i];
-    }
-    float[] rows = new float[count * cols];
-    if (spatial == 1) {
-      values.get(rows);
-    } else {
-      // (N, C, H, W) side outputs are averaged over space, as the paper's Mahalanobis layers are.
-      for (int r = 0; r < count * cols; r++) {
-        double sum = 0;
-        for (int s = 0; s < spatial; s++) {
-          sum += values.get(r * spatial + s);
-        }
-        rows[r] = (float) (sum / spatial);
-      }
-    }
-    try {
-      return Batch.wrap(rows, count, cols);
-    } catch (IllegalArgumentException e) {
-      throw new InferenceException("output '" + name + "': " + e.getMessage(), null);
-    }
-  }
-
   private static float[] floats(List<Double> values) {
     if (values.size() != 3) {
       throw new IllegalArgumentException(
@@ -450,16 +325,6 @@ public final class BundleModel implements AutoCloseable {
       f[i] = values.get(i).floatValue();
     }
     return f;
-  }
-
-  private static void closeQuietly(OrtSession session) {
-    if (session != null) {
-      try {
-        session.close();
-      } catch (OrtException ignored) {
-        // the session is being discarded after a failure that is reported instead
-      }
-    }
   }
 
   /** Closes the sessions; the shared environment stays for other models. */

@@ -3,6 +3,7 @@ package org.mos.common.inference;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,60 +14,67 @@ import org.mos.common.bundle.BundleManifest;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.layout.GroupLayout;
 import org.mos.common.layout.GroupPredictions;
-import org.mos.common.score.Batch;
+import org.mos.common.score.FloatMatrix;
 import org.mos.common.score.KlClassMeans;
-import org.mos.common.score.MahalanobisPerturbation;
+import org.mos.common.score.MahalanobisMagnitude;
 import org.mos.common.score.MahalanobisScore;
 import org.mos.common.score.MahalanobisStatistics;
-import org.mos.common.score.ModelOutputs;
-import org.mos.common.score.OdinPerturbation;
-import org.mos.common.score.OdinScore;
-import org.mos.common.score.OodScore;
+import org.mos.common.score.OdinSettings;
 import org.mos.common.score.ScoreMethod;
 import org.mos.common.score.ScoreSettings;
 
 /**
- * Turns a bundle model's outputs into per-image predictions, OOD scores and calibrated decisions.
- * The score functions are those of {@code org.mos.common.score}, so a score served equals the score
- * computed in training and evaluation. Supported methods: {@code mos} for group bundles; {@code
- * msp}, {@code maxlogit}, {@code energy}, {@code odin} on the logits as they are; {@code kl} and
- * {@code mahalanobis} when the bundle carries their statistics. ODIN takes its epsilon and
- * temperature from the request or else the bundle ({@link GradientGraphs#odinDefaults}); with
- * epsilon > 0 (input perturbation, bundles with gradient graphs only) it scores the logits of the
- * perturbed input, which the caller gets from {@link BundleModel#runPerturbed} when {@link
- * #perturbation} says so. Immutable and thread-safe.
+ * Scores images with a bundle: the one owner of "which outputs, the plain pass, each method's
+ * passes on perturbed inputs, the scores, the calibrated decisions". Every caller (the scorer
+ * service, the evaluator's transports, {@code mos fit}) makes one call: {@link #score(BundleModel,
+ * InputBatch, int, ScoreRequest)} for one request, or {@link #run} for a batch shared by several
+ * requests (then {@link ScoringPass#score} per request).
+ *
+ * <p>The methods come from the registry ({@link ScoreMethod}): {@code mos} for group bundles;
+ * {@code msp}, {@code maxlogit}, {@code energy}, {@code odin}; {@code kl} and {@code mahalanobis}
+ * when the bundle carries their statistics. Each runs behind {@link MethodScorer}, so ODIN's input
+ * perturbation (epsilon from the request or else the bundle, {@link GradientGraphs#odinDefaults})
+ * and Mahalanobis' (the magnitude its statistics were fitted with) are no special case here. The
+ * score functions are those of {@code org.mos.common.score}, so a score served equals the score
+ * computed in training and evaluation. Immutable and thread-safe.
  */
 public final class BundleScorer {
 
   private final BundleManifest manifest;
   private final GroupLayout layout;
-  private final Map<String, OodScore> scores;
-  private final List<String> mahalanobisLayers;
+  private final Map<String, MethodScorer> scorers;
   private final Calibration calibration;
-  private final OdinPerturbation odinDefaults;
-  private final boolean gradients;
-  private final MahalanobisPerturbation mahalanobisPerturbation;
-
-  /**
-   * The per-layer Mahalanobis scores of perturbed inputs (rows of images, one column per layer),
-   * added by {@link #addPerturbedMahalanobis} for bundles fitted with a magnitude above 0.
-   */
-  public static final String MAHALANOBIS_LAYER_SCORES = "mahalanobis_layer_scores";
+  private final OdinSettings odinDefaults;
 
   private BundleScorer(
       BundleManifest manifest,
-      Map<String, OodScore> scores,
+      ScoreSettings settings,
       List<String> mahalanobisLayers,
-      Calibration calibration,
-      MahalanobisPerturbation mahalanobisPerturbation) {
+      MahalanobisMagnitude mahalanobisMagnitude,
+      Calibration calibration) {
     this.manifest = manifest;
     this.layout = layoutOf(manifest);
-    this.scores = scores;
-    this.mahalanobisLayers = mahalanobisLayers;
     this.calibration = calibration;
     this.odinDefaults = GradientGraphs.odinDefaults(manifest);
-    this.gradients = GradientGraphs.present(manifest);
-    this.mahalanobisPerturbation = mahalanobisPerturbation;
+    boolean gradients = GradientGraphs.present(manifest);
+    Map<String, MethodScorer> byId = new LinkedHashMap<>();
+    for (ScoreMethod method : ScoreMethod.values()) {
+      if (!method.supportedBy(settings)) {
+        continue;
+      }
+      MethodScorer scorer =
+          switch (method) {
+            case ODIN -> new OdinMethodScorer(this::odinSettings, gradients);
+            case MAHALANOBIS ->
+                new MahalanobisMethodScorer(
+                    (MahalanobisScore) method.create(settings),
+                    mahalanobisLayers,
+                    mahalanobisMagnitude);
+            default -> new PlainMethodScorer(method, method.create(settings));
+          };
+      byId.put(method.id(), scorer);
+    }
+    this.scorers = Collections.unmodifiableMap(byId);
   }
 
   /** The scorer of an opened bundle: its methods, statistics and calibration scores. */
@@ -75,34 +83,18 @@ public final class BundleScorer {
     KlClassMeans kl = BundleStatistics.klMeans(bundle);
     MahalanobisStatistics maha = BundleStatistics.mahalanobis(bundle);
     List<String> layers = maha == null ? List.of() : BundleStatistics.mahalanobisLayers(bundle);
-    GroupLayout layout = layoutOf(m);
     ScoreSettings settings =
         ScoreSettings.builder()
-            .layout(m.isGrouped() ? layout : null)
+            .layout(m.isGrouped() ? layoutOf(m) : null)
             .klMeans(kl)
             .mahalanobis(maha)
             .build();
-    Map<String, OodScore> scores = new LinkedHashMap<>();
-    for (ScoreMethod method : ScoreMethod.values()) {
-      boolean supported =
-          switch (method) {
-            case MOS -> m.isGrouped();
-            case KL -> kl != null;
-            case MAHALANOBIS -> maha != null;
-            default -> true;
-          };
-      if (supported) {
-        scores.put(method.id(), method.create(settings));
-      }
-    }
     return new BundleScorer(
         m,
-        Map.copyOf(scores),
+        settings,
         layers,
-        Calibration.read(bundle),
-        maha == null
-            ? MahalanobisPerturbation.NONE
-            : BundleStatistics.mahalanobisPerturbation(bundle));
+        maha == null ? MahalanobisMagnitude.NONE : BundleStatistics.mahalanobisMagnitude(bundle),
+        Calibration.read(bundle));
   }
 
   private static GroupLayout layoutOf(BundleManifest m) {
@@ -115,13 +107,22 @@ public final class BundleScorer {
 
   /** The supported method ids, in registry order. */
   public List<String> methods() {
-    List<String> ids = new ArrayList<>();
-    for (ScoreMethod m : ScoreMethod.values()) {
-      if (scores.containsKey(m.id())) {
-        ids.add(m.id());
-      }
+    return List.copyOf(scorers.keySet());
+  }
+
+  /**
+   * How the bundle runs method {@code id}.
+   *
+   * @throws IllegalArgumentException naming a method the bundle does not support
+   */
+  public MethodScorer methodScorer(String id) {
+    String known = ScoreMethod.byId(id).id();
+    MethodScorer scorer = scorers.get(known);
+    if (scorer == null) {
+      throw new IllegalArgumentException(
+          "this model does not support method '" + known + "'; it supports " + methods());
     }
-    return ids;
+    return scorer;
   }
 
   /** The calibration scores of the bundle (possibly empty). */
@@ -141,7 +142,7 @@ public final class BundleScorer {
     Set<String> out = new LinkedHashSet<>();
     for (String id : request.methods()) {
       String known = ScoreMethod.byId(id).id();
-      if (!scores.containsKey(known)) {
+      if (!scorers.containsKey(known)) {
         throw new IllegalArgumentException(
             "this model does not support method '" + known + "'; it supports " + methods());
       }
@@ -151,115 +152,116 @@ public final class BundleScorer {
   }
 
   /** ODIN's settings for a request: its own, else the bundle's. */
-  public OdinPerturbation odinSettings(ScoreRequest request) {
+  public OdinSettings odinSettings(ScoreRequest request) {
     return request.odin() != null ? request.odin() : odinDefaults;
   }
 
   /**
-   * ODIN's input perturbation when a request needs one (it scores {@code odin} with epsilon > 0),
-   * else empty: then run the batch with {@link BundleModel#runPerturbed}.
+   * The methods of a request that score perturbed inputs (ODIN with epsilon above 0, Mahalanobis
+   * fitted with a magnitude above 0), in registry order; empty when none does. Callers use it to
+   * refuse what cannot be done before any image is read.
    *
-   * @throws IllegalArgumentException when it does but the bundle has no gradient graph
+   * @throws IllegalArgumentException when a method would perturb but the bundle cannot (ODIN with
+   *     epsilon above 0 on a bundle without gradient graphs), naming the setting
    */
-  public java.util.Optional<OdinPerturbation> perturbation(ScoreRequest request) {
-    OdinPerturbation settings = odinSettings(request);
-    if (!settings.perturbs() || !resolveMethods(request).contains(ScoreMethod.ODIN.id())) {
-      return java.util.Optional.empty();
-    }
-    if (!gradients) {
-      throw new IllegalArgumentException(
-          "odin with epsilon "
-              + settings.epsilon()
-              + " perturbs the input, but this model has no gradient graphs; re-export it, or"
-              + " use epsilon 0");
-    }
-    return java.util.Optional.of(settings);
-  }
-
-  /**
-   * Mahalanobis' input perturbation when a request needs one (it scores {@code mahalanobis} and the
-   * bundle's statistics were fitted with a magnitude above 0), else empty: then call {@link
-   * #addPerturbedMahalanobis} before {@link #score}.
-   */
-  public java.util.Optional<MahalanobisPerturbation> mahalanobisPerturbation(ScoreRequest request) {
-    if (!mahalanobisPerturbation.perturbs()
-        || !resolveMethods(request).contains(ScoreMethod.MAHALANOBIS.id())) {
-      return java.util.Optional.empty();
-    }
-    return java.util.Optional.of(mahalanobisPerturbation);
-  }
-
-  /**
-   * Adds {@link #MAHALANOBIS_LAYER_SCORES} to {@code outputs} when {@link #mahalanobisPerturbation}
-   * says the request needs it: the per-layer scores of the first {@code count} images of {@code
-   * batch}, each layer's input perturbed as {@link MahalanobisInputPerturbation} does. The layers'
-   * outputs already in {@code outputs} (the unperturbed forward of {@link #requiredOutputs}) are
-   * reused.
-   */
-  public void addPerturbedMahalanobis(
-      BundleModel model,
-      InputBatch batch,
-      int count,
-      ScoreRequest request,
-      Map<String, Batch> outputs) {
-    if (mahalanobisPerturbation(request).isEmpty()) {
-      return;
-    }
-    double[][] perLayer =
-        MahalanobisInputPerturbation.layerScores(
-            model,
-            batch,
-            count,
-            (MahalanobisScore) scores.get(ScoreMethod.MAHALANOBIS.id()),
-            mahalanobisLayers,
-            mahalanobisPerturbation,
-            outputs);
-    double[][] rows = new double[count][perLayer.length];
-    for (int l = 0; l < perLayer.length; l++) {
-      for (int r = 0; r < count; r++) {
-        rows[r][l] = perLayer[l][r];
+  public List<String> perturbedMethods(ScoreRequest request) {
+    List<String> out = new ArrayList<>();
+    for (String id : resolveMethods(request)) {
+      if (scorers.get(id).perturbs(request)) {
+        out.add(id);
       }
     }
-    outputs.put(MAHALANOBIS_LAYER_SCORES, Batch.ofRows(rows));
+    return out;
   }
 
-  /** The graph outputs a request needs: logits, plus features and Mahalanobis layers as asked. */
+  /** The graph outputs a request needs: logits, plus features and method layers as asked. */
   public Set<String> requiredOutputs(ScoreRequest request) {
     Set<String> out = new LinkedHashSet<>();
     out.add(BundleModel.LOGITS);
     if (request.includeFeatures()) {
       out.add(BundleModel.FEATURES);
     }
-    if (resolveMethods(request).contains(ScoreMethod.MAHALANOBIS.id())) {
-      out.addAll(mahalanobisLayers);
+    for (String id : resolveMethods(request)) {
+      out.addAll(scorers.get(id).outputs());
     }
     return out;
   }
 
   /**
-   * Scores a batch from the model's outputs (as returned by {@link BundleModel#run} for {@link
-   * #requiredOutputs}).
+   * Scores the first {@code count} images of {@code batch} under {@code request}: the plain pass,
+   * the passes on perturbed inputs of the methods that need them, then the scores and decisions.
+   *
+   * @throws IllegalArgumentException naming a method the bundle does not support, or settings it
+   *     cannot apply
    */
-  public ScoredBatch score(Map<String, Batch> outputs, ScoreRequest request) {
-    List<String> methods = resolveMethods(request);
-    Batch logits = outputs.get(BundleModel.LOGITS);
-    layout.checkLogitCount(logits.cols());
-    List<Batch> layers = new ArrayList<>();
-    for (String name : mahalanobisLayers) {
-      if (outputs.containsKey(name)) {
-        layers.add(outputs.get(name));
-      }
+  public ScoredBatch score(BundleModel model, InputBatch batch, int count, ScoreRequest request) {
+    return run(model, batch, List.of(new ScoringPass.Part(request, count))).score(0);
+  }
+
+  /**
+   * A pass over the first rows of {@code batch}, the parts scored each under its own request (a
+   * micro-batch shared by several requests), with nothing run yet: {@link ScoringPass#runModel}
+   * runs the model, {@link ScoringPass#score} scores a part.
+   */
+  public ScoringPass pass(BundleModel model, InputBatch batch, List<ScoringPass.Part> parts) {
+    ScoringPass pass = new ScoringPass(this, model, batch, parts, null);
+    for (ScoringPass.Part p : parts) {
+      perturbedMethods(p.request()); // refuses unsupported methods and settings up front
     }
-    ModelOutputs modelOutputs = new ModelOutputs(logits, layers);
+    return pass;
+  }
+
+  /** {@link #pass} with every model pass run ({@link ScoringPass#runModel}). */
+  public ScoringPass run(BundleModel model, InputBatch batch, List<ScoringPass.Part> parts) {
+    return pass(model, batch, parts).runModel();
+  }
+
+  /**
+   * Scores a batch from outputs of a plain pass computed elsewhere (as returned by {@link
+   * BundleModel#run} for {@link #requiredOutputs}).
+   *
+   * @throws IllegalArgumentException when a method of the request scores perturbed inputs, which
+   *     needs the model ({@link #score(BundleModel, InputBatch, int, ScoreRequest)})
+   */
+  public ScoredBatch score(Map<String, FloatMatrix> outputs, ScoreRequest request) {
+    FloatMatrix logits = outputs.get(BundleModel.LOGITS);
+    int rows = logits == null ? 0 : logits.rows();
+    return new ScoringPass(this, null, null, List.of(new ScoringPass.Part(request, rows)), outputs)
+        .runModel()
+        .score(0);
+  }
+
+  /** The method scorers a pass's parts ask for, in registry order. */
+  List<MethodScorer> methodsOf(ScoringPass pass) {
+    Set<String> asked = new LinkedHashSet<>();
+    for (ScoringPass.Part p : pass.parts()) {
+      asked.addAll(resolveMethods(p.request()));
+    }
+    return scorers.values().stream().filter(m -> asked.contains(m.method().id())).toList();
+  }
+
+  double[] scoreMethod(ScoringPass pass, int part, String id) {
+    ScoreRequest request = pass.parts().get(part).request();
+    if (!resolveMethods(request).contains(id)) {
+      throw new IllegalArgumentException(
+          "part " + part + " of the pass does not ask for method '" + id + "'");
+    }
+    MethodScorer scorer = scorers.get(id);
+    if (scorer.perturbs(request)) {
+      pass.runPerturbed(scorer);
+    }
+    return scorer.score(pass, part);
+  }
+
+  ScoredBatch scorePart(ScoringPass pass, int part) {
+    ScoreRequest request = pass.parts().get(part).request();
+    List<String> methods = resolveMethods(request);
+    Map<String, FloatMatrix> outputs = pass.plainRows(part);
+    FloatMatrix logits = outputs.get(BundleModel.LOGITS);
+    layout.checkLogitCount(logits.cols());
     Map<String, double[]> byMethod = new LinkedHashMap<>();
     for (String id : methods) {
-      byMethod.put(
-          id,
-          id.equals(ScoreMethod.ODIN.id())
-              ? odin(outputs, request)
-              : id.equals(ScoreMethod.MAHALANOBIS.id())
-                  ? mahalanobis(outputs, modelOutputs, request)
-                  : scores.get(id).score(modelOutputs));
+      byMethod.put(id, pass.scores(part, id));
     }
     Map<String, String> omitted = new TreeMap<>();
     Map<String, Calibration.Threshold> thresholds = new LinkedHashMap<>();
@@ -302,48 +304,6 @@ public final class BundleScorer {
     return new ScoredBatch(images, omitted);
   }
 
-  private double[] odin(Map<String, Batch> outputs, ScoreRequest request) {
-    OdinPerturbation settings = odinSettings(request);
-    Batch logits = outputs.get(BundleModel.LOGITS);
-    if (perturbation(request).isPresent()) {
-      logits = outputs.get(BundleModel.ODIN_LOGITS);
-      if (logits == null) {
-        throw new IllegalArgumentException(
-            "odin with epsilon "
-                + settings.epsilon()
-                + " needs the logits of the perturbed input ('"
-                + BundleModel.ODIN_LOGITS
-                + "', from BundleModel.runPerturbed)");
-      }
-    }
-    return new OdinScore(settings.temperature()).score(logits);
-  }
-
-  private double[] mahalanobis(
-      Map<String, Batch> outputs, ModelOutputs modelOutputs, ScoreRequest request) {
-    MahalanobisScore score = (MahalanobisScore) scores.get(ScoreMethod.MAHALANOBIS.id());
-    if (mahalanobisPerturbation(request).isEmpty()) {
-      return score.score(modelOutputs);
-    }
-    Batch perturbed = outputs.get(MAHALANOBIS_LAYER_SCORES);
-    if (perturbed == null) {
-      throw new IllegalArgumentException(
-          "mahalanobis was fitted with input perturbation magnitude "
-              + mahalanobisPerturbation.magnitude()
-              + " and needs the per-layer scores of perturbed inputs ('"
-              + MAHALANOBIS_LAYER_SCORES
-              + "', from BundleScorer.addPerturbedMahalanobis)");
-    }
-    double[][] perLayer = new double[perturbed.cols()][perturbed.rows()];
-    for (int r = 0; r < perturbed.rows(); r++) {
-      float[] row = perturbed.row(r);
-      for (int l = 0; l < row.length; l++) {
-        perLayer[l][r] = row[l];
-      }
-    }
-    return score.combine(perLayer);
-  }
-
   /** The k most probable classes (probability within the group's softmax for a group bundle). */
   private List<ImageResult.ClassProbability> topK(float[] row, int k) {
     int classes = layout.numClasses();
@@ -372,22 +332,6 @@ public final class BundleScorer {
       int c = order[i];
       out.add(new ImageResult.ClassProbability(c, manifest.classNames().get(c), prob[c]));
     }
-    return out;
-  }
-
-  /** Rows {@code [from, from + count)} of every output, for scoring one request of a batch. */
-  public static Map<String, Batch> slice(Map<String, Batch> outputs, int from, int count) {
-    Map<String, Batch> out = new LinkedHashMap<>();
-    outputs.forEach(
-        (name, b) -> {
-          float[] v = b.toArray();
-          out.put(
-              name,
-              Batch.wrap(
-                  Arrays.copyOfRange(v, from * b.cols(), (from + count) * b.cols()),
-                  count,
-                  b.cols()));
-        });
     return out;
   }
 }

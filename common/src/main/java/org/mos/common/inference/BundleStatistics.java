@@ -11,7 +11,7 @@ import org.mos.common.io.Npy;
 import org.mos.common.io.NpyArray;
 import org.mos.common.score.KlClassMeans;
 import org.mos.common.score.KlLabelSource;
-import org.mos.common.score.MahalanobisPerturbation;
+import org.mos.common.score.MahalanobisMagnitude;
 import org.mos.common.score.MahalanobisStatistics;
 
 /**
@@ -87,23 +87,22 @@ final class BundleStatistics {
   }
 
   /** Mahalanobis' input perturbation as fitted (magnitude 0 when the parameter is absent). */
-  static MahalanobisPerturbation mahalanobisPerturbation(ModelBundle bundle)
-      throws BundleException {
+  static MahalanobisMagnitude mahalanobisMagnitude(ModelBundle bundle) throws BundleException {
     BundleManifest.Statistics s = bundle.manifest().statistics().get("mahalanobis");
-    Object m = s == null ? null : s.parameters().get(MahalanobisPerturbation.MANIFEST_PARAMETER);
+    Object m = s == null ? null : s.parameters().get(MahalanobisMagnitude.MANIFEST_PARAMETER);
     if (m == null) {
-      return MahalanobisPerturbation.NONE;
+      return MahalanobisMagnitude.NONE;
     }
     try {
       if (!(m instanceof Number n)) {
         throw new IllegalArgumentException("'" + m + "' is not a number");
       }
-      return new MahalanobisPerturbation(n.doubleValue());
+      return new MahalanobisMagnitude(n.doubleValue());
     } catch (IllegalArgumentException e) {
       throw new BundleException(
           bundle.source()
               + ": mahalanobis parameter "
-              + MahalanobisPerturbation.MANIFEST_PARAMETER
+              + MahalanobisMagnitude.MANIFEST_PARAMETER
               + ": "
               + e.getMessage());
     }

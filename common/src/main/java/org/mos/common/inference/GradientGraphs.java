@@ -6,7 +6,7 @@ import java.util.Optional;
 import org.mos.common.bundle.BundleException;
 import org.mos.common.bundle.BundleManifest;
 import org.mos.common.bundle.ModelBundle;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 
 /**
  * The vector-Jacobian graphs a bundle may carry for input perturbation, and the ODIN settings it
@@ -21,7 +21,7 @@ import org.mos.common.score.OdinPerturbation;
  *       add cotangents of the spatially averaged layer outputs;
  *   <li>{@value #ODIN} ({@code odin_gradient.onnx}): inputs {@code input} and {@value #TEMPERATURE}
  *       (N, 1), the same outputs, {@value #INPUT_GRADIENT} being the gradient of the cross-entropy
- *       of logits / T against the predicted class (ODIN's, see {@link OdinPerturbation}).
+ *       of logits / T against the predicted class (ODIN's, see {@link OdinSettings}).
  * </ul>
  *
  * <p>Optional statistics entry {@value #ODIN_SETTINGS_KEY} with parameters {@code epsilon} and
@@ -81,12 +81,12 @@ public final class GradientGraphs {
    *
    * @throws IllegalArgumentException naming a parameter that is not a valid number
    */
-  public static OdinPerturbation odinDefaults(BundleManifest manifest) {
+  public static OdinSettings odinDefaults(BundleManifest manifest) {
     BundleManifest.Statistics s = manifest.statistics().get(ODIN_SETTINGS_KEY);
     Map<String, Object> p = s == null ? Map.of() : s.parameters();
-    double eps = number(p, "epsilon", OdinPerturbation.PAPER_DEFAULT.epsilon());
-    double t = number(p, "temperature", OdinPerturbation.PAPER_DEFAULT.temperature());
-    return new OdinPerturbation(eps, t);
+    double eps = number(p, "epsilon", OdinSettings.PAPER_DEFAULT.epsilon());
+    double t = number(p, "temperature", OdinSettings.PAPER_DEFAULT.temperature());
+    return new OdinSettings(eps, t);
   }
 
   private static double number(Map<String, Object> parameters, String name, double fallback) {

@@ -4,20 +4,18 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.mos.common.score.Batch;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.FloatMatrix;
 
 /**
  * The gradient graphs of a {@link BundleModel}: their sessions, opened on first use with the
- * model's options and device, and the perturbation of inputs by a gradient.
+ * model's options and device, and their runs (the perturbation itself is the methods', see {@link
+ * MethodScorer}).
  */
 final class GradientSessions implements AutoCloseable {
 
@@ -66,11 +64,7 @@ final class GradientSessions implements AutoCloseable {
       }
       s = GradientGraphs.ODIN.equals(role) ? odinSession : vjpSession;
       if (s == null) {
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-          so.setIntraOpNumThreads(options.intraOpThreads());
-          so.setCPUArenaAllocator(options.cpuArena());
-          so.setMemoryPatternOptimization(options.memoryPattern());
-          so.addConfigEntry(InferenceOptions.SPINNING_KEY, options.spinning() ? "1" : "0");
+        try (OrtSession.SessionOptions so = OrtSessions.options(options)) {
           if (device == Device.CUDA) {
             so.addCUDA(0);
           }
@@ -89,7 +83,7 @@ final class GradientSessions implements AutoCloseable {
   }
 
   /** Outputs to collect from a gradient graph's run besides the gradient. */
-  private record Outputs(Set<String> names, Map<String, Batch> into) {}
+  private record Outputs(Set<String> names, Map<String, FloatMatrix> into) {}
 
   /**
    * The VJP graph's gradient for a cotangent of (count, logits) and cotangents of layer outputs
@@ -155,14 +149,10 @@ final class GradientSessions implements AutoCloseable {
       FloatBuffer view,
       int count,
       int side,
-      List<OdinPerturbation> perImage,
+      float[] temperatures,
       Set<String> wanted,
-      Map<String, Batch> out)
+      Map<String, FloatMatrix> out)
       throws OrtException {
-    float[] temperatures = new float[count];
-    for (int i = 0; i < count; i++) {
-      temperatures[i] = (float) perImage.get(i).temperature();
-    }
     try (OnnxTensor input = inputTensor(env, view, count, side);
         OnnxTensor t =
             OnnxTensor.createTensor(env, FloatBuffer.wrap(temperatures), new long[] {count, 1})) {
@@ -196,7 +186,7 @@ final class GradientSessions implements AutoCloseable {
           also.into()
               .put(
                   name,
-                  BundleModel.toBatch(name, (OnnxTensor) result.get(name).orElseThrow(), count));
+                  OrtSessions.toMatrix(name, (OnnxTensor) result.get(name).orElseThrow(), count));
         }
       }
       FloatBuffer g =
@@ -210,22 +200,6 @@ final class GradientSessions implements AutoCloseable {
       }
       return values;
     }
-  }
-
-  static FloatBuffer perturb(
-      FloatBuffer x, float[] gradient, int count, List<OdinPerturbation> perImage) {
-    int per = gradient.length / count;
-    FloatBuffer out =
-        ByteBuffer.allocateDirect(gradient.length * Float.BYTES)
-            .order(ByteOrder.nativeOrder())
-            .asFloatBuffer();
-    for (int r = 0; r < count; r++) {
-      OdinPerturbation p = perImage.get(r);
-      for (int i = r * per; i < (r + 1) * per; i++) {
-        out.put(i, p.perturbs() ? p.perturb(x.get(i), gradient[i]) : x.get(i));
-      }
-    }
-    return out;
   }
 
   @Override

@@ -93,6 +93,18 @@ public final class InputBatch {
     buffer.put(slot * n, chw);
   }
 
+  /**
+   * Copies {@code count} preprocessed images, (count, 3, side, side) in C order, into the first
+   * slots: the perturbed inputs of a method that runs the model on them.
+   */
+  void copyFrom(float[] values, int count) {
+    if (values.length != count * floatsPerImage()) {
+      throw new IllegalArgumentException(
+          values.length + " values are not " + count + " images of " + floatsPerImage());
+    }
+    view(count).put(values);
+  }
+
   /** A view of the first {@code count} images, position 0, for one run. */
   FloatBuffer view(int count) {
     if (count < 1 || count > capacity) {

@@ -1,7 +1,7 @@
 package org.mos.common.inference;
 
 import java.util.List;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 
 /**
  * What a caller wants scored for a batch of images.
@@ -20,7 +20,7 @@ public record ScoreRequest(
     int topK,
     boolean includeLogits,
     boolean includeFeatures,
-    OdinPerturbation odin) {
+    OdinSettings odin) {
 
   /** The default target ID TPR of thresholds. */
   public static final double DEFAULT_TPR = 0.95;
@@ -47,7 +47,7 @@ public record ScoreRequest(
   }
 
   /** A copy with other ODIN settings (null: the bundle's). */
-  public ScoreRequest withOdin(OdinPerturbation settings) {
+  public ScoreRequest withOdin(OdinSettings settings) {
     return new ScoreRequest(methods, tpr, topK, includeLogits, includeFeatures, settings);
   }
 }

@@ -32,7 +32,7 @@ public final class EnergyScore implements LogitScore {
   }
 
   @Override
-  public double[] score(Batch logits) {
+  public double[] score(FloatMatrix logits) {
     float[] v = logits.values();
     int cols = logits.cols();
     double t = temperature;

@@ -53,7 +53,7 @@ public final class KlMatchingScore implements LogitScore {
   }
 
   @Override
-  public double[] score(Batch logits) {
+  public double[] score(FloatMatrix logits) {
     if (logits.cols() != dims) {
       throw new IllegalArgumentException(
           "kl: the class means have "

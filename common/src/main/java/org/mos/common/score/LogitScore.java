@@ -4,7 +4,7 @@ package org.mos.common.score;
 public interface LogitScore extends OodScore {
 
   /** Scores a batch of logits (rows = inputs), one score per row in row order. */
-  double[] score(Batch logits);
+  double[] score(FloatMatrix logits);
 
   @Override
   default double[] score(ModelOutputs outputs) {

@@ -27,7 +27,7 @@ public final class MahalanobisScore implements OodScore {
   /** The score for fitted statistics. */
   public MahalanobisScore(MahalanobisStatistics statistics) {
     this.statistics = statistics;
-    for (MahalanobisLayer layer : statistics.layers()) {
+    for (MahalanobisLayerStatistics layer : statistics.layers()) {
       layers.add(Whitened.of(layer));
     }
   }
@@ -74,7 +74,7 @@ public final class MahalanobisScore implements OodScore {
   }
 
   /** The per-layer scores s_l(x), indexed [layer][row]. */
-  public double[][] perLayerScores(List<Batch> layerFeatures) {
+  public double[][] perLayerScores(List<FloatMatrix> layerFeatures) {
     if (layerFeatures.size() != layers.size()) {
       throw new IllegalArgumentException(
           "mahalanobis: fitted for "
@@ -90,7 +90,7 @@ public final class MahalanobisScore implements OodScore {
   }
 
   /** The scores s_l(x) of one layer (its index in the statistics) for its features. */
-  public double[] layerScore(int layer, Batch features) {
+  public double[] layerScore(int layer, FloatMatrix features) {
     checkLayer(layer);
     return layers.get(layer).score(features, layer);
   }
@@ -111,7 +111,7 @@ public final class MahalanobisScore implements OodScore {
    *
    * @param layer the layer's index in the statistics
    */
-  public float[] layerCotangent(int layer, Batch features) {
+  public float[] layerCotangent(int layer, FloatMatrix features) {
     checkLayer(layer);
     return layers.get(layer).cotangent(features, layer);
   }
@@ -119,7 +119,7 @@ public final class MahalanobisScore implements OodScore {
   /** One layer in whitened coordinates: y = W f, means m_c = W mu_c. */
   private record Whitened(int dims, int rank, double[] w, double[] means, int classes) {
 
-    static Whitened of(MahalanobisLayer layer) {
+    static Whitened of(MahalanobisLayerStatistics layer) {
       int d = layer.dims();
       double[][] p = layer.precision();
       DMatrixRMaj m = new DMatrixRMaj(p);
@@ -162,7 +162,7 @@ public final class MahalanobisScore implements OodScore {
       return new Whitened(d, rank, w, means, mu.length);
     }
 
-    private void checkDims(Batch features, int layer) {
+    private void checkDims(FloatMatrix features, int layer) {
       if (features.cols() != dims) {
         throw new IllegalArgumentException(
             "mahalanobis: layer "
@@ -174,7 +174,7 @@ public final class MahalanobisScore implements OodScore {
       }
     }
 
-    double[] score(Batch features, int layer) {
+    double[] score(FloatMatrix features, int layer) {
       checkDims(features, layer);
       float[] v = features.values();
       int rows = features.rows();
@@ -228,7 +228,7 @@ public final class MahalanobisScore implements OodScore {
     }
 
     /** W^T (W f - m_c*) per row. */
-    float[] cotangent(Batch features, int layer) {
+    float[] cotangent(FloatMatrix features, int layer) {
       checkDims(features, layer);
       float[] v = features.values();
       int rows = features.rows();

@@ -13,7 +13,7 @@ import java.util.List;
  * @param regressionBias the intercept
  */
 public record MahalanobisStatistics(
-    List<MahalanobisLayer> layers, double[] regressionWeights, double regressionBias) {
+    List<MahalanobisLayerStatistics> layers, double[] regressionWeights, double regressionBias) {
 
   public MahalanobisStatistics {
     layers = List.copyOf(layers);

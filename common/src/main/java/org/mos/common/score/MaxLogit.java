@@ -12,7 +12,7 @@ public final class MaxLogit implements LogitScore {
   }
 
   @Override
-  public double[] score(Batch logits) {
+  public double[] score(FloatMatrix logits) {
     float[] v = logits.values();
     int cols = logits.cols();
     double[] out = new double[logits.rows()];

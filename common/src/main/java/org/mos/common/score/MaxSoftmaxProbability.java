@@ -12,7 +12,7 @@ public final class MaxSoftmaxProbability implements LogitScore {
   }
 
   @Override
-  public double[] score(Batch logits) {
+  public double[] score(FloatMatrix logits) {
     return TemperatureSoftmax.maxProbability(logits, 1.0);
   }
 }

@@ -43,7 +43,7 @@ public final class MinimumOthersScore implements LogitScore {
   }
 
   @Override
-  public double[] score(Batch logits) {
+  public double[] score(FloatMatrix logits) {
     layout.checkLogitCount(logits.cols());
     float[] v = logits.values();
     int cols = logits.cols();

@@ -35,7 +35,7 @@ public final class OdinScore implements LogitScore {
   }
 
   @Override
-  public double[] score(Batch logits) {
+  public double[] score(FloatMatrix logits) {
     return TemperatureSoftmax.maxProbability(logits, temperature);
   }
 }

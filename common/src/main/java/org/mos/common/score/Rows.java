@@ -19,7 +19,7 @@ final class Rows {
     range.forEach(body);
   }
 
-  /** Max of v[from, to) (values are finite, checked by {@link Batch}). */
+  /** Max of v[from, to) (values are finite, checked by {@link FloatMatrix}). */
   static double max(float[] v, int from, int to) {
     // Four running maxima break the dependency chain of one; the loop is memory-bound again.
     float m0 = v[from];

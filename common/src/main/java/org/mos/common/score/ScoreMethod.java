@@ -1,34 +1,91 @@
 package org.mos.common.score;
 
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.stream.Collectors;
 
-/** The one registry of OOD score method ids. Every method: higher = more in-distribution. */
+/**
+ * The one registry of OOD score methods: id, display label, row of the paper's table, what each
+ * method needs, and how its score is created. Every method: higher = more in-distribution. The
+ * evaluator's table order and labels, the scorer's supported methods and {@code mos score} all
+ * derive from this list; adding a method means one entry here (see {@code
+ * docs/adding-a-method.md}).
+ */
 public enum ScoreMethod {
   /** Minimum Others Score; needs a group layout. */
-  MOS("mos", "-min_k p_k(others) over the groups of a group-softmax model (needs a group layout)"),
+  MOS(
+      "mos",
+      "MOS",
+      6,
+      "-min_k p_k(others) over the groups of a group-softmax model (needs a group layout)",
+      EnumSet.of(Need.LOGITS, Need.GROUP_LAYOUT)),
   /** Maximum softmax probability. */
-  MSP("msp", "max softmax probability"),
+  MSP("msp", "MSP", 1, "max softmax probability", EnumSet.of(Need.LOGITS)),
   /** Maximum logit. */
-  MAXLOGIT("maxlogit", "max logit"),
+  MAXLOGIT("maxlogit", "MaxLogit", 7, "max logit", EnumSet.of(Need.LOGITS)),
   /** Energy, temperature T (default 1). */
-  ENERGY("energy", "T * logsumexp(logits / T), T default 1"),
-  /** ODIN without input perturbation, temperature T (default 1000). */
-  ODIN("odin", "max softmax(logits / T), T default 1000 (no input perturbation)"),
+  ENERGY("energy", "Energy", 4, "T * logsumexp(logits / T), T default 1", EnumSet.of(Need.LOGITS)),
+  /**
+   * ODIN, temperature T (default 1000); with epsilon above 0 it scores the logits of an input
+   * perturbed by the gradient of its own loss.
+   */
+  ODIN(
+      "odin",
+      "ODIN",
+      2,
+      "max softmax(logits / T), T default 1000 (input perturbation with epsilon > 0 needs a model)",
+      EnumSet.of(Need.LOGITS, Need.INPUT_GRADIENTS)),
   /** KL matching; needs fitted class means. */
-  KL("kl", "-min_c KL(softmax || d_c) (needs fitted class-mean softmax vectors)"),
+  KL(
+      "kl",
+      "KL matching",
+      5,
+      "-min_c KL(softmax || d_c) (needs fitted class-mean softmax vectors)",
+      EnumSet.of(Need.LOGITS, Need.FITTED_STATISTICS)),
   /** Mahalanobis; needs layer features and fitted statistics. */
   MAHALANOBIS(
       "mahalanobis",
-      "-P(OOD) from per-layer Mahalanobis scores (needs layer features and fitted statistics)");
+      "Mahalanobis",
+      3,
+      "-P(OOD) from per-layer Mahalanobis scores (needs layer features and fitted statistics)",
+      EnumSet.of(Need.LAYER_FEATURES, Need.FITTED_STATISTICS, Need.INPUT_GRADIENTS));
+
+  /** What a method reads or needs besides its parameters. */
+  public enum Need {
+    /** The logits of the model. */
+    LOGITS,
+    /** The penultimate (pre-logit) features, the bundle's {@code features} output. */
+    FEATURES,
+    /** The spatially averaged outputs of some layers, named by the fitted statistics. */
+    LAYER_FEATURES,
+    /** A group-softmax layout. */
+    GROUP_LAYOUT,
+    /** Statistics fitted on ID data and saved in the bundle ({@code mos fit}). */
+    FITTED_STATISTICS,
+    /**
+     * The bundle's gradient graphs, when the method perturbs its input (ODIN with epsilon above 0,
+     * Mahalanobis fitted with a magnitude above 0); scoring without perturbation does not need
+     * them.
+     */
+    INPUT_GRADIENTS
+  }
 
   private final String id;
+  private final String label;
+  private final int paperRow;
   private final String description;
+  private final Set<Need> needs;
 
-  ScoreMethod(String id, String description) {
+  ScoreMethod(String id, String label, int paperRow, String description, Set<Need> needs) {
     this.id = id;
+    this.label = label;
+    this.paperRow = paperRow;
     this.description = description;
+    this.needs = Set.copyOf(needs);
   }
 
   /** The method id, e.g. {@code mos}. */
@@ -36,14 +93,42 @@ public enum ScoreMethod {
     return id;
   }
 
+  /** The name in tables and reports, e.g. {@code KL matching}. */
+  public String label() {
+    return label;
+  }
+
+  /**
+   * The row of the method in the tables, 1 first: the MOS paper's row order (MSP, ODIN,
+   * Mahalanobis, Energy, KL matching, MOS), then the methods the paper does not have.
+   */
+  public int paperRow() {
+    return paperRow;
+  }
+
   /** One line saying what the method computes. */
   public String description() {
     return description;
   }
 
-  /** Whether the method reads only the logits. */
+  /** What the method reads or needs. */
+  public Set<Need> needs() {
+    return needs;
+  }
+
+  /** Whether the method needs {@code need}. */
+  public boolean needs(Need need) {
+    return needs.contains(need);
+  }
+
+  /** Whether the method reads only the logits (no features, no layer features). */
   public boolean needsOnlyLogits() {
-    return this != MAHALANOBIS;
+    return !needs.contains(Need.LAYER_FEATURES) && !needs.contains(Need.FEATURES);
+  }
+
+  /** Every method in table order ({@link #paperRow()}). */
+  public static List<ScoreMethod> inTableOrder() {
+    return Arrays.stream(values()).sorted(Comparator.comparingInt(ScoreMethod::paperRow)).toList();
   }
 
   /**
@@ -64,6 +149,18 @@ public enum ScoreMethod {
   /** All ids, comma-separated, in registry order. */
   public static String knownIds() {
     return Arrays.stream(values()).map(ScoreMethod::id).collect(Collectors.joining(", "));
+  }
+
+  /**
+   * Whether {@code settings} hold what the method needs (a group layout, its fitted statistics).
+   */
+  public boolean supportedBy(ScoreSettings settings) {
+    return switch (this) {
+      case MOS -> settings.layout() != null;
+      case KL -> settings.klMeans() != null;
+      case MAHALANOBIS -> settings.mahalanobis() != null;
+      default -> true;
+    };
   }
 
   /**

@@ -14,7 +14,7 @@ final class TemperatureSoftmax {
   }
 
   /** max_i softmax(l / T)_i = 1 / sum_j exp((l_j - max) / T). */
-  static double[] maxProbability(Batch logits, double temperature) {
+  static double[] maxProbability(FloatMatrix logits, double temperature) {
     float[] v = logits.values();
     int cols = logits.cols();
     double scale = 1 / temperature;

@@ -7,10 +7,10 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.mos.common.score.Batch;
+import org.mos.common.score.FloatMatrix;
 import org.mos.common.score.KlClassMeans;
 import org.mos.common.score.KlLabelSource;
-import org.mos.common.score.MahalanobisLayer;
+import org.mos.common.score.MahalanobisLayerStatistics;
 import org.mos.common.score.OneShotFits;
 
 /**
@@ -39,8 +39,8 @@ class AccumulatorsTest {
     return y;
   }
 
-  private static Batch rows(float[] v, int cols, int from, int to) {
-    return Batch.copyOf(Arrays.copyOfRange(v, from * cols, to * cols), to - from, cols);
+  private static FloatMatrix rows(float[] v, int cols, int from, int to) {
+    return FloatMatrix.copyOf(Arrays.copyOfRange(v, from * cols, to * cols), to - from, cols);
   }
 
   @Test
@@ -55,7 +55,8 @@ class AccumulatorsTest {
         acc.add(rows(logits, cols, from, to), Arrays.copyOfRange(y, from, to));
       }
       KlClassMeans streamed = acc.result();
-      KlClassMeans once = OneShotFits.klClassMeans(Batch.copyOf(logits, ROWS, cols), y, source);
+      KlClassMeans once =
+          OneShotFits.klClassMeans(FloatMatrix.copyOf(logits, ROWS, cols), y, source);
       assertThat(streamed.classes()).containsExactly(once.classes());
       assertThat(streamed.labelSource()).isEqualTo(source);
       for (int k = 0; k < once.classes().length; k++) {
@@ -78,8 +79,9 @@ class AccumulatorsTest {
       int to = Math.min(ROWS, from + 8);
       acc.add(rows(f, dims, from, to), Arrays.copyOfRange(y, from, to));
     }
-    MahalanobisLayer streamed = acc.result();
-    MahalanobisLayer once = OneShotFits.mahalanobisLayer(Batch.copyOf(f, ROWS, dims), y);
+    MahalanobisLayerStatistics streamed = acc.result();
+    MahalanobisLayerStatistics once =
+        OneShotFits.mahalanobisLayer(FloatMatrix.copyOf(f, ROWS, dims), y);
     assertThat(acc.rows()).isEqualTo(ROWS);
     assertThat(streamed.classes()).containsExactly(once.classes());
     for (int k = 0; k < once.classes().length; k++) {
@@ -110,7 +112,7 @@ class AccumulatorsTest {
   @Test
   void rejectsATrueLabelOutsideTheLogits() {
     KlMeansAccumulator acc = new KlMeansAccumulator(KlLabelSource.TRUE_LABELS, 2);
-    assertThatThrownBy(() -> acc.add(Batch.copyOf(new float[] {1, 2}, 1, 2), new int[] {2}))
+    assertThatThrownBy(() -> acc.add(FloatMatrix.copyOf(new float[] {1, 2}, 1, 2), new int[] {2}))
         .hasMessageContaining("label 2 of row 0 is not a class of a model with 2 logits");
   }
 }

@@ -6,15 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.mos.common.fit.MahalanobisTuning.Part;
-import org.mos.common.score.MahalanobisPerturbation;
+import org.mos.common.score.MahalanobisMagnitude;
 
 class MahalanobisTuningTest {
 
-  private static final List<MahalanobisPerturbation> GRID =
+  private static final List<MahalanobisMagnitude> GRID =
       List.of(
-          new MahalanobisPerturbation(0),
-          new MahalanobisPerturbation(0.01),
-          new MahalanobisPerturbation(0.005));
+          new MahalanobisMagnitude(0),
+          new MahalanobisMagnitude(0.01),
+          new MahalanobisMagnitude(0.005));
 
   /** One layer: [magnitude][layer = 0][image]. */
   private static double[][][] scores(double[]... perMagnitude) {
@@ -96,7 +96,7 @@ class MahalanobisTuningTest {
     assertThatThrownBy(
             () ->
                 new MahalanobisTuning(
-                    List.of(new MahalanobisPerturbation(0), new MahalanobisPerturbation(0)), 1))
+                    List.of(new MahalanobisMagnitude(0), new MahalanobisMagnitude(0)), 1))
         .hasMessageContaining("each once");
     assertThatThrownBy(() -> t.add(Part.TRAIN, true, scores(id)))
         .hasMessageContaining("1 magnitudes but the grid has 3");

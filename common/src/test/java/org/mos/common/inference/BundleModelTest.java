@@ -13,7 +13,7 @@ import org.mos.common.bundle.BundleException;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.image.RgbImage;
 import org.mos.common.inference.synthetic.SyntheticBundle;
-import org.mos.common.score.Batch;
+import org.mos.common.score.FloatMatrix;
 
 class BundleModelTest {
 
@@ -50,7 +50,7 @@ class BundleModelTest {
       InputBatch batch = model.newInputBatch(3);
       batch.put(0, solid(9));
       batch.put(1, new float[3 * 16]); // zeros: logits = bias
-      Map<String, Batch> out = model.run(batch, 2, List.of("logits", "features", "block1"));
+      Map<String, FloatMatrix> out = model.run(batch, 2, List.of("logits", "features", "block1"));
       // f = ((255/255 - .5)/.5, (0 - .5)/.5, (51/255 - .5)/.5) = (1, -1, -0.6)
       assertThat(out.get("features").row(0))
           .containsExactly(new float[] {1, -1, -0.6f}, within(1e-6f));
@@ -79,7 +79,7 @@ class BundleModelTest {
         batch.put(slot, solid(9));
       }
       for (int count : new int[] {1, 5, 3, 2}) {
-        Batch logits = model.run(batch, count, List.of("logits")).get("logits");
+        FloatMatrix logits = model.run(batch, count, List.of("logits")).get("logits");
         assertThat(logits.rows()).isEqualTo(count);
         // as in the first test: (1*1 + .5, 2*(-1), -1*(-0.6) + .25) for every image
         assertThat(logits.row(count - 1))

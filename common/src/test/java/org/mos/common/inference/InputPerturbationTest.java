@@ -11,14 +11,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.inference.synthetic.SyntheticBundle;
-import org.mos.common.score.Batch;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.FloatMatrix;
+import org.mos.common.score.OdinSettings;
 
 /**
- * ODIN's input perturbation through BundleModel and BundleScorer on the synthetic linear bundle,
- * whose gradient is worked by hand: features f = per-channel means of x, logits l = W f + b, so d
- * l_k / d x_{c,h,w} = W_kc / (H W) and x' shifts every pixel of channel c by -eps sign(sum_k v_k
- * W_kc).
+ * ODIN's input perturbation through BundleScorer (its ODIN method scorer) and BundleModel on the
+ * synthetic linear bundle, whose gradient is worked by hand: features f = per-channel means of x,
+ * logits l = W f + b, so d l_k / d x_{c,h,w} = W_kc / (H W) and x' shifts every pixel of channel c
+ * by -eps sign(sum_k v_k W_kc).
  */
 class InputPerturbationTest {
 
@@ -56,23 +56,69 @@ class InputPerturbationTest {
       BundleScorer scorer = BundleScorer.of(bundle);
       InputBatch batch = model.newInputBatch(2);
       batch.put(0, image());
-      OdinPerturbation odin = new OdinPerturbation(0.1, 1);
+      OdinSettings odin = new OdinSettings(0.1, 1);
       ScoreRequest request = new ScoreRequest(List.of("odin", "msp"), 0.95, 0, true, false, odin);
       assertThat(model.supportsInputPerturbation()).isTrue();
-      assertThat(scorer.perturbation(request)).contains(odin);
-      Map<String, Batch> out =
-          model.runPerturbed(batch, 1, scorer.requiredOutputs(request), List.of(odin));
+      assertThat(scorer.perturbedMethods(request)).containsExactly("odin");
+      ScoringPass pass = scorer.run(model, batch, List.of(new ScoringPass.Part(request, 1)));
       // predicted class 0; p = softmax(-0.4, -0.6) = (0.549834, 0.450166); v = p - onehot(0);
       // sum_k v_k W_kc = (-0.225083, 0.900332, 0.450166) -> signs (-, +, +);
       // f' = (0.2 + 0.1, -0.4 - 0.1, 0.6 - 0.1); l' = (0.3 - 0.5, 0.15 - 1.0 + 0.1)
-      assertThat(out.get(BundleModel.ODIN_LOGITS).row(0))
+      assertThat(pass.kept(scorer.methodScorer("odin"), FloatMatrix.class).row(0))
           .containsExactly(new float[] {-0.2f, -0.75f}, within(1e-6f));
-      assertThat(out.get(BundleModel.LOGITS).row(0))
+      assertThat(pass.plainOutputs().get(BundleModel.LOGITS).row(0))
           .containsExactly(new float[] {-0.4f, -0.6f}, within(1e-6f));
-      ImageResult result = scorer.score(out, request).images().get(0);
+      ImageResult result = pass.score(0).images().get(0);
       // max softmax(-0.2, -0.75) = 1 / (1 + e^-0.55); MSP stays on the plain logits
       assertThat(result.scores().get("odin")).isCloseTo(0.6341356, within(1e-6));
       assertThat(result.scores().get("msp")).isCloseTo(0.5498340, within(1e-6));
+    }
+  }
+
+  @Test
+  void aPassSharedByTwoRequestsPerturbsOnlyTheRowsOfTheRequestThatAsks() throws Exception {
+    Path dir = tmp.resolve("b");
+    twoClasses().writeTo(dir, true);
+    try (ModelBundle bundle = ModelBundle.open(dir);
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      BundleScorer scorer = BundleScorer.of(bundle);
+      InputBatch batch = model.newInputBatch(3);
+      for (int i = 0; i < 3; i++) {
+        batch.put(i, image());
+      }
+      ScoreRequest perturbed =
+          new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinSettings(0.1, 1));
+      ScoreRequest plain = perturbed.withOdin(new OdinSettings(0, 1));
+      ScoringPass pass =
+          scorer.run(
+              model,
+              batch,
+              List.of(new ScoringPass.Part(plain, 1), new ScoringPass.Part(perturbed, 2)));
+      // the plain row: max softmax(-0.4, -0.6) = 1 / (1 + e^-0.2); the perturbed rows as in the
+      // hand-worked example above: max softmax(-0.2, -0.75) = 1 / (1 + e^-0.55)
+      assertThat(pass.scores(0, "odin")).containsExactly(new double[] {0.5498340}, within(1e-6));
+      assertThat(pass.scores(1, "odin"))
+          .containsExactly(new double[] {0.6341356, 0.6341356}, within(1e-6));
+      assertThat(pass.score(1).images()).hasSize(2);
+    }
+  }
+
+  @Test
+  void precomputedOutputsCannotScorePerturbedInputs() throws Exception {
+    Path dir = tmp.resolve("b");
+    twoClasses().writeTo(dir, true);
+    try (ModelBundle bundle = ModelBundle.open(dir);
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      BundleScorer scorer = BundleScorer.of(bundle);
+      InputBatch batch = model.newInputBatch(1);
+      batch.put(0, image());
+      ScoreRequest request =
+          new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinSettings(0.1, 1));
+      Map<String, FloatMatrix> outputs = model.run(batch, 1, scorer.requiredOutputs(request));
+      assertThatThrownBy(() -> scorer.score(outputs, request))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("epsilon 0.1")
+          .hasMessageContaining("needs the model");
     }
   }
 
@@ -101,18 +147,18 @@ class InputPerturbationTest {
     try (ModelBundle bundle = ModelBundle.open(dir)) {
       BundleScorer scorer = BundleScorer.of(bundle);
       ScoreRequest temperatureOnly =
-          new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinPerturbation(0, 2));
-      assertThat(scorer.perturbation(temperatureOnly)).isEmpty();
-      ScoreRequest perturbed = temperatureOnly.withOdin(new OdinPerturbation(0.002, 1000));
-      assertThatThrownBy(() -> scorer.perturbation(perturbed))
+          new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinSettings(0, 2));
+      assertThat(scorer.perturbedMethods(temperatureOnly)).isEmpty();
+      ScoreRequest perturbed = temperatureOnly.withOdin(new OdinSettings(0.002, 1000));
+      assertThatThrownBy(() -> scorer.perturbedMethods(perturbed))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("epsilon 0.002")
           .hasMessageContaining("no gradient graphs");
       // a request without odin does not perturb whatever the settings
-      assertThat(scorer.perturbation(perturbed.withOdin(null))).isEmpty();
+      assertThat(scorer.perturbedMethods(perturbed.withOdin(null))).isEmpty();
       ScoreRequest mspOnly =
-          new ScoreRequest(List.of("msp"), 0.95, 0, false, false, new OdinPerturbation(0.1, 1));
-      assertThat(scorer.perturbation(mspOnly)).isEmpty();
+          new ScoreRequest(List.of("msp"), 0.95, 0, false, false, new OdinSettings(0.1, 1));
+      assertThat(scorer.perturbedMethods(mspOnly)).isEmpty();
     }
   }
 
@@ -126,10 +172,9 @@ class InputPerturbationTest {
       InputBatch batch = model.newInputBatch(1);
       batch.put(0, image());
       ScoreRequest request =
-          new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinPerturbation(0, 2));
-      Map<String, Batch> out = model.run(batch, 1, scorer.requiredOutputs(request));
+          new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinSettings(0, 2));
       // max softmax((-0.4, -0.6) / 2) = 1 / (1 + e^-0.1)
-      assertThat(scorer.score(out, request).images().get(0).scores().get("odin"))
+      assertThat(scorer.score(model, batch, 1, request).images().get(0).scores().get("odin"))
           .isCloseTo(0.5249792, within(1e-6));
     }
   }

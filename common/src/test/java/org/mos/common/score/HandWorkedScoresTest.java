@@ -19,7 +19,7 @@ class HandWorkedScoresTest {
     // Row 0: group 0 = [ln 2, 0, 0] -> p(others) = 2 / (2 + 1 + 1) = 1/2;
     //        group 1 = [0, ln 3]    -> p(others) = 1 / (1 + 3) = 1/4.  MOS = -min = -1/4.
     // Row 1: group 0 = [0, 0, 0]    -> 1/3; group 1 = [ln 2, 0] -> 2/3.  MOS = -1/3.
-    Batch logits = Batch.copyOf(new float[] {LN2, 0, 0, 0, LN3, 0, 0, 0, LN2, 0}, 2, 5);
+    FloatMatrix logits = FloatMatrix.copyOf(new float[] {LN2, 0, 0, 0, LN3, 0, 0, 0, LN2, 0}, 2, 5);
     double[] mos = new MinimumOthersScore(GroupLayout.ofSizes(2, 1)).score(logits);
     assertThat(mos[0]).isCloseTo(-0.25, within(1e-7));
     assertThat(mos[1]).isCloseTo(-1.0 / 3, within(1e-7));
@@ -30,14 +30,14 @@ class HandWorkedScoresTest {
     assertThatThrownBy(() -> new MinimumOthersScore(GroupLayout.flat(4)))
         .hasMessageContaining("MOS needs a group layout");
     MinimumOthersScore mos = new MinimumOthersScore(GroupLayout.ofSizes(2, 1));
-    assertThatThrownBy(() -> mos.score(Batch.copyOf(new float[4], 1, 4)))
+    assertThatThrownBy(() -> mos.score(FloatMatrix.copyOf(new float[4], 1, 4)))
         .hasMessageContaining("the model has 4 logits for 2 groups: expected sizes summing to 2");
   }
 
   @Test
   void logitBaselinesOnTwoClasses() {
     // Logits [0, ln 3]: softmax = [1/4, 3/4].
-    Batch logits = Batch.copyOf(new float[] {0, LN3}, 1, 2);
+    FloatMatrix logits = FloatMatrix.copyOf(new float[] {0, LN3}, 1, 2);
     assertThat(new MaxSoftmaxProbability().score(logits)[0]).isCloseTo(0.75, within(1e-7));
     assertThat(new MaxLogit().score(logits)[0]).isCloseTo(Math.log(3), within(1e-7));
     // energy T=1: log(e^0 + e^ln3) = ln 4; T=2: 2 log(1 + 3^(1/2))
@@ -59,7 +59,8 @@ class HandWorkedScoresTest {
     KlClassMeans means =
         new KlClassMeans(
             KlLabelSource.TRUE_LABELS, new int[] {0, 1}, new double[][] {{0.5, 0.5}, {0.25, 0.75}});
-    double[] kl = new KlMatchingScore(means).score(Batch.copyOf(new float[] {0, 0, LN3, 0}, 2, 2));
+    double[] kl =
+        new KlMatchingScore(means).score(FloatMatrix.copyOf(new float[] {0, 0, LN3, 0}, 2, 2));
     assertThat(kl[0]).isCloseTo(0, within(1e-12));
     assertThat(kl[1]).isCloseTo(-(0.75 * Math.log(1.5) + 0.25 * Math.log(0.5)), within(1e-7));
   }
@@ -68,13 +69,13 @@ class HandWorkedScoresTest {
   void mahalanobisWithIdentityPrecisionIsHalfTheSquaredDistanceToTheNearestMean() {
     // Means (0,0) and (4,0), P = I. f = (1,1): distances^2 2 and 10 -> s = -1.
     // P(OOD) = sigmoid(0.5 + 2 * -1) = 1 / (1 + e^1.5); score = -that.
-    MahalanobisLayer layer =
-        new MahalanobisLayer(
+    MahalanobisLayerStatistics layer =
+        new MahalanobisLayerStatistics(
             new int[] {0, 1}, new double[][] {{0, 0}, {4, 0}}, new double[][] {{1, 0}, {0, 1}});
     MahalanobisScore score =
         new MahalanobisScore(
             new MahalanobisStatistics(java.util.List.of(layer), new double[] {2}, 0.5));
-    Batch f = Batch.copyOf(new float[] {1, 1}, 1, 2);
+    FloatMatrix f = FloatMatrix.copyOf(new float[] {1, 1}, 1, 2);
     assertThat(score.perLayerScores(java.util.List.of(f))[0][0]).isCloseTo(-1, within(1e-12));
     assertThat(score.score(ModelOutputs.ofFeatures(java.util.List.of(f)))[0])
         .isCloseTo(-1 / (1 + Math.exp(1.5)), within(1e-12));
@@ -82,12 +83,13 @@ class HandWorkedScoresTest {
 
   @Test
   void batchesRejectNonFiniteValuesNamingRowAndColumn() {
-    assertThatThrownBy(() -> Batch.copyOf(new float[] {0, 1, 2, Float.POSITIVE_INFINITY}, 2, 2))
+    assertThatThrownBy(
+            () -> FloatMatrix.copyOf(new float[] {0, 1, 2, Float.POSITIVE_INFINITY}, 2, 2))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("value at row 1, column 1 is Infinity");
-    assertThatThrownBy(() -> Batch.copyOf(new float[] {Float.NaN}, 1, 1))
+    assertThatThrownBy(() -> FloatMatrix.copyOf(new float[] {Float.NaN}, 1, 1))
         .hasMessage("value at row 0, column 0 is NaN");
-    assertThatThrownBy(() -> Batch.copyOf(new float[5], 2, 2))
+    assertThatThrownBy(() -> FloatMatrix.copyOf(new float[5], 2, 2))
         .hasMessage("a batch of 2 x 2 needs 4 values but got 5");
   }
 

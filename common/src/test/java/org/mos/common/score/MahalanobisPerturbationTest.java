@@ -17,7 +17,7 @@ class MahalanobisPerturbationTest {
       new MahalanobisScore(
           new MahalanobisStatistics(
               List.of(
-                  new MahalanobisLayer(
+                  new MahalanobisLayerStatistics(
                       new int[] {0, 1},
                       new double[][] {{0, 0}, {4, 0}},
                       new double[][] {{2, 1}, {1, 3}})),
@@ -29,7 +29,7 @@ class MahalanobisPerturbationTest {
     // f = (3, 1): d_0 = (3,1) P (3,1)^T = 27, d_1 = (-1,1) P (-1,1)^T = 3 -> class 1,
     //   P (-1, 1) = (-1, 2).
     // f = (1, 0): d_0 = 2, d_1 = 18 -> class 0, P (1, 0) = (2, 1).
-    Batch f = Batch.ofRows(new double[][] {{3, 1}, {1, 0}});
+    FloatMatrix f = FloatMatrix.ofRows(new double[][] {{3, 1}, {1, 0}});
     float[] got = SCORE.layerCotangent(0, f);
     assertThat(got).containsExactly(new float[] {-1, 2, 2, 1}, within(1e-5f));
     assertThat(SCORE.layerScore(0, f)).containsExactly(new double[] {-1.5, -1}, within(1e-9));
@@ -38,17 +38,17 @@ class MahalanobisPerturbationTest {
   @Test
   void tiesGoToTheFirstClass() {
     // f = (2, 0): d_0 = d_1 = 8 -> class 0, P (2, 0) = (4, 2)
-    float[] got = SCORE.layerCotangent(0, Batch.ofRows(new double[][] {{2, 0}}));
+    float[] got = SCORE.layerCotangent(0, FloatMatrix.ofRows(new double[][] {{2, 0}}));
     assertThat(got).containsExactly(new float[] {4, 2}, within(1e-5f));
   }
 
   @Test
   void stepsAgainstTheGradientSignCountingZeroAsPositive() {
-    MahalanobisPerturbation p = new MahalanobisPerturbation(0.5);
+    MahalanobisMagnitude p = new MahalanobisMagnitude(0.5);
     assertThat(p.perturb(new float[] {1, 1, 1}, new float[] {0, -3, 2}))
         .containsExactly(0.5f, 1.5f, 0.5f);
     assertThat(p.perturbs()).isTrue();
-    assertThat(MahalanobisPerturbation.NONE.perturbs()).isFalse();
+    assertThat(MahalanobisMagnitude.NONE.perturbs()).isFalse();
   }
 
   @Test
@@ -60,13 +60,14 @@ class MahalanobisPerturbationTest {
 
   @Test
   void rejectsNegativeOrNonFiniteMagnitudesAndMismatchedLengths() {
-    assertThatThrownBy(() -> new MahalanobisPerturbation(-0.01)).hasMessageContaining("-0.01");
-    assertThatThrownBy(() -> new MahalanobisPerturbation(Double.NaN)).hasMessageContaining("NaN");
-    assertThatThrownBy(() -> new MahalanobisPerturbation(1).perturb(new float[2], new float[3]))
+    assertThatThrownBy(() -> new MahalanobisMagnitude(-0.01)).hasMessageContaining("-0.01");
+    assertThatThrownBy(() -> new MahalanobisMagnitude(Double.NaN)).hasMessageContaining("NaN");
+    assertThatThrownBy(() -> new MahalanobisMagnitude(1).perturb(new float[2], new float[3]))
         .hasMessageContaining("2 values");
-    assertThatThrownBy(() -> SCORE.layerCotangent(1, Batch.ofRows(new double[][] {{1, 1}})))
+    assertThatThrownBy(() -> SCORE.layerCotangent(1, FloatMatrix.ofRows(new double[][] {{1, 1}})))
         .hasMessageContaining("no layer 1");
-    assertThatThrownBy(() -> SCORE.layerCotangent(0, Batch.ofRows(new double[][] {{1, 1, 1}})))
+    assertThatThrownBy(
+            () -> SCORE.layerCotangent(0, FloatMatrix.ofRows(new double[][] {{1, 1, 1}})))
         .hasMessageContaining("3");
   }
 }

@@ -20,11 +20,11 @@ import org.mos.common.TestFixtures;
  */
 class MahalanobisTest {
 
-  private static Batch batch(String name) {
-    return Batch.of(TestFixtures.npy("scores", name));
+  private static FloatMatrix batch(String name) {
+    return FloatMatrix.of(TestFixtures.npy("scores", name));
   }
 
-  private static MahalanobisLayer fitLayer(int l) {
+  private static MahalanobisLayerStatistics fitLayer(int l) {
     return OneShotFits.mahalanobisLayer(
         batch("maha_l" + l + "_fit.npy"),
         TestFixtures.npy("scores", "maha_l" + l + "_labels.npy").toInts());
@@ -33,7 +33,7 @@ class MahalanobisTest {
   @ParameterizedTest
   @ValueSource(ints = {0, 1, 2})
   void fitsClassMeansAndTiedPrecisionLikeSklearn(int l) {
-    MahalanobisLayer layer = fitLayer(l);
+    MahalanobisLayerStatistics layer = fitLayer(l);
     double[] means = TestFixtures.scores("maha_l" + l + "_means.npy");
     double[] precision = TestFixtures.scores("maha_l" + l + "_precision.npy");
     int d = layer.dims();
@@ -59,8 +59,8 @@ class MahalanobisTest {
 
   @Test
   void scoresPerLayerAndCombinesWithTheRegression() {
-    List<MahalanobisLayer> layers = new ArrayList<>();
-    List<Batch> test = new ArrayList<>();
+    List<MahalanobisLayerStatistics> layers = new ArrayList<>();
+    List<FloatMatrix> test = new ArrayList<>();
     for (int l = 0; l < 3; l++) {
       layers.add(fitLayer(l));
       test.add(batch("maha_l" + l + "_test.npy"));

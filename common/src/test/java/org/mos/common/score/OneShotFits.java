@@ -23,7 +23,7 @@ public final class OneShotFits {
    *     ignored otherwise)
    */
   public static KlClassMeans klClassMeans(
-      Batch logits, int[] trueLabels, KlLabelSource labelSource) {
+      FloatMatrix logits, int[] trueLabels, KlLabelSource labelSource) {
     int rows = logits.rows();
     int cols = logits.cols();
     int[] labels;
@@ -71,7 +71,7 @@ public final class OneShotFits {
   }
 
   /** Argmax of every row (the first on ties). */
-  private static int[] predictedClasses(Batch logits) {
+  private static int[] predictedClasses(FloatMatrix logits) {
     float[] v = logits.values();
     int cols = logits.cols();
     int[] out = new int[logits.rows()];
@@ -96,7 +96,7 @@ public final class OneShotFits {
    *
    * @param labels the class of every row
    */
-  public static MahalanobisLayer mahalanobisLayer(Batch features, int[] labels) {
+  public static MahalanobisLayerStatistics mahalanobisLayer(FloatMatrix features, int[] labels) {
     int n = features.rows();
     int d = features.cols();
     if (labels.length != n) {
@@ -118,11 +118,11 @@ public final class OneShotFits {
     for (int k = 0; k < classes.length; k++) {
       kept[k] = means[classes[k]];
     }
-    return new MahalanobisLayer(classes, kept, toArrays(precision));
+    return new MahalanobisLayerStatistics(classes, kept, toArrays(precision));
   }
 
   /** The mean feature of every class 0..numClasses-1, null for a class without rows. */
-  private static double[][] classMeans(Batch features, int[] labels, int numClasses) {
+  private static double[][] classMeans(FloatMatrix features, int[] labels, int numClasses) {
     float[] v = features.values();
     int d = features.cols();
     double[][] sums = new double[numClasses][];
@@ -146,7 +146,7 @@ public final class OneShotFits {
   }
 
   /** Maximum-likelihood covariance (divided by n) of the rows minus their class means. */
-  private static DMatrixRMaj tiedCovariance(Batch features, int[] labels, double[][] means) {
+  private static DMatrixRMaj tiedCovariance(FloatMatrix features, int[] labels, double[][] means) {
     float[] v = features.values();
     int n = features.rows();
     int d = features.cols();

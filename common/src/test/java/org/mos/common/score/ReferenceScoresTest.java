@@ -18,8 +18,8 @@ class ReferenceScoresTest {
   private static final GroupLayout GROUPS =
       GroupLayout.ofSizes(TestFixtures.npy("scores", "group_sizes.npy").toInts());
 
-  private static Batch logits(String prefix) {
-    return Batch.of(TestFixtures.npy("scores", prefix + "_logits.npy"));
+  private static FloatMatrix logits(String prefix) {
+    return FloatMatrix.of(TestFixtures.npy("scores", prefix + "_logits.npy"));
   }
 
   private static void assertMatches(double[] actual, String fixture) {
@@ -34,7 +34,7 @@ class ReferenceScoresTest {
   @ParameterizedTest
   @ValueSource(strings = {"group", "flat", "extreme"})
   void baselinesMatchTheReference(String prefix) {
-    Batch x = logits(prefix);
+    FloatMatrix x = logits(prefix);
     assertMatches(new MaxSoftmaxProbability().score(x), prefix + "_msp.npy");
     assertMatches(new MaxLogit().score(x), prefix + "_maxlogit.npy");
     assertMatches(new EnergyScore().score(x), prefix + "_energy.npy");
@@ -53,7 +53,7 @@ class ReferenceScoresTest {
   @ValueSource(strings = {"group", "extreme"})
   void registryScoresEqualTheDirectlyBuiltOnes(String prefix) {
     ScoreSettings settings = ScoreSettings.builder().layout(GROUPS).temperature(2.0).build();
-    Batch x = logits(prefix);
+    FloatMatrix x = logits(prefix);
     assertMatches(
         ScoreMethod.byId("mos").create(settings).score(ModelOutputs.ofLogits(x)),
         prefix + "_mos.npy");
@@ -68,7 +68,7 @@ class ReferenceScoresTest {
   @ParameterizedTest
   @ValueSource(strings = {"true", "pred"})
   void klMatchingFitsAndScoresLikeTheReference(String tag) {
-    Batch fit = logits("kl_fit");
+    FloatMatrix fit = logits("kl_fit");
     int[] labels = TestFixtures.npy("scores", "kl_fit_labels.npy").toInts();
     KlLabelSource source =
         tag.equals("true") ? KlLabelSource.TRUE_LABELS : KlLabelSource.PREDICTED_LABELS;

@@ -19,6 +19,39 @@ class ScoreMethodTest {
   }
 
   @Test
+  void tableOrderAndLabelsAreThePapersThenMaxLogit() {
+    assertThat(ScoreMethod.inTableOrder().stream().map(ScoreMethod::label))
+        .containsExactly("MSP", "ODIN", "Mahalanobis", "Energy", "KL matching", "MOS", "MaxLogit");
+    assertThat(ScoreMethod.MAHALANOBIS.needs(ScoreMethod.Need.LAYER_FEATURES)).isTrue();
+    assertThat(ScoreMethod.MAHALANOBIS.needsOnlyLogits()).isFalse();
+    assertThat(ScoreMethod.MOS.needs(ScoreMethod.Need.GROUP_LAYOUT)).isTrue();
+    assertThat(ScoreMethod.MSP.needs()).containsExactly(ScoreMethod.Need.LOGITS);
+  }
+
+  @Test
+  void aMethodIsSupportedOnlyWhenTheSettingsHoldWhatItNeeds() {
+    assertThat(ScoreMethod.MOS.supportedBy(ScoreSettings.none())).isFalse();
+    assertThat(ScoreMethod.KL.supportedBy(ScoreSettings.none())).isFalse();
+    assertThat(ScoreMethod.MAHALANOBIS.supportedBy(ScoreSettings.none())).isFalse();
+    assertThat(ScoreMethod.ENERGY.supportedBy(ScoreSettings.none())).isTrue();
+    assertThat(
+            ScoreMethod.MOS.supportedBy(
+                ScoreSettings.builder().layout(GroupLayout.ofSizes(2, 2)).build()))
+        .isTrue();
+  }
+
+  @Test
+  void modelOutputsRefuseFeaturesOfAnotherBatch() {
+    assertThatThrownBy(
+            () ->
+                new ModelOutputs(
+                    FloatMatrix.copyOf(new float[2], 1, 2),
+                    FloatMatrix.copyOf(new float[6], 2, 3),
+                    java.util.List.of()))
+        .hasMessageContaining("the features have 2 rows but the logits 1");
+  }
+
+  @Test
   void createdScoresCarryTheirIdAndDefaults() {
     ScoreSettings layout = ScoreSettings.builder().layout(GroupLayout.ofSizes(2, 2)).build();
     for (ScoreMethod m : ScoreMethod.values()) {
@@ -50,7 +83,7 @@ class ScoreMethodTest {
                 new MaxLogit()
                     .score(
                         ModelOutputs.ofFeatures(
-                            java.util.List.of(Batch.copyOf(new float[] {1}, 1, 1)))))
+                            java.util.List.of(FloatMatrix.copyOf(new float[] {1}, 1, 1)))))
         .hasMessage("score 'maxlogit' needs logits but none were given");
   }
 
@@ -65,12 +98,14 @@ class ScoreMethodTest {
         new KlMatchingScore(
             new KlClassMeans(
                 KlLabelSource.TRUE_LABELS, new int[] {0}, new double[][] {{0.5, 0.5}}));
-    assertThatThrownBy(() -> kl.score(Batch.copyOf(new float[3], 1, 3)))
+    assertThatThrownBy(() -> kl.score(FloatMatrix.copyOf(new float[3], 1, 3)))
         .hasMessage("kl: the class means have 2 entries but the logits have 3 columns");
     assertThatThrownBy(
             () ->
                 OneShotFits.klClassMeans(
-                    Batch.copyOf(new float[4], 2, 2), new int[] {0}, KlLabelSource.TRUE_LABELS))
+                    FloatMatrix.copyOf(new float[4], 2, 2),
+                    new int[] {0},
+                    KlLabelSource.TRUE_LABELS))
         .hasMessage("fitting by true labels needs one label per row: 2 rows but 1 labels");
   }
 }

@@ -19,7 +19,7 @@ import org.mos.common.inference.Device;
 import org.mos.common.inference.InferenceOptions;
 import org.mos.common.inference.InputBatch;
 import org.mos.common.io.Npy;
-import org.mos.common.score.Batch;
+import org.mos.common.score.FloatMatrix;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -106,7 +106,7 @@ public class InferCommand implements Callable<Integer> {
         for (int i = 0; i < count; i++) {
           batch.put(i, decoder.decode(paths.get(from + i)));
         }
-        Batch rows = model.run(batch, count, List.of(output)).get(output);
+        FloatMatrix rows = model.run(batch, count, List.of(output)).get(output);
         if (all == null) {
           cols = rows.cols();
           all = new float[paths.size() * cols];

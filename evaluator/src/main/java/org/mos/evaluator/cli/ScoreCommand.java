@@ -18,7 +18,7 @@ import org.mos.common.io.AtomicFiles;
 import org.mos.common.io.Npy;
 import org.mos.common.io.NpyArray;
 import org.mos.common.layout.GroupLayout;
-import org.mos.common.score.Batch;
+import org.mos.common.score.FloatMatrix;
 import org.mos.common.score.KlClassMeans;
 import org.mos.common.score.KlLabelSource;
 import org.mos.common.score.ModelOutputs;
@@ -106,7 +106,7 @@ public class ScoreCommand implements Callable<Integer> {
 
   private void run() throws IOException {
     Map<String, ScoreMethod> chosen = chooseMethods();
-    Batch batch = readLogits();
+    FloatMatrix batch = readLogits();
     GroupLayout groups = resolveLayout(batch.cols());
     if (chosen.containsKey("mos") && groups.isFlat()) {
       throw new IllegalArgumentException(
@@ -153,7 +153,7 @@ public class ScoreCommand implements Callable<Integer> {
     return chosen;
   }
 
-  private Batch readLogits() throws IOException {
+  private FloatMatrix readLogits() throws IOException {
     NpyArray array = Npy.read(logits);
     if (array.rank() != 2) {
       throw new IOException(
@@ -166,7 +166,7 @@ public class ScoreCommand implements Callable<Integer> {
           logits + ": the array is empty (shape " + Arrays.toString(array.shape()) + ")");
     }
     try {
-      return Batch.of(array);
+      return FloatMatrix.of(array);
     } catch (IllegalArgumentException e) {
       throw new IOException(logits + ": " + e.getMessage(), e);
     }

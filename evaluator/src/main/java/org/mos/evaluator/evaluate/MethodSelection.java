@@ -6,12 +6,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 import org.mos.common.score.ScoreMethod;
 
 /**
  * Which (model, method) pairs a run scores, in table order: the paper's row order (MSP, ODIN,
- * Mahalanobis, Energy, KL matching, MOS, then MaxLogit), and the models' order within a method.
+ * Mahalanobis, Energy, KL matching, MOS, then MaxLogit; from the registry, {@link ScoreMethod}),
+ * and the models' order within a method.
  *
  * <p>Without {@code --methods}, every model gives its default methods: a group-softmax model {@code
  * mos}, a flat one every method it supports. With {@code --methods}, {@code model:method} names one
@@ -21,19 +22,9 @@ import org.mos.common.score.ScoreMethod;
  */
 public final class MethodSelection {
 
-  /** Paper table order of the rows. */
+  /** Table order of the rows: the registry's paper row order ({@link ScoreMethod#paperRow}). */
   static final List<String> ROW_ORDER =
-      List.of("msp", "odin", "mahalanobis", "energy", "kl", "mos", "maxlogit");
-
-  private static final Map<String, String> LABELS =
-      Map.of(
-          "msp", "MSP",
-          "odin", "ODIN",
-          "mahalanobis", "Mahalanobis",
-          "energy", "Energy",
-          "kl", "KL matching",
-          "mos", "MOS",
-          "maxlogit", "MaxLogit");
+      ScoreMethod.inTableOrder().stream().map(ScoreMethod::id).toList();
 
   /** One row of the results: a method scored by one model. */
   public record Row(ScoringModel model, String method, String label) {}
@@ -69,7 +60,7 @@ public final class MethodSelection {
       List<ScoringModel> with =
           models.stream().filter(m -> chosen.get(m).contains(method)).toList();
       for (ScoringModel m : with) {
-        String label = LABELS.get(method) + qualifier(method, m, with.size() > 1);
+        String label = ScoreMethod.byId(method).label() + qualifier(method, m, with.size() > 1);
         rows.add(new Row(m, method, label));
       }
     }
@@ -85,7 +76,7 @@ public final class MethodSelection {
     if (several) {
       parts.add(m.name());
     }
-    if (method.equals(ScoreMethod.ODIN.id()) && !m.odin().equals(OdinPerturbation.PAPER_DEFAULT)) {
+    if (method.equals(ScoreMethod.ODIN.id()) && !m.odin().equals(OdinSettings.PAPER_DEFAULT)) {
       parts.add(
           "eps "
               + OdinOptions.number(m.odin().epsilon())

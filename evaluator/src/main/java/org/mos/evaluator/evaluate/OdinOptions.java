@@ -1,7 +1,7 @@
 package org.mos.evaluator.evaluate;
 
 import java.math.BigDecimal;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 
 /**
  * ODIN's settings as {@code mos evaluate} was given them ({@code --odin-eps}, {@code
@@ -30,8 +30,8 @@ public record OdinOptions(Double epsilon, Double temperature) {
   }
 
   /** The settings for a bundle whose own settings are {@code bundle}. */
-  public OdinPerturbation resolve(OdinPerturbation bundle) {
-    return new OdinPerturbation(
+  public OdinSettings resolve(OdinSettings bundle) {
+    return new OdinSettings(
         epsilon != null ? epsilon : bundle.epsilon(),
         temperature != null ? temperature : bundle.temperature());
   }

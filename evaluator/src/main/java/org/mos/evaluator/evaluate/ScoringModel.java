@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.mos.common.bundle.BundleManifest;
 import org.mos.common.inference.GradientGraphs;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 import org.mos.evaluator.transport.ScoringTransport;
 
 /**
@@ -37,7 +37,7 @@ public record ScoringModel(
     List<String> classNames,
     List<Integer> groupSizes,
     Map<String, Object> details,
-    OdinPerturbation odin,
+    OdinSettings odin,
     boolean odinDeclared,
     boolean inputGradients) {
 
@@ -70,7 +70,7 @@ public record ScoringModel(
   }
 
   /** This model with other ODIN settings. */
-  public ScoringModel withOdin(OdinPerturbation settings) {
+  public ScoringModel withOdin(OdinSettings settings) {
     return new ScoringModel(
         name,
         source,

@@ -3,7 +3,7 @@ package org.mos.evaluator.evaluate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 import org.mos.common.score.ScoreMethod;
 import org.mos.evaluator.store.StoredScore;
 
@@ -19,19 +19,19 @@ final class StoreKeys {
 
   private final Map<String, String> byMethod = new LinkedHashMap<>();
 
-  private StoreKeys(List<String> methods, OdinPerturbation odin) {
+  private StoreKeys(List<String> methods, OdinSettings odin) {
     for (String m : methods) {
       byMethod.put(m, m.equals(ScoreMethod.ODIN.id()) ? odinKey(odin) : m);
     }
   }
 
   /** The keys of {@code methods} when ODIN runs with {@code odin}. */
-  static StoreKeys of(List<String> methods, OdinPerturbation odin) {
+  static StoreKeys of(List<String> methods, OdinSettings odin) {
     return new StoreKeys(methods, odin);
   }
 
   /** {@code odin@eps<E>@T<T>}: no '=', ',' or ':', which the store's format uses. */
-  static String odinKey(OdinPerturbation odin) {
+  static String odinKey(OdinSettings odin) {
     return ScoreMethod.ODIN.id() + "@eps" + odin.epsilon() + "@T" + odin.temperature();
   }
 

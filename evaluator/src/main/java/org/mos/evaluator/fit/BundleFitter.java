@@ -20,8 +20,8 @@ import org.mos.common.inference.GradientGraphs;
 import org.mos.common.io.AtomicFiles;
 import org.mos.common.score.KlClassMeans;
 import org.mos.common.score.KlLabelSource;
-import org.mos.common.score.MahalanobisPerturbation;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.MahalanobisMagnitude;
+import org.mos.common.score.OdinSettings;
 import org.mos.evaluator.evaluate.OdinOptions;
 
 /**
@@ -74,7 +74,7 @@ final class BundleFitter {
                     plan.combiner(),
                     sets.validation,
                     sets.negatives,
-                    new MahalanobisPerturbation(plan.mahalanobisMagnitude()));
+                    new MahalanobisMagnitude(plan.mahalanobisMagnitude()));
         ObjectMapper mapper = new ObjectMapper();
         out.println(
             "mos fit: mahalanobis combiner: "
@@ -111,7 +111,7 @@ final class BundleFitter {
    * and the bundle cannot perturb its input.
    */
   private void putOdin(BundleManifest manifest, BundleModel model, NewBundle next) {
-    OdinPerturbation old = OdinPerturbation.PAPER_DEFAULT;
+    OdinSettings old = OdinSettings.PAPER_DEFAULT;
     if (plan.odinEpsilon() == null || plan.odinTemperature() == null) {
       try {
         old = GradientGraphs.odinDefaults(manifest);
@@ -120,7 +120,7 @@ final class BundleFitter {
             e.getMessage() + "; give both --odin-eps and --odin-temperature to replace it");
       }
     }
-    OdinPerturbation settings =
+    OdinSettings settings =
         new OdinOptions(plan.odinEpsilon(), plan.odinTemperature()).resolve(old);
     double eps = settings.epsilon();
     double t = settings.temperature();

@@ -2,12 +2,9 @@ package org.mos.evaluator.fit;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import org.mos.common.bundle.BundleManifest;
 import org.mos.common.bundle.BundleWriter;
@@ -16,8 +13,6 @@ import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.BundleScorer;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.ScoreRequest;
-import org.mos.common.score.Batch;
-import org.mos.common.score.OdinPerturbation;
 import org.mos.common.score.ScoreMethod;
 
 /**
@@ -76,16 +71,7 @@ final class CalibrationFit {
             (input, count, rows) -> {
               // the scores the new bundle serves: ODIN with the bundle's epsilon, Mahalanobis
               // fitted with an input perturbation magnitude, each on its perturbed inputs
-              Set<String> needed = scorer.requiredOutputs(request);
-              Optional<OdinPerturbation> odin = scorer.perturbation(request);
-              Map<String, Batch> outputs =
-                  new LinkedHashMap<>(
-                      odin.isPresent()
-                          ? model.runPerturbed(
-                              input, count, needed, Collections.nCopies(count, odin.get()))
-                          : model.run(input, count, needed));
-              scorer.addPerturbedMahalanobis(model, input, count, request, outputs);
-              for (ImageResult r : scorer.score(outputs, request).images()) {
+              for (ImageResult r : scorer.score(model, input, count, request).images()) {
                 chosen.forEach(m -> scores.get(m).add(r.scores().get(m)));
               }
             });

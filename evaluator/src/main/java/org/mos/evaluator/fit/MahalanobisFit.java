@@ -6,19 +6,19 @@ import java.util.List;
 import java.util.Map;
 import org.mos.common.fit.LogisticRegressionCv;
 import org.mos.common.fit.MahalanobisAccumulator;
-import org.mos.common.inference.MahalanobisInputPerturbation;
-import org.mos.common.score.Batch;
-import org.mos.common.score.MahalanobisLayer;
-import org.mos.common.score.MahalanobisPerturbation;
+import org.mos.common.inference.MahalanobisMethodScorer;
+import org.mos.common.score.FloatMatrix;
+import org.mos.common.score.MahalanobisLayerStatistics;
+import org.mos.common.score.MahalanobisMagnitude;
 import org.mos.common.score.MahalanobisScore;
 import org.mos.common.score.MahalanobisStatistics;
 
 /**
  * Fits the Mahalanobis statistics: per-layer class means and tied precision over a labelled fit set
  * (streamed), then the combiner of the per-layer scores. With a magnitude above 0 the combiner's
- * per-layer scores are those of inputs perturbed per layer ({@link MahalanobisInputPerturbation});
- * the class means and precision are always fitted on the images as they are (as the reference's
- * {@code sample_estimator}).
+ * per-layer scores are those of inputs perturbed per layer ({@link MahalanobisMethodScorer}); the
+ * class means and precision are always fitted on the images as they are (as the reference's {@code
+ * sample_estimator}).
  */
 final class MahalanobisFit {
 
@@ -49,7 +49,7 @@ final class MahalanobisFit {
       MahalanobisCombiner combiner,
       ImageSet validation,
       ImageSet negatives,
-      MahalanobisPerturbation perturbation) {
+      MahalanobisMagnitude perturbation) {
     if (perturbation.perturbs() && !collector.model().supportsInputPerturbation()) {
       throw FitException.usage(
           "--mahalanobis-magnitude "
@@ -59,8 +59,8 @@ final class MahalanobisFit {
     }
     Map<String, Object> params = new LinkedHashMap<>();
     params.put("layers", List.copyOf(layers));
-    List<MahalanobisLayer> fitted = fitLayers(fitSet, layers, params);
-    params.put(MahalanobisPerturbation.MANIFEST_PARAMETER, perturbation.magnitude());
+    List<MahalanobisLayerStatistics> fitted = fitLayers(fitSet, layers, params);
+    params.put(MahalanobisMagnitude.MANIFEST_PARAMETER, perturbation.magnitude());
     MahalanobisScore perLayer =
         new MahalanobisScore(new MahalanobisStatistics(fitted, new double[layers.size()], 0));
     double[][] id = scores(perLayer, layers, validation, "mahalanobis ID validation", perturbation);
@@ -99,7 +99,7 @@ final class MahalanobisFit {
   }
 
   /** Class means and tied precision per layer, streamed over the fit set. */
-  List<MahalanobisLayer> fitLayers(
+  List<MahalanobisLayerStatistics> fitLayers(
       ImageSet fitSet, List<String> layers, Map<String, Object> params) {
     MahalanobisAccumulator[] acc = new MahalanobisAccumulator[layers.size()];
     int[] labels = fitSet.labels();
@@ -114,7 +114,7 @@ final class MahalanobisFit {
                 y[i] = labels[rows[i]];
               }
               for (int l = 0; l < acc.length; l++) {
-                Batch f = outputs.get(layers.get(l));
+                FloatMatrix f = outputs.get(layers.get(l));
                 if (acc[l] == null) {
                   acc[l] = new MahalanobisAccumulator(f.cols());
                 }
@@ -124,7 +124,7 @@ final class MahalanobisFit {
     if (read.images() == 0) {
       throw FitException.failed("mahalanobis: no readable image in " + fitSet.source(), null);
     }
-    List<MahalanobisLayer> fitted = new ArrayList<>();
+    List<MahalanobisLayerStatistics> fitted = new ArrayList<>();
     for (MahalanobisAccumulator a : acc) {
       fitted.add(a.result());
     }
@@ -148,7 +148,7 @@ final class MahalanobisFit {
       List<String> layers,
       ImageSet set,
       String what,
-      MahalanobisPerturbation perturbation) {
+      MahalanobisMagnitude perturbation) {
     List<double[]> rows = new ArrayList<>();
     try {
       collectScores(perLayer, layers, set, what, perturbation, rows);
@@ -171,14 +171,14 @@ final class MahalanobisFit {
       List<String> layers,
       ImageSet set,
       String what,
-      MahalanobisPerturbation perturbation,
+      MahalanobisMagnitude perturbation,
       List<double[]> rows) {
     collector.collectInputs(
         what,
         set,
         (input, count, indices) -> {
           double[][] s =
-              MahalanobisInputPerturbation.layerScores(
+              MahalanobisMethodScorer.layerScores(
                   collector.model(), input, count, perLayer, layers, perturbation);
           for (int r = 0; r < indices.length; r++) {
             double[] row = new double[layers.size()];

@@ -12,8 +12,8 @@ import org.mos.common.fit.MahalanobisGridScores;
 import org.mos.common.fit.MahalanobisTuning;
 import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.GradientGraphs;
-import org.mos.common.score.MahalanobisLayer;
-import org.mos.common.score.MahalanobisPerturbation;
+import org.mos.common.score.MahalanobisLayerStatistics;
+import org.mos.common.score.MahalanobisMagnitude;
 import org.mos.common.score.MahalanobisScore;
 import org.mos.common.score.MahalanobisStatistics;
 
@@ -80,11 +80,11 @@ final class MahalanobisTune {
     }
     Map<String, Object> params = new LinkedHashMap<>();
     params.put("layers", List.copyOf(layers));
-    List<MahalanobisLayer> fitted = fit.fitLayers(fitSet, layers, params);
+    List<MahalanobisLayerStatistics> fitted = fit.fitLayers(fitSet, layers, params);
     MahalanobisScore perLayer =
         new MahalanobisScore(new MahalanobisStatistics(fitted, new double[layers.size()], 0));
-    List<MahalanobisPerturbation> grid =
-        settings.grid().stream().map(MahalanobisPerturbation::new).toList();
+    List<MahalanobisMagnitude> grid =
+        settings.grid().stream().map(MahalanobisMagnitude::new).toList();
     MahalanobisTuning tuning = new MahalanobisTuning(grid, layers.size());
     FgsmAttack fgsm = attack(model);
     OutputCollector.Report read = run(validation, count, layers, perLayer, grid, fgsm, tuning);
@@ -98,7 +98,7 @@ final class MahalanobisTune {
     printTable(result);
     MahalanobisTuning.Trial best = result.best();
     LogisticModel lr = best.fit().model();
-    params.put(MahalanobisPerturbation.MANIFEST_PARAMETER, best.magnitude().magnitude());
+    params.put(MahalanobisMagnitude.MANIFEST_PARAMETER, best.magnitude().magnitude());
     params.put("combiner", combiner(validation, read, result, fgsm));
     return new MahalanobisFit.Result(
         new MahalanobisStatistics(fitted, lr.weights(), lr.intercept()), params);
@@ -123,7 +123,7 @@ final class MahalanobisTune {
       int count,
       List<String> layers,
       MahalanobisScore perLayer,
-      List<MahalanobisPerturbation> grid,
+      List<MahalanobisMagnitude> grid,
       FgsmAttack fgsm,
       MahalanobisTuning tuning) {
     BundleModel model = collector.model();

@@ -4,7 +4,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.mos.common.score.MahalanobisPerturbation;
+import org.mos.common.score.MahalanobisMagnitude;
 
 /** Checks and records the options of {@code --mahalanobis-tune} (see {@link FitOptions}). */
 final class MahalanobisTuneOptions {
@@ -107,7 +107,7 @@ final class MahalanobisTuneOptions {
 
   /** The paper's grid, in the reference's order. */
   static List<Double> paperGrid() {
-    return List.copyOf(MahalanobisPerturbation.PAPER_MAGNITUDES);
+    return List.copyOf(MahalanobisMagnitude.PAPER_MAGNITUDES);
   }
 
   private static void checkPaper(boolean conflict, String message) {

@@ -16,7 +16,7 @@ import org.mos.common.image.Progress;
 import org.mos.common.image.UnreadableImage;
 import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.InputBatch;
-import org.mos.common.score.Batch;
+import org.mos.common.score.FloatMatrix;
 
 /**
  * Runs a bundle model over an image set and hands each batch's outputs to a consumer, so that a fit
@@ -30,7 +30,7 @@ final class OutputCollector {
   /** Receives the outputs of one batch and the index (in the set) of every row. */
   @FunctionalInterface
   interface Consumer {
-    void accept(Map<String, Batch> outputs, int[] setIndices);
+    void accept(Map<String, FloatMatrix> outputs, int[] setIndices);
   }
 
   /** Receives one filled input batch: its first {@code count} images are those of the rows. */

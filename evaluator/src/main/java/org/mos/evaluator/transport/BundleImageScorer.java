@@ -2,10 +2,7 @@ package org.mos.evaluator.transport;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.image.ImageDecodeException;
 import org.mos.common.image.ImageDecoder;
@@ -16,8 +13,7 @@ import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.InferenceOptions;
 import org.mos.common.inference.InputBatch;
 import org.mos.common.inference.ScoreRequest;
-import org.mos.common.score.Batch;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 
 /**
  * One model bundle opened for scoring single encoded images in this process ({@link BundleModel} +
@@ -77,23 +73,14 @@ public final class BundleImageScorer implements AutoCloseable {
    * @throws IllegalArgumentException naming a method the model does not support, or ODIN settings
    *     it cannot apply (epsilon above 0 without gradient graphs)
    */
-  public ImageResult score(
-      byte[] encoded, String source, List<String> methods, OdinPerturbation odin)
+  public ImageResult score(byte[] encoded, String source, List<String> methods, OdinSettings odin)
       throws ImageDecodeException {
     RgbImage image = decoder.decode(encoded, source);
     ScoreRequest request =
         new ScoreRequest(methods, ScoreRequest.DEFAULT_TPR, 0, false, false, odin);
-    Optional<OdinPerturbation> perturbation = scorer.perturbation(request);
     InputBatch batch = model.newInputBatch(1);
     batch.put(0, image);
-    Map<String, Batch> outputs =
-        new LinkedHashMap<>(
-            perturbation.isPresent()
-                ? model.runPerturbed(
-                    batch, 1, scorer.requiredOutputs(request), List.of(perturbation.get()))
-                : model.run(batch, 1, scorer.requiredOutputs(request)));
-    scorer.addPerturbedMahalanobis(model, batch, 1, request, outputs);
-    return scorer.score(outputs, request).images().get(0);
+    return scorer.score(model, batch, 1, request).images().get(0);
   }
 
   @Override

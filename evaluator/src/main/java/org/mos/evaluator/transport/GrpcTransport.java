@@ -15,7 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 import org.mos.scorer.grpc.v1.Image;
 import org.mos.scorer.grpc.v1.ImageResult;
 import org.mos.scorer.grpc.v1.ListModelsRequest;
@@ -150,8 +150,7 @@ public final class GrpcTransport implements ScoringTransport {
   }
 
   @Override
-  public Multi<ScoredImage> score(
-      Multi<ImageTask> tasks, List<String> wanted, OdinPerturbation odin) {
+  public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> wanted, OdinSettings odin) {
     for (String m : wanted) {
       if (!methods.contains(m)) {
         throw new IllegalArgumentException(
@@ -179,14 +178,14 @@ public final class GrpcTransport implements ScoringTransport {
   private final class StreamRun extends WindowedRun {
 
     private final List<String> wanted;
-    private final OdinPerturbation odin;
+    private final OdinSettings odin;
     private final Map<String, List<Sent>> unanswered = new HashMap<>();
     private List<Sent> pending = new ArrayList<>();
     private int pendingBytes;
     private long nextRequest;
     private StreamObserver<ScoreRequest> requests;
 
-    StreamRun(List<String> wanted, OdinPerturbation odin) {
+    StreamRun(List<String> wanted, OdinSettings odin) {
       super(settings.batchSize() * settings.maxInFlightRequests());
       this.wanted = wanted;
       this.odin = odin;

@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 import org.mos.contract.RequestId;
 import org.mos.scorer.grpc.v1.ScoreRequest;
 import org.mos.scorer.grpc.v1.ScoreResponse;
@@ -58,8 +58,7 @@ final class InMemoryTransport implements ScoringTransport {
   }
 
   @Override
-  public Multi<ScoredImage> score(
-      Multi<ImageTask> tasks, List<String> wanted, OdinPerturbation odin) {
+  public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> wanted, OdinSettings odin) {
     for (String m : wanted) {
       if (!methods().contains(m)) {
         throw new IllegalArgumentException(
@@ -80,9 +79,9 @@ final class InMemoryTransport implements ScoringTransport {
   private final class Run extends WindowedRun {
     private final String runId;
     private final List<String> methods;
-    private final OdinPerturbation odin;
+    private final OdinSettings odin;
 
-    Run(String runId, List<String> methods, OdinPerturbation odin) {
+    Run(String runId, List<String> methods, OdinSettings odin) {
       super(window);
       this.runId = runId;
       this.methods = methods;

@@ -6,11 +6,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -31,9 +29,8 @@ import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.InferenceOptions;
 import org.mos.common.inference.InputBatch;
 import org.mos.common.inference.ScoreRequest;
-import org.mos.common.inference.ScoredBatch;
-import org.mos.common.score.Batch;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.inference.ScoringPass;
+import org.mos.common.score.OdinSettings;
 
 /**
  * Scores images in this process: decode and preprocess on a pool of worker threads straight into
@@ -165,8 +162,8 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
   }
 
   /**
-   * Seconds spent so far in the model's forward passes ({@link BundleModel#run}), cumulative: the
-   * share of a run's wall time the model was busy.
+   * Seconds spent so far in the model's plain forward passes ({@link ScoringPass#plainOutputs}),
+   * cumulative: the share of a run's wall time the model was busy with what every method shares.
    */
   public double forwardSeconds() {
     return forwardNanos.sum() / 1e9;
@@ -179,11 +176,10 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
    *     it cannot apply (epsilon above 0 on a bundle without gradient graphs)
    */
   @Override
-  public Multi<ScoredImage> score(
-      Multi<ImageTask> tasks, List<String> methods, OdinPerturbation odin) {
+  public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> methods, OdinSettings odin) {
     ScoreRequest all = new ScoreRequest(methods, 0.95, 0, false, false, odin);
     List<String> wanted = scorer.resolveMethods(all);
-    scorer.perturbation(all); // refuses what cannot be done before any image is decoded
+    scorer.perturbedMethods(all); // refuses what cannot be done before any image is decoded
     return tasks
         .group()
         .intoLists()
@@ -198,7 +194,7 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
 
   /** Decodes a batch on the decoders, then runs and scores it on the inference thread. */
   private CompletableFuture<List<ScoredImage>> process(
-      List<ImageTask> batch, List<String> methods, OdinPerturbation odin) {
+      List<ImageTask> batch, List<String> methods, OdinSettings odin) {
     InputBatch polled = buffers.poll();
     // merge() keeps at most batchesInFlight batches alive, so a buffer is always free; a fresh
     // one is a safe fallback should that ever not hold.
@@ -234,7 +230,7 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
       List<ImageTask> batch,
       String[] errors,
       List<String> methods,
-      OdinPerturbation odin) {
+      OdinSettings odin) {
     List<ScoredImage> out = new ArrayList<>(batch.size());
     boolean anyOk = false;
     for (String e : errors) {
@@ -246,69 +242,34 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
       }
       return out;
     }
+    ScoreRequest request = new ScoreRequest(methods, 0.95, 0, false, false, odin);
+    ScoringPass pass =
+        scorer.pass(model, input, List.of(new ScoringPass.Part(request, batch.size())));
     long forwardStart = clock.getAsLong();
-    Map<String, Batch> outputs =
-        model.run(
-            input,
-            batch.size(),
-            scorer.requiredOutputs(new ScoreRequest(methods, 0.95, 0, false, false, odin)));
+    pass.plainOutputs();
     forwardNanos.add(clock.getAsLong() - forwardStart);
     List<Map<String, Double>> scores = new ArrayList<>(batch.size());
-    int[] predicted = null;
     for (int i = 0; i < batch.size(); i++) {
       scores.add(new LinkedHashMap<>());
     }
     for (String method : methods) {
       long start = clock.getAsLong();
-      ScoreRequest request = new ScoreRequest(List.of(method), 0.95, 0, false, false, odin);
-      // a method's input perturbation is its own time, not the time all methods share
-      ScoredBatch scored =
-          scorer.score(perturbedOutputs(input, batch.size(), request, outputs), request);
+      // a method's passes on perturbed inputs run inside its own call: its time, not the shared
+      // forward's (ODIN's gradient graph recomputes the forward it needs)
+      double[] values = pass.scores(0, method);
       scoringNanos.computeIfAbsent(method, m -> new LongAdder()).add(clock.getAsLong() - start);
-      List<ImageResult> images = scored.images();
-      if (predicted == null) {
-        predicted = new int[images.size()];
-        for (int i = 0; i < images.size(); i++) {
-          predicted[i] = images.get(i).predictedClass();
-        }
-      }
-      for (int i = 0; i < images.size(); i++) {
-        scores.get(i).put(method, images.get(i).scores().get(method));
+      for (int i = 0; i < values.length; i++) {
+        scores.get(i).put(method, values[i]);
       }
     }
+    List<ImageResult> images = pass.score(0).images();
     for (int i = 0; i < batch.size(); i++) {
       ImageTask task = batch.get(i);
       out.add(
           errors[i] != null
               ? ScoredImage.failed(task, errors[i])
-              : ScoredImage.of(task, predicted[i], scores.get(i)));
+              : ScoredImage.of(task, images.get(i).predictedClass(), scores.get(i)));
     }
-    return out;
-  }
-
-  /**
-   * The outputs a method's request scores: the shared ones, plus the logits of ODIN's perturbed
-   * input (epsilon above 0) or the per-layer scores of Mahalanobis' perturbed inputs (a bundle
-   * fitted with a magnitude above 0) when the request needs them.
-   */
-  private Map<String, Batch> perturbedOutputs(
-      InputBatch input, int count, ScoreRequest request, Map<String, Batch> shared) {
-    Optional<OdinPerturbation> odin = scorer.perturbation(request);
-    boolean mahalanobis = scorer.mahalanobisPerturbation(request).isPresent();
-    if (odin.isEmpty() && !mahalanobis) {
-      return shared;
-    }
-    Map<String, Batch> out = new LinkedHashMap<>(shared);
-    if (odin.isPresent()) {
-      // the ODIN graph recomputes the forward pass; only the perturbed logits are taken from it
-      out.put(
-          BundleModel.ODIN_LOGITS,
-          model
-              .runPerturbed(
-                  input, count, List.of(BundleModel.LOGITS), Collections.nCopies(count, odin.get()))
-              .get(BundleModel.ODIN_LOGITS));
-    }
-    scorer.addPerturbedMahalanobis(model, input, count, request, out);
     return out;
   }
 

@@ -21,7 +21,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 import org.mos.contract.KafkaContract;
 import org.mos.contract.RequestId;
 import org.mos.scorer.grpc.v1.ScoreResponse;
@@ -250,8 +250,7 @@ public final class KafkaTransport implements ScoringTransport {
   }
 
   @Override
-  public Multi<ScoredImage> score(
-      Multi<ImageTask> tasks, List<String> wanted, OdinPerturbation odin) {
+  public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> wanted, OdinSettings odin) {
     for (String m : wanted) {
       if (!methods.contains(m)) {
         throw new IllegalArgumentException(
@@ -334,10 +333,10 @@ public final class KafkaTransport implements ScoringTransport {
   private class KafkaRun extends WindowedRun {
     private final String runId;
     private final List<String> wanted;
-    private final OdinPerturbation odin;
+    private final OdinSettings odin;
     private volatile long lastProgress = System.nanoTime();
 
-    KafkaRun(String runId, List<String> wanted, OdinPerturbation odin, int window) {
+    KafkaRun(String runId, List<String> wanted, OdinSettings odin, int window) {
       super(window);
       this.runId = runId;
       this.wanted = wanted;

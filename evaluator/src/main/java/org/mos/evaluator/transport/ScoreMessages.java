@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 import org.mos.contract.RequestId;
 import org.mos.scorer.grpc.v1.Error;
 import org.mos.scorer.grpc.v1.Image;
@@ -37,7 +37,7 @@ public final class ScoreMessages {
       String model,
       byte[] encoded,
       List<String> methods,
-      OdinPerturbation odin) {
+      OdinSettings odin) {
     ScoreRequest.Builder b =
         ScoreRequest.newBuilder()
             .setRequestId(RequestId.of(runId, seq))
@@ -50,17 +50,17 @@ public final class ScoreMessages {
   /**
    * Sets both of ODIN's fields, so the scorer does not fill either from the bundle or the paper.
    */
-  static ScoreRequest.Builder withOdin(ScoreRequest.Builder b, OdinPerturbation odin) {
+  static ScoreRequest.Builder withOdin(ScoreRequest.Builder b, OdinSettings odin) {
     return b.setOdinEps(odin.epsilon()).setOdinTemperature(odin.temperature());
   }
 
   /** The ODIN settings a request carries, or null when it sets neither field (the bundle's). */
-  public static OdinPerturbation odin(ScoreRequest r) {
+  public static OdinSettings odin(ScoreRequest r) {
     if (!r.hasOdinEps() && !r.hasOdinTemperature()) {
       return null;
     }
-    OdinPerturbation paper = OdinPerturbation.PAPER_DEFAULT;
-    return new OdinPerturbation(
+    OdinSettings paper = OdinSettings.PAPER_DEFAULT;
+    return new OdinSettings(
         r.hasOdinEps() ? r.getOdinEps() : paper.epsilon(),
         r.hasOdinTemperature() ? r.getOdinTemperature() : paper.temperature());
   }

@@ -2,7 +2,7 @@ package org.mos.evaluator.transport;
 
 import io.smallrye.mutiny.Multi;
 import java.util.List;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 
 /**
  * How an evaluation run gets images scored: in-process on ONNX Runtime, over gRPC {@code
@@ -33,11 +33,11 @@ public interface ScoringTransport extends AutoCloseable {
    * @param tasks the images to score
    * @param methods the methods wanted (a subset of {@link #methods()}); empty = all
    * @param odin ODIN's epsilon and temperature (epsilon above 0 perturbs the input, see {@link
-   *     OdinPerturbation}), or null for the bundle's own settings
+   *     OdinSettings}), or null for the bundle's own settings
    */
-  Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> methods, OdinPerturbation odin);
+  Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> methods, OdinSettings odin);
 
-  /** {@link #score(Multi, List, OdinPerturbation)} with the bundle's own ODIN settings. */
+  /** {@link #score(Multi, List, OdinSettings)} with the bundle's own ODIN settings. */
   default Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> methods) {
     return score(tasks, methods, null);
   }

@@ -26,7 +26,7 @@ import org.mos.common.inference.InferenceOptions;
 import org.mos.common.inference.synthetic.SyntheticBundle;
 import org.mos.common.metrics.Convention;
 import org.mos.common.metrics.OodMetrics;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 import org.mos.evaluator.evaluate.InProcessTransports;
 import org.mos.evaluator.evaluate.ScoringModel;
 import org.mos.evaluator.evaluate.TransportFactory;
@@ -527,7 +527,7 @@ class EvaluateCommandTest {
   }
 
   interface Scoring {
-    Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> methods, OdinPerturbation odin);
+    Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> methods, OdinSettings odin);
   }
 
   static ScoringModel wrap(ScoringModel m, Scoring scoring) {
@@ -551,7 +551,7 @@ class EvaluateCommandTest {
 
           @Override
           public Multi<ScoredImage> score(
-              Multi<ImageTask> tasks, List<String> methods, OdinPerturbation odin) {
+              Multi<ImageTask> tasks, List<String> methods, OdinSettings odin) {
             return scoring.score(tasks, methods, odin);
           }
 

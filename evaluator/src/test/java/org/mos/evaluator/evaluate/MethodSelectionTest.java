@@ -7,7 +7,7 @@ import io.smallrye.mutiny.Multi;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 import org.mos.evaluator.transport.ImageTask;
 import org.mos.evaluator.transport.ScoredImage;
 import org.mos.evaluator.transport.ScoringTransport;
@@ -34,7 +34,7 @@ class MethodSelectionTest {
 
           @Override
           public Multi<ScoredImage> score(
-              Multi<ImageTask> tasks, List<String> m, OdinPerturbation odin) {
+              Multi<ImageTask> tasks, List<String> m, OdinSettings odin) {
             return Multi.createFrom().empty();
           }
 
@@ -42,7 +42,7 @@ class MethodSelectionTest {
           public void close() {}
         };
     return new ScoringModel(
-        name, name, t, List.of("a"), null, Map.of(), OdinPerturbation.PAPER_DEFAULT, false, false);
+        name, name, t, List.of("a"), null, Map.of(), OdinSettings.PAPER_DEFAULT, false, false);
   }
 
   final ScoringModel group = model("mos", List.of("mos", "msp", "maxlogit", "energy", "odin"));

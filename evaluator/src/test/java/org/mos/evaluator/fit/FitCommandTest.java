@@ -28,7 +28,7 @@ import org.mos.common.inference.Calibration;
 import org.mos.common.inference.synthetic.SyntheticBundle;
 import org.mos.common.io.AtomicFiles;
 import org.mos.common.io.Npy;
-import org.mos.common.score.MahalanobisLayer;
+import org.mos.common.score.MahalanobisLayerStatistics;
 import org.mos.common.score.MahalanobisStatistics;
 import org.mos.evaluator.cli.MosCommand;
 import picocli.CommandLine;
@@ -151,7 +151,7 @@ class FitCommandTest {
               .readValue(b.file(BundleFitter.MAHALANOBIS).toFile(), MahalanobisStatistics.class);
       List<String> layers = List.of("block1", "features");
       for (int l = 0; l < 2; l++) {
-        MahalanobisLayer layer = maha.layers().get(l);
+        MahalanobisLayerStatistics layer = maha.layers().get(l);
         JsonNode e = fx.get("mahalanobis").get(layers.get(l));
         assertMatrix(layer.classMeans(), e.get("means"), 1e-6);
         assertMatrix(layer.precision(), e.get("precision"), 1e-4);

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.io.AtomicFiles;
-import org.mos.common.score.MahalanobisLayer;
+import org.mos.common.score.MahalanobisLayerStatistics;
 import org.mos.common.score.MahalanobisStatistics;
 import org.mos.evaluator.cli.MosCommand;
 import picocli.CommandLine;
@@ -181,7 +181,7 @@ class MahalanobisTuneTest {
       assertWeights("stored", weights, maha.regressionBias(), best);
       List<String> layers = List.of("stem", "block1");
       for (int l = 0; l < 2; l++) {
-        MahalanobisLayer layer = maha.layers().get(l);
+        MahalanobisLayerStatistics layer = maha.layers().get(l);
         JsonNode e = fx.get("mahalanobis").get(layers.get(l));
         assertClose(layer.classMeans(), e.get("means"), 1e-6);
         assertClose(layer.precision(), e.get("precision"), 1e-4);

@@ -21,7 +21,7 @@ import org.mos.common.inference.BundleScorer;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.synthetic.SyntheticBundle;
 import org.mos.common.io.Npy;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 import org.mos.evaluator.cli.MosCommand;
 import org.mos.evaluator.transport.PerturbationFixtures;
 import picocli.CommandLine;
@@ -149,7 +149,7 @@ class OdinFitTest {
       Map<String, Object> p = b.manifest().statistics().get("odin").parameters();
       assertThat(p).containsEntry("epsilon", 0.05).containsEntry("temperature", 2.0);
       ScoreRequest none = new ScoreRequest(List.of("odin"), 0.95, 0, false, false);
-      assertThat(BundleScorer.of(b).odinSettings(none)).isEqualTo(new OdinPerturbation(0.05, 2));
+      assertThat(BundleScorer.of(b).odinSettings(none)).isEqualTo(new OdinSettings(0.05, 2));
 
       List<Double> want = new ArrayList<>();
       double moved = 0;

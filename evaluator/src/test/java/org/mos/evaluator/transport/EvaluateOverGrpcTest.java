@@ -145,7 +145,7 @@ class EvaluateOverGrpcTest {
                 .score(
                     List.of(Files.readAllBytes(Path.of(e.getKey()))),
                     List.of("odin"),
-                    new org.mos.common.score.OdinPerturbation(0, 2))
+                    new org.mos.common.score.OdinSettings(0, 2))
                 .images()
                 .get(0)
                 .scores()

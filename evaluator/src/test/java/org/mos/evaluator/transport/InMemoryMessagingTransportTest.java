@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.InferenceOptions;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 
 /**
  * The in-memory messaging transport through the application's real channels: requests on {@code
@@ -86,7 +86,7 @@ class InMemoryMessagingTransportTest {
     Path dir = Files.createTempDirectory("mos-in-memory-perturbed-");
     Path bundle = PerturbationFixtures.bundle(dir);
     List<ImageTask> tasks = TransportFixtures.images(dir, 5, false);
-    OdinPerturbation odin = new OdinPerturbation(0.05, 2);
+    OdinSettings odin = new OdinSettings(0.05, 2);
     try (ScoringTransport messaging = transports.inMemory(bundle, InferenceOptions.cpu(), 3);
         ReferenceScores reference = new ReferenceScores(bundle)) {
       List<ScoredImage> results =
@@ -103,7 +103,7 @@ class InMemoryMessagingTransportTest {
             reference.score(image, List.of("odin", "mahalanobis"), odin).images().get(0).scores();
         Map<String, Double> plain =
             reference
-                .score(image, List.of("odin"), new OdinPerturbation(0, 2))
+                .score(image, List.of("odin"), new OdinSettings(0, 2))
                 .images()
                 .get(0)
                 .scores();

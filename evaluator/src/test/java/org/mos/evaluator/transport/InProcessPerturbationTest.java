@@ -16,12 +16,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mos.common.inference.InferenceOptions;
 import org.mos.common.inference.ScoredBatch;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 
 /**
  * Input perturbation in the in-process transport: Mahalanobis of a bundle fitted with a magnitude
  * equals the double-precision computation of {@link PerturbationFixtures}; ODIN with epsilon above
- * 0 equals {@code BundleModel.runPerturbed} + {@code BundleScorer} on each image alone; a bundle
+ * 0 equals {@code BundleScorer.score(model, batch, count, request)} on each image alone; a bundle
  * without gradient graphs is refused before anything is scored.
  */
 class InProcessPerturbationTest {
@@ -52,7 +52,7 @@ class InProcessPerturbationTest {
     }
   }
 
-  private List<ScoredImage> score(List<String> methods, OdinPerturbation odin) throws IOException {
+  private List<ScoredImage> score(List<String> methods, OdinSettings odin) throws IOException {
     // batches of 4: the perturbation of an image must not depend on its batch mates
     try (InProcessTransport t =
         InProcessTransport.open(bundle, InferenceOptions.cpu(), 4, 2, 2, System::nanoTime)) {
@@ -90,8 +90,8 @@ class InProcessPerturbationTest {
   }
 
   @Test
-  void odinWithEpsilonEqualsRunPerturbedAndTheBundleScorerOnEachImageAlone() throws Exception {
-    OdinPerturbation odin = new OdinPerturbation(0.05, 2);
+  void odinWithEpsilonEqualsTheBundleScorerOnEachImageAlone() throws Exception {
+    OdinSettings odin = new OdinSettings(0.05, 2);
     List<ScoredImage> out = score(List.of("odin", "msp"), odin);
     double moved = 0;
     try (ReferenceScores reference = new ReferenceScores(bundle)) {
@@ -99,7 +99,7 @@ class InProcessPerturbationTest {
         List<byte[]> image = List.of(Files.readAllBytes(tasks.get(i).path()));
         ScoredBatch want = reference.score(image, List.of("odin", "msp"), odin);
         ScoredBatch plain =
-            reference.score(image, List.of("odin"), new OdinPerturbation(0, odin.temperature()));
+            reference.score(image, List.of("odin"), new OdinSettings(0, odin.temperature()));
         double odinScore = want.images().get(0).scores().get("odin");
         assertThat(out.get(i).scores().get("odin"))
             .as("image %d", i)
@@ -122,7 +122,7 @@ class InProcessPerturbationTest {
                   t.score(
                       Multi.createFrom().iterable(tasks),
                       List.of("odin"),
-                      new OdinPerturbation(0.01, 1000)))
+                      new OdinSettings(0.01, 1000)))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("epsilon 0.01")
           .hasMessageContaining("no gradient graphs");

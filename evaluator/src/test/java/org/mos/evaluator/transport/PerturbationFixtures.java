@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.mos.common.inference.synthetic.SyntheticBundle;
-import org.mos.common.score.MahalanobisLayer;
+import org.mos.common.score.MahalanobisLayerStatistics;
 import org.mos.common.score.MahalanobisStatistics;
 
 /**
@@ -41,7 +41,7 @@ public final class PerturbationFixtures {
     Path bundle = dir.resolve("perturbable");
     MahalanobisStatistics statistics =
         new MahalanobisStatistics(
-            List.of(new MahalanobisLayer(new int[] {0, 2}, MEANS, PRECISION)),
+            List.of(new MahalanobisLayerStatistics(new int[] {0, 2}, MEANS, PRECISION)),
             new double[] {WEIGHT},
             BIAS);
     new SyntheticBundle(

@@ -3,11 +3,8 @@ package org.mos.evaluator.transport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.image.ImageDecodeException;
 import org.mos.common.image.ImageDecoder;
@@ -18,8 +15,7 @@ import org.mos.common.inference.InferenceOptions;
 import org.mos.common.inference.InputBatch;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.ScoredBatch;
-import org.mos.common.score.Batch;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 
 /**
  * The in-process reference: a bundle opened with {@link BundleModel} and {@link BundleScorer}
@@ -46,10 +42,11 @@ final class ReferenceScores implements AutoCloseable {
 
   /**
    * Scores encoded images together with ODIN's settings {@code odin} (null: the bundle's), as the
-   * scorer's batch runner does: {@link BundleModel#runPerturbed} when ODIN perturbs, {@link
-   * BundleScorer#addPerturbedMahalanobis} for a bundle fitted with a magnitude.
+   * scorer's batch runner does: {@link BundleScorer#score(BundleModel, InputBatch, int,
+   * ScoreRequest)}, with the passes on perturbed inputs when ODIN perturbs or the bundle was fitted
+   * with a Mahalanobis magnitude.
    */
-  synchronized ScoredBatch score(List<byte[]> encoded, List<String> methods, OdinPerturbation odin)
+  synchronized ScoredBatch score(List<byte[]> encoded, List<String> methods, OdinSettings odin)
       throws ImageDecodeException {
     ScoreRequest request =
         new ScoreRequest(methods, ScoreRequest.DEFAULT_TPR, 0, false, false, odin);
@@ -58,15 +55,7 @@ final class ReferenceScores implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       batch.put(i, decoder.decode(encoded.get(i), "image " + i));
     }
-    Optional<OdinPerturbation> p = scorer.perturbation(request);
-    Map<String, Batch> out =
-        new LinkedHashMap<>(
-            p.isPresent()
-                ? model.runPerturbed(
-                    batch, n, scorer.requiredOutputs(request), Collections.nCopies(n, p.get()))
-                : model.run(batch, n, scorer.requiredOutputs(request)));
-    scorer.addPerturbedMahalanobis(model, batch, n, request, out);
-    return scorer.score(out, request);
+    return scorer.score(model, batch, n, request);
   }
 
   /** The reference result of one image file, or null when it cannot be decoded. */

@@ -2,25 +2,22 @@ package org.mos.scorer.service;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.function.IntConsumer;
 import org.mos.common.image.RgbImage;
 import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.BundleScorer;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.InputBatch;
-import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.ScoredBatch;
-import org.mos.common.score.Batch;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.inference.ScoringPass;
 
 /**
- * Runs jobs through one model: fills a reusable input batch with their images, asks the session
- * once for the union of the outputs they need, and scores each job's rows with its own options.
+ * Runs jobs through one model: fills a reusable input batch with their images, runs the batch once
+ * through the bundle's scorer ({@link BundleScorer#run}: the plain pass for the union of the
+ * outputs the jobs need and the passes on perturbed inputs their methods need), and scores each
+ * job's rows with its own request.
  */
 final class BatchRunner implements MicroBatcher.Sink {
 
@@ -39,51 +36,29 @@ final class BatchRunner implements MicroBatcher.Sink {
   public void runTogether(List<Job> jobs, InputBatch batch) {
     try {
       int slot = 0;
-      Set<String> outputs = new LinkedHashSet<>();
-      List<OdinPerturbation> perImage = new ArrayList<>();
-      boolean perturb = false;
-      ScoreRequest mahalanobis = null;
+      List<ScoringPass.Part> parts = new ArrayList<>();
       for (Job job : jobs) {
-        outputs.addAll(scorer.requiredOutputs(job.request()));
-        if (mahalanobis == null && scorer.mahalanobisPerturbation(job.request()).isPresent()) {
-          mahalanobis = job.request();
-        }
-        // ODIN with epsilon > 0: the whole batch takes the perturbed pass, images of other
-        // jobs with epsilon 0 (their inputs stay as they are)
-        Optional<OdinPerturbation> odin = scorer.perturbation(job.request());
-        perturb |= odin.isPresent();
+        parts.add(new ScoringPass.Part(job.request(), job.size()));
         for (Object input : job.inputs()) {
           put(batch, slot++, input);
-          perImage.add(odin.orElse(OdinPerturbation.PAPER_DEFAULT));
         }
       }
       batchSizes.accept(slot);
       long start = System.nanoTime();
-      Map<String, Batch> all =
-          perturb
-              ? model.runPerturbed(batch, slot, outputs, perImage)
-              : model.run(batch, slot, outputs);
-      if (mahalanobis != null) {
-        all = new LinkedHashMap<>(all); // run() does not promise a writable map; only this adds
-        // Mahalanobis fitted with an input perturbation magnitude: the layer scores of perturbed
-        // inputs, for every image of the batch (each image's perturbation depends on that image
-        // alone, and the rows of jobs that did not ask for mahalanobis are not read)
-        scorer.addPerturbedMahalanobis(model, batch, slot, mahalanobis, all);
-      }
+      // the plain pass and every method's passes on perturbed inputs, once for the whole batch
+      ScoringPass pass = scorer.run(model, batch, parts);
       long inferred = System.nanoTime() - start;
-      int from = 0;
-      for (Job job : jobs) {
+      for (int i = 0; i < jobs.size(); i++) {
+        Job job = jobs.get(i);
         job.timing().inferred(start, inferred, slot);
         try {
           long scoring = System.nanoTime();
-          Map<String, Batch> rows = BundleScorer.slice(all, from, job.size());
-          ScoredBatch scored = scorer.score(rows, job.request());
+          ScoredBatch scored = pass.score(i);
           job.timing().scored(System.nanoTime() - scoring);
           job.result().complete(scored);
         } catch (RuntimeException e) {
           job.result().completeExceptionally(e);
         }
-        from += job.size();
       }
     } catch (RuntimeException e) {
       jobs.forEach(j -> j.result().completeExceptionally(e));

@@ -17,7 +17,7 @@ import org.mos.common.image.RgbImage;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.ScoredBatch;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.OdinSettings;
 import org.mos.scorer.config.ScorerConfig;
 
 /**
@@ -95,10 +95,10 @@ public class ScoringService {
     if (epsilon == null && temperature == null) {
       return request;
     }
-    OdinPerturbation paper = OdinPerturbation.PAPER_DEFAULT;
+    OdinSettings paper = OdinSettings.PAPER_DEFAULT;
     try {
       return request.withOdin(
-          new OdinPerturbation(
+          new OdinSettings(
               epsilon == null ? paper.epsilon() : epsilon,
               temperature == null ? paper.temperature() : temperature));
     } catch (IllegalArgumentException e) {
@@ -168,8 +168,7 @@ public class ScoringService {
     LoadedModel model = registry.acquire(modelName);
     try {
       try {
-        model.scorer().resolveMethods(request);
-        model.scorer().perturbation(request);
+        model.scorer().perturbedMethods(request); // also refuses unsupported methods
       } catch (IllegalArgumentException e) {
         throw ScoringProblem.badRequest(e.getMessage());
       }

@@ -10,7 +10,7 @@ import org.mos.common.bundle.ModelBundle;
 import org.mos.common.fit.MahalanobisGridScores;
 import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.InferenceOptions;
-import org.mos.common.score.MahalanobisPerturbation;
+import org.mos.common.score.MahalanobisMagnitude;
 import org.mos.common.score.MahalanobisScore;
 import org.mos.trainer.weights.FormulaWeights;
 
@@ -46,7 +46,7 @@ class MahalanobisGridScoresParityTest {
               score,
               LAYERS,
               magnitudes.stream()
-                  .map(m -> new MahalanobisPerturbation(Double.parseDouble(m)))
+                  .map(m -> new MahalanobisMagnitude(Double.parseDouble(m)))
                   .toList());
       for (int k = 0; k < magnitudes.size(); k++) {
         double[][] want =

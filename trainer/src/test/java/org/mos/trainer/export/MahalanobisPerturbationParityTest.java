@@ -20,21 +20,21 @@ import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.BundleScorer;
 import org.mos.common.inference.InferenceOptions;
 import org.mos.common.inference.InputBatch;
-import org.mos.common.inference.MahalanobisInputPerturbation;
+import org.mos.common.inference.MahalanobisMethodScorer;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.ScoredBatch;
 import org.mos.common.io.Npy;
 import org.mos.common.io.NpyArray;
-import org.mos.common.score.Batch;
-import org.mos.common.score.MahalanobisLayer;
-import org.mos.common.score.MahalanobisPerturbation;
+import org.mos.common.score.FloatMatrix;
+import org.mos.common.score.MahalanobisLayerStatistics;
+import org.mos.common.score.MahalanobisMagnitude;
 import org.mos.common.score.MahalanobisScore;
 import org.mos.common.score.MahalanobisStatistics;
 
 /**
  * Mahalanobis with input perturbation end to end: the small formula-weight bundle run by
- * MahalanobisInputPerturbation (forward, per layer the VJP graph with the cotangent P (f - mu_c*)
- * and a forward of the perturbed input) against the float64 PyTorch reference of
+ * MahalanobisMethodScorer (forward, per layer the VJP graph with the cotangent P (f - mu_c*) and a
+ * forward of the perturbed input) against the float64 PyTorch reference of
  * make_mahalanobis_perturbation_fixtures.py, which follows the MOS repo's get_Mahalanobis_score on
  * random class means and SPD precisions.
  */
@@ -57,13 +57,13 @@ class MahalanobisPerturbationParityTest {
       double[][] plain = null;
       for (String m : new String[] {"0", "0.0014", "0.01"}) {
         double[][] got =
-            MahalanobisInputPerturbation.layerScores(
+            MahalanobisMethodScorer.layerScores(
                 model,
                 batch,
                 BATCH,
                 score,
                 LAYERS,
-                new MahalanobisPerturbation(Double.parseDouble(m)));
+                new MahalanobisMagnitude(Double.parseDouble(m)));
         double[][] want = fixture("scores_m" + m).toMatrix();
         double worst = 0;
         for (int l = 0; l < LAYERS.size(); l++) {
@@ -94,7 +94,7 @@ class MahalanobisPerturbationParityTest {
         BundleModel model =
             BundleModel.open(bundle, InferenceOptions.cpu().withIntraOpThreads(1))) {
       InputBatch batch = OdinPerturbationParityTest.formulaInput(model);
-      Batch block2 = model.run(batch, BATCH, List.of("block2")).get("block2");
+      FloatMatrix block2 = model.run(batch, BATCH, List.of("block2")).get("block2");
       float[] gradient =
           model.inputGradient(batch, BATCH, Map.of("block2", score.layerCotangent(2, block2)));
       VjpExporterTest.assertRelativelyClose(
@@ -110,14 +110,14 @@ class MahalanobisPerturbationParityTest {
         BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
       InputBatch batch = OdinPerturbationParityTest.formulaInput(model);
       double[][] plain =
-          MahalanobisInputPerturbation.layerScores(
-              model, batch, BATCH, score, LAYERS, MahalanobisPerturbation.NONE);
+          MahalanobisMethodScorer.layerScores(
+              model, batch, BATCH, score, LAYERS, MahalanobisMagnitude.NONE);
       assertThat(plain[0][0])
           .isCloseTo(fixture("scores_m0").toMatrix()[0][0], offset(1e-4 * Math.abs(plain[0][0])));
       assertThatThrownBy(
               () ->
-                  MahalanobisInputPerturbation.layerScores(
-                      model, batch, BATCH, score, LAYERS, new MahalanobisPerturbation(0.0014)))
+                  MahalanobisMethodScorer.layerScores(
+                      model, batch, BATCH, score, LAYERS, new MahalanobisMagnitude(0.0014)))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("0.0014");
     }
@@ -144,24 +144,22 @@ class MahalanobisPerturbationParityTest {
                   "mahalanobis",
                   new BundleManifest.Statistics(
                       Map.of("statistics", "mahalanobis.json"),
-                      Map.of(
-                          "layers", LAYERS, MahalanobisPerturbation.MANIFEST_PARAMETER, 0.0014))));
+                      Map.of("layers", LAYERS, MahalanobisMagnitude.MANIFEST_PARAMETER, 0.0014))));
     }
     try (ModelBundle bundle = ModelBundle.open(withStats);
         BundleModel model =
             BundleModel.open(bundle, InferenceOptions.cpu().withIntraOpThreads(1))) {
       BundleScorer scorer = BundleScorer.of(bundle);
       ScoreRequest request = new ScoreRequest(List.of("mahalanobis"), 0.95, 0, false, false);
-      assertThat(scorer.mahalanobisPerturbation(request))
-          .contains(new MahalanobisPerturbation(0.0014));
+      assertThat(scorer.perturbedMethods(request)).containsExactly("mahalanobis");
       InputBatch batch = OdinPerturbationParityTest.formulaInput(model);
-      Map<String, Batch> outputs =
+      Map<String, FloatMatrix> outputs =
           new LinkedHashMap<>(model.run(batch, BATCH, scorer.requiredOutputs(request)));
+      // precomputed outputs cannot give the scores of perturbed inputs: the model is needed
       assertThatThrownBy(() -> scorer.score(outputs, request))
           .hasMessageContaining("0.0014")
-          .hasMessageContaining(BundleScorer.MAHALANOBIS_LAYER_SCORES);
-      scorer.addPerturbedMahalanobis(model, batch, BATCH, request, outputs);
-      ScoredBatch scored = scorer.score(outputs, request);
+          .hasMessageContaining("BundleScorer.score(model, batch, count, request)");
+      ScoredBatch scored = scorer.score(model, batch, BATCH, request);
       double[][] reference = fixture("scores_m0.0014").toMatrix();
       for (int i = 0; i < BATCH; i++) {
         double z = b;
@@ -187,7 +185,7 @@ class MahalanobisPerturbationParityTest {
 
   /** The fixture's means and precisions P = A A^T + diag(d), rebuilt in float64. */
   static MahalanobisStatistics statistics() throws Exception {
-    List<MahalanobisLayer> layers = new ArrayList<>();
+    List<MahalanobisLayerStatistics> layers = new ArrayList<>();
     for (String name : LAYERS) {
       double[][] means = fixture(name + "_means").toMatrix();
       double[][] factor = fixture(name + "_factor").toMatrix();
@@ -203,7 +201,7 @@ class MahalanobisPerturbationParityTest {
           precision[i][j] = s;
         }
       }
-      layers.add(new MahalanobisLayer(new int[] {0, 1, 2}, means, precision));
+      layers.add(new MahalanobisLayerStatistics(new int[] {0, 1, 2}, means, precision));
     }
     return new MahalanobisStatistics(layers, new double[LAYERS.size()], 0);
   }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,10 +20,11 @@ import org.mos.common.inference.InferenceOptions;
 import org.mos.common.inference.InputBatch;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.ScoredBatch;
+import org.mos.common.inference.ScoringPass;
 import org.mos.common.io.Npy;
 import org.mos.common.layout.GroupLayout;
-import org.mos.common.score.Batch;
-import org.mos.common.score.OdinPerturbation;
+import org.mos.common.score.FloatMatrix;
+import org.mos.common.score.OdinSettings;
 import org.mos.trainer.model.ResNetV2;
 import org.mos.trainer.weights.BitNpzImporter;
 import org.mos.trainer.weights.BitNpzImporter.HeadPolicy;
@@ -52,20 +52,20 @@ class OdinPerturbationParityTest {
             BundleModel.open(bundle, InferenceOptions.cpu().withIntraOpThreads(1))) {
       BundleScorer scorer = BundleScorer.of(bundle);
       InputBatch batch = formulaInput(model);
-      Batch plain = model.run(batch, BATCH, List.of(BundleModel.LOGITS)).get(BundleModel.LOGITS);
+      FloatMatrix plain =
+          model.run(batch, BATCH, List.of(BundleModel.LOGITS)).get(BundleModel.LOGITS);
       for (double[] c : new double[][] {{0.0014, 1000}, {0.01, 1000}, {0.002, 1}}) {
-        OdinPerturbation odin = new OdinPerturbation(c[0], c[1]);
+        OdinSettings odin = new OdinSettings(c[0], c[1]);
         ScoreRequest request = new ScoreRequest(List.of("odin"), 0.95, 0, false, false, odin);
-        assertThat(scorer.perturbation(request)).contains(odin);
-        Map<String, Batch> outputs =
-            model.runPerturbed(
-                batch, BATCH, scorer.requiredOutputs(request), Collections.nCopies(BATCH, odin));
+        assertThat(scorer.perturbedMethods(request)).containsExactly("odin");
+        assertThat(scorer.odinSettings(request)).isEqualTo(odin);
+        ScoringPass pass = scorer.run(model, batch, List.of(new ScoringPass.Part(request, BATCH)));
         String name = String.format("e%s_t%s", strip(c[0]), strip(c[1]));
         float[] wantLogits = fixture(name + "_logits");
-        float[] gotLogits = outputs.get(BundleModel.ODIN_LOGITS).toArray();
+        float[] gotLogits = pass.kept(scorer.methodScorer("odin"), FloatMatrix.class).toArray();
         VjpExporterTest.assertRelativelyClose(name + " logits", gotLogits, wantLogits, 1e-4);
         assertPerturbationMoved(name, plain.toArray(), wantLogits);
-        ScoredBatch scored = scorer.score(outputs, request);
+        ScoredBatch scored = pass.score(0);
         float[] wantScores = fixture(name + "_scores");
         for (int i = 0; i < BATCH; i++) {
           double got = scored.images().get(i).scores().get("odin");
@@ -85,8 +85,9 @@ class OdinPerturbationParityTest {
         BundleModel model =
             BundleModel.open(bundle, InferenceOptions.cpu().withIntraOpThreads(1))) {
       InputBatch batch = formulaInput(model);
-      Batch logits = model.run(batch, BATCH, List.of(BundleModel.LOGITS)).get(BundleModel.LOGITS);
-      OdinPerturbation odin = new OdinPerturbation(0.0014, 1000);
+      FloatMatrix logits =
+          model.run(batch, BATCH, List.of(BundleModel.LOGITS)).get(BundleModel.LOGITS);
+      OdinSettings odin = new OdinSettings(0.0014, 1000);
       float[] cotangent = new float[BATCH * CLASSES];
       for (int r = 0; r < BATCH; r++) {
         System.arraycopy(odin.cotangent(logits.row(r)), 0, cotangent, r * CLASSES, CLASSES);

@@ -12,7 +12,7 @@ import org.mos.common.bundle.BundleWriter;
 import org.mos.common.inference.Calibration;
 import org.mos.common.inference.GradientGraphs;
 import org.mos.common.io.Npy;
-import org.mos.common.score.MahalanobisPerturbation;
+import org.mos.common.score.MahalanobisMagnitude;
 import org.mos.common.score.MahalanobisStatistics;
 
 /**
@@ -83,7 +83,7 @@ public record SyntheticBundle(
         target,
         Gradients.LOGITS_AND_BLOCK1,
         statistics,
-        new MahalanobisPerturbation(magnitude).magnitude());
+        new MahalanobisMagnitude(magnitude).magnitude());
   }
 
   private enum Gradients {
@@ -158,7 +158,7 @@ public record SyntheticBundle(
                   Map.of(
                       "layers",
                       List.of("block1"),
-                      MahalanobisPerturbation.MANIFEST_PARAMETER,
+                      MahalanobisMagnitude.MANIFEST_PARAMETER,
                       magnitude)));
     }
     if (!files.isEmpty()) {

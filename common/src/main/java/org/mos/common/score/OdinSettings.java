@@ -1,27 +1,31 @@
 package org.mos.common.score;
 
 /**
- * ODIN's input perturbation (Liang, Li &amp; Srikant, ICLR 2018) for one image: {@code x' = x -
- * epsilon * sign(-grad_x log S_y(x; T))}, y the predicted class, S the softmax of logits / T; the
- * score is then {@code max softmax(logits(x') / T)}. -log S_y is the cross-entropy of logits / T
- * against y, so its gradient with respect to the logits (the cotangent that the bundle's gradient
- * graph pulls back to the input) is {@code (softmax(logits / T) - onehot(y)) / T}; a gradient entry
- * of exactly zero counts as positive, as {@code torch.ge(grad, 0)} in the reference code.
+ * ODIN's settings (Liang, Li &amp; Srikant, ICLR 2018): the temperature T and the input
+ * perturbation magnitude epsilon, whose paper default 0 does not perturb. With epsilon above 0 an
+ * image is perturbed as {@code x' = x - epsilon * sign(-grad_x log S_y(x; T))}, y the predicted
+ * class, S the softmax of logits / T; the score is then {@code max softmax(logits(x') / T)}. -log
+ * S_y is the cross-entropy of logits / T against y, so its gradient with respect to the logits (the
+ * cotangent that the bundle's gradient graph pulls back to the input) is {@code (softmax(logits /
+ * T) - onehot(y)) / T}; a gradient entry of exactly zero counts as positive, as {@code
+ * torch.ge(grad, 0)} in the reference code.
  *
- * <p>The perturbation is applied to the graph's input, i.e. to the <em>normalised</em> image (BiT:
- * [-1, 1]), as the MOS paper's script does; an epsilon of e there moves each pixel by e times the
- * normalisation's std (0.5 for BiT) in [0, 1] pixel units.
+ * <p>The passes on the model that apply it are ODIN's method scorer's ({@code
+ * org.mos.common.inference.OdinMethodScorer}). The perturbation is applied to the graph's input,
+ * i.e. to the <em>normalised</em> image (BiT: [-1, 1]), as the MOS paper's script does; an epsilon
+ * of e there moves each pixel by e times the normalisation's std (0.5 for BiT) in [0, 1] pixel
+ * units.
  *
  * @param epsilon the perturbation magnitude, 0 or more (0 = temperature scaling only)
  * @param temperature the temperature T, positive
  */
-public record OdinPerturbation(double epsilon, double temperature) {
+public record OdinSettings(double epsilon, double temperature) {
 
   /** The MOS paper's script: no perturbation, T = 1000. */
-  public static final OdinPerturbation PAPER_DEFAULT =
-      new OdinPerturbation(0, OdinScore.DEFAULT_TEMPERATURE);
+  public static final OdinSettings PAPER_DEFAULT =
+      new OdinSettings(0, OdinScore.DEFAULT_TEMPERATURE);
 
-  public OdinPerturbation {
+  public OdinSettings {
     if (!(epsilon >= 0) || Double.isInfinite(epsilon)) {
       throw new IllegalArgumentException(
           "odin: epsilon must be a finite number of 0 or more but got " + epsilon);

@@ -11,9 +11,10 @@ import java.util.Arrays;
  * @param classMeans one mean per entry of {@code classes}
  * @param precision the D x D tied precision matrix
  */
-public record MahalanobisLayer(int[] classes, double[][] classMeans, double[][] precision) {
+public record MahalanobisLayerStatistics(
+    int[] classes, double[][] classMeans, double[][] precision) {
 
-  public MahalanobisLayer {
+  public MahalanobisLayerStatistics {
     if (classes.length == 0 || classes.length != classMeans.length) {
       throw new IllegalArgumentException(
           "expected one mean per class but got "
@@ -76,7 +77,7 @@ public record MahalanobisLayer(int[] classes, double[][] classMeans, double[][] 
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof MahalanobisLayer m
+    return o instanceof MahalanobisLayerStatistics m
         && Arrays.equals(classes, m.classes)
         && Arrays.deepEquals(classMeans, m.classMeans)
         && Arrays.deepEquals(precision, m.precision);
@@ -89,6 +90,6 @@ public record MahalanobisLayer(int[] classes, double[][] classMeans, double[][] 
 
   @Override
   public String toString() {
-    return "MahalanobisLayer[" + classes.length + " classes, " + dims() + " dims]";
+    return "MahalanobisLayerStatistics[" + classes.length + " classes, " + dims() + " dims]";
   }
 }

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
 
-class OdinPerturbationTest {
+class OdinSettingsTest {
 
   @Test
   void cotangentIsSoftmaxOverTMinusOneHotOfTheFirstMaximumOverT() {
-    OdinPerturbation odin = new OdinPerturbation(0.01, 2);
+    OdinSettings odin = new OdinSettings(0.01, 2);
     // logits (1, 3, 3): ties go to the first maximum (index 1); softmax((.5, 1.5, 1.5))
     float[] v = odin.cotangent(new float[] {1, 3, 3});
     double e = Math.exp(-1);
@@ -22,7 +22,7 @@ class OdinPerturbationTest {
 
   @Test
   void stepsAgainstTheGradientSignCountingZeroAsPositive() {
-    OdinPerturbation odin = new OdinPerturbation(0.25, 1000);
+    OdinSettings odin = new OdinSettings(0.25, 1000);
     assertThat(odin.perturb(1f, 3e-9f)).isEqualTo(0.75f);
     assertThat(odin.perturb(1f, -3e-9f)).isEqualTo(1.25f);
     assertThat(odin.perturb(1f, 0f)).isEqualTo(0.75f);
@@ -31,10 +31,10 @@ class OdinPerturbationTest {
 
   @Test
   void rejectsNegativeEpsilonAndNonPositiveTemperature() {
-    assertThatThrownBy(() -> new OdinPerturbation(-0.1, 1000))
+    assertThatThrownBy(() -> new OdinSettings(-0.1, 1000))
         .hasMessageContaining("epsilon")
         .hasMessageContaining("-0.1");
-    assertThatThrownBy(() -> new OdinPerturbation(0.1, 0)).hasMessageContaining("temperature");
-    assertThat(OdinPerturbation.PAPER_DEFAULT.perturbs()).isFalse();
+    assertThatThrownBy(() -> new OdinSettings(0.1, 0)).hasMessageContaining("temperature");
+    assertThat(OdinSettings.PAPER_DEFAULT.perturbs()).isFalse();
   }
 }

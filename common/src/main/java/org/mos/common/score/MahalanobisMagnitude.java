@@ -3,14 +3,15 @@ package org.mos.common.score;
 import java.util.List;
 
 /**
- * Mahalanobis' input perturbation (Lee et al., NeurIPS 2018, as the MOS repo's {@code
- * get_Mahalanobis_score}), done separately for every layer l: with c* the closest class of the
- * layer's features f, the loss {@code 1/2 (f - mu_c*)^T P (f - mu_c*)} is pulled back to the input
- * ({@link MahalanobisScore#layerCotangent} is its gradient with respect to f), {@code x' = x -
- * magnitude * sign(grad_x loss)}, and the layer's score is {@code max_c -1/2 (f(x') - mu_c)^T P
- * (f(x') - mu_c)}: the step moves the input towards its closest class mean.
+ * The magnitude of Mahalanobis' input perturbation, a setting (chosen or tuned, then recorded with
+ * the fitted statistics; 0 = no perturbation). The perturbation (Lee et al., NeurIPS 2018, as the
+ * MOS repo's {@code get_Mahalanobis_score}), done separately for every layer l: with c* the closest
+ * class of the layer's features f, the loss {@code 1/2 (f - mu_c*)^T P (f - mu_c*)} is pulled back
+ * to the input ({@link MahalanobisScore#layerCotangent} is its gradient with respect to f), {@code
+ * x' = x - magnitude * sign(grad_x loss)}, and the layer's score is {@code max_c -1/2 (f(x') -
+ * mu_c)^T P (f(x') - mu_c)}: the step moves the input towards its closest class mean.
  *
- * <p>As ODIN here ({@link OdinPerturbation}): the step is applied to the graph's input, the
+ * <p>As ODIN here ({@link OdinSettings}): the step is applied to the graph's input, the
  * <em>normalised</em> image (BiT: [-1, 1]), the signed gradient is not divided by the
  * normalisation's std (the MOS repo's script does not; Lee et al.'s original code does, which is
  * the same as stepping the [0, 1] image by the magnitude), a gradient entry of exactly zero counts
@@ -19,7 +20,7 @@ import java.util.List;
  *
  * @param magnitude the step m, 0 or more (0 = the plain layer scores)
  */
-public record MahalanobisPerturbation(double magnitude) {
+public record MahalanobisMagnitude(double magnitude) {
 
   /** The magnitudes the paper's script tunes over (by the lowest FPR95 on validation data). */
   public static final List<Double> PAPER_MAGNITUDES =
@@ -32,9 +33,9 @@ public record MahalanobisPerturbation(double magnitude) {
   public static final String MANIFEST_PARAMETER = "input_perturbation_magnitude";
 
   /** No perturbation. */
-  public static final MahalanobisPerturbation NONE = new MahalanobisPerturbation(0);
+  public static final MahalanobisMagnitude NONE = new MahalanobisMagnitude(0);
 
-  public MahalanobisPerturbation {
+  public MahalanobisMagnitude {
     if (!(magnitude >= 0) || Double.isInfinite(magnitude)) {
       throw new IllegalArgumentException(
           "mahalanobis: the perturbation magnitude must be a finite number of 0 or more but got "

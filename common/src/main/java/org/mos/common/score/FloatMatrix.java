@@ -8,13 +8,13 @@ import org.mos.common.io.NpyArray;
  * row-major in one array so that scoring a batch creates no per-row objects. Every value is finite:
  * NaN or infinity is rejected on creation, naming the row and column.
  */
-public final class Batch {
+public final class FloatMatrix {
 
   private final float[] values;
   private final int rows;
   private final int cols;
 
-  private Batch(float[] values, int rows, int cols) {
+  private FloatMatrix(float[] values, int rows, int cols) {
     if (rows < 0 || cols < 1 || (long) rows * cols != values.length) {
       throw new IllegalArgumentException(
           "a batch of "
@@ -38,20 +38,20 @@ public final class Batch {
   }
 
   /** A batch holding a copy of {@code values} (row-major, {@code rows x cols}). */
-  public static Batch copyOf(float[] values, int rows, int cols) {
-    return new Batch(values.clone(), rows, cols);
+  public static FloatMatrix copyOf(float[] values, int rows, int cols) {
+    return new FloatMatrix(values.clone(), rows, cols);
   }
 
   /**
    * A batch over {@code values} without copying them; the caller hands the array over and must not
    * change it afterwards (for large batches read once, such as a logits file).
    */
-  public static Batch wrap(float[] values, int rows, int cols) {
-    return new Batch(values, rows, cols);
+  public static FloatMatrix wrap(float[] values, int rows, int cols) {
+    return new FloatMatrix(values, rows, cols);
   }
 
   /** A batch from rows of equal length (doubles are rounded to float32). */
-  public static Batch ofRows(double[][] rows) {
+  public static FloatMatrix ofRows(double[][] rows) {
     if (rows.length == 0) {
       throw new IllegalArgumentException("ofRows needs at least one row to know the width");
     }
@@ -66,11 +66,11 @@ public final class Batch {
         v[r * cols + c] = (float) rows[r][c];
       }
     }
-    return new Batch(v, rows.length, cols);
+    return new FloatMatrix(v, rows.length, cols);
   }
 
   /** A batch from a 2-D array read from {@code .npy} (float64 is rounded to float32). */
-  public static Batch of(NpyArray array) {
+  public static FloatMatrix of(NpyArray array) {
     if (array.rank() != 2) {
       throw new IllegalArgumentException(
           "expected a 2-D array (rows x columns) but the shape is "
@@ -80,7 +80,7 @@ public final class Batch {
     if (shape[1] == 0) {
       throw new IllegalArgumentException("the array has 0 columns");
     }
-    return new Batch(array.toFloats(), shape[0], shape[1]);
+    return new FloatMatrix(array.toFloats(), shape[0], shape[1]);
   }
 
   /** Number of rows (inputs). */
