@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A new user's path on their own ImageFolder data, through the built jars exactly as {@code ./mos}
  * runs them: {@code train} on class folders, {@code export --checkpoint RUN} with no option
  * repeated, {@code fit}, {@code evaluate --id} on the same kind of class folders, and {@code serve}
- * scoring an image over REST. The trainer and scorer jars come from the earlier modules of the
- * same reactor build ({@code mos.root} names the checkout).
+ * scoring an image over REST. The trainer and scorer jars come from the earlier modules of the same
+ * reactor build ({@code mos.root} names the checkout).
  */
 class UserPathIT {
 
@@ -73,7 +73,9 @@ class UserPathIT {
     Path exported = dir.resolve("bundle");
     trainer("export", "--checkpoint", run.toString(), "--out", exported.toString());
     JsonNode manifest = JSON.readTree(exported.resolve("manifest.json").toFile());
-    assertThat(manifest.get("class_names")).extracting(JsonNode::asText).containsExactlyElementsOf(CLASSES);
+    assertThat(manifest.get("class_names"))
+        .extracting(JsonNode::asText)
+        .containsExactlyElementsOf(CLASSES);
     // BiT's small-image rule for 24 px images: resize 160, crop 128, and the test side is the crop
     assertThat(manifest.get("input_size").asInt()).isEqualTo(128);
     assertThat(manifest.get("group_sizes")).extracting(JsonNode::asInt).containsExactly(1, 2);
@@ -129,7 +131,8 @@ class UserPathIT {
     try {
       int port = -1;
       BufferedReader out =
-          new BufferedReader(new InputStreamReader(scorer.getInputStream(), StandardCharsets.UTF_8));
+          new BufferedReader(
+              new InputStreamReader(scorer.getInputStream(), StandardCharsets.UTF_8));
       // Quarkus prints the listening line once the models are loaded and the ports bound
       for (String line; port < 0 && (line = out.readLine()) != null; ) {
         log.append(line).append('\n');

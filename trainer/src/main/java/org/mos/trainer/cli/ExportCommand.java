@@ -66,20 +66,9 @@ public class ExportCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("export failed: " + e.getMessage());
       return 1;
     }
-    // picocli answers a ParameterException from here as bad usage: the message, usage, exit 2
-    for (String[] option :
-        new String[][] {
-          {"--arch=<architecture>", bundle.architecture}, {"--layout=<layout>", bundle.layout}
-        }) {
-      if (run == null && option[1] == null) {
-        throw new ParameterException(
-            spec.commandLine(),
-            "Missing required option: '"
-                + option[0]
-                + "' ("
-                + runDir.resolve(RunModel.FILE)
-                + " does not exist: give the training run's folder, or the option)");
-      }
+    if (run == null) {
+      require("--arch=<architecture>", bundle.architecture, runDir);
+      require("--layout=<layout>", bundle.layout, runDir);
     }
     try {
       return run(run, runDir);
@@ -87,6 +76,19 @@ public class ExportCommand implements Callable<Integer> {
       // a clear one-line message; the stack trace only helps with bugs, not with bad input
       spec.commandLine().getErr().println("export failed: " + e.getMessage());
       return 1;
+    }
+  }
+
+  /** Without a run's model an option is required; picocli answers this as bad usage (exit 2). */
+  private void require(String option, String value, Path runDir) {
+    if (value == null) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "Missing required option: '"
+              + option
+              + "' ("
+              + runDir.resolve(RunModel.FILE)
+              + " does not exist: give the training run's folder, or the option)");
     }
   }
 

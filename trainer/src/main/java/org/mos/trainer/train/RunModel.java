@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.mos.common.data.ImageFolder;
@@ -93,8 +94,7 @@ public record RunModel(
     ResNetV2Spec named = ResNetV2Spec.parse(spec.arch, head.numLogits());
     // the name as given when it is the shape trained (BiT-S-R101x1 stays that), else the shape
     String architecture =
-        java.util.Arrays.equals(named.units(), shape.units())
-                && named.stemWidth() == shape.stemWidth()
+        Arrays.equals(named.units(), shape.units()) && named.stemWidth() == shape.stemWidth()
             ? spec.arch
             : shape.architectureName();
     var preprocessing = inputs.train().spec();
