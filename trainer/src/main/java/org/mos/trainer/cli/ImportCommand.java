@@ -57,7 +57,7 @@ public class ImportCommand implements Callable<Integer> {
               + " architecture they are)");
     }
     if (bundle.layout == null && source.torchCheckpoint != null) {
-      // the paper's group and flat heads differ only in how the logits are read: guessing is wrong
+      // weights do not say whether a head is a group softmax: flat would misread the group ones
       throw new ParameterException(
           spec.commandLine(),
           "Missing required option: '--layout=<layout>' with --torch-checkpoint (flat, group"
