@@ -116,9 +116,19 @@ final class IdLabels {
               + shortList(unknown)
               + "; its classes are "
               + shortList(names)
-              + " (expected one folder per bundle class, named as in the bundle's manifest)");
+              + " (expected one folder per bundle class, named as in the bundle's manifest)"
+              + (unnamed(names)
+                  ? "; class_0, class_1, ... are the exporter's placeholders for a head exported"
+                      + " without names: export it again from its training run folder (mos export"
+                      + " --checkpoint RUN) or with --classes, or give the ID set as a list file"
+                  : ""));
     }
     return map;
+  }
+
+  /** Whether every name is the exporter's placeholder {@code class_<flat label>}. */
+  private static boolean unnamed(List<String> names) {
+    return names.stream().allMatch(n -> n.matches("class_[0-9]+"));
   }
 
   private static String shortList(List<String> names) {

@@ -430,6 +430,30 @@ class EvaluateCommandTest {
   }
 
   @Test
+  void anIdFolderForABundleWithPlaceholderClassNamesIsRefusedSayingHowToNameThem()
+      throws IOException {
+    Path unnamed = dir.resolve("unnamed");
+    new SyntheticBundle(4, List.of("class_0", "class_1", "class_2"), null, FLAT_W, FLAT_B, Map.of())
+        .writeTo(unnamed);
+    int code =
+        run(
+            null,
+            "--id",
+            idDir.toString(),
+            "--ood",
+            "far=" + farDir,
+            "--bundle",
+            unnamed.toString(),
+            "--out",
+            dir.resolve("out").toString());
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("class folders that bundle 'unnamed' does not know: [car, cat, dog]")
+        .contains("class_0, class_1, ... are the exporter's placeholders")
+        .contains("mos export --checkpoint RUN");
+  }
+
+  @Test
   void readsAGroupListFileAsTheIdSet() throws IOException {
     // group 0 = (cat, dog), group 1 = (car): the same labels as the folder tree
     StringBuilder list = new StringBuilder();

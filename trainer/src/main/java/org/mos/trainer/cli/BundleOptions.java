@@ -12,20 +12,22 @@ import picocli.CommandLine.Option;
 /** Options shared by {@code export} and {@code import}: the head's layout, names and output. */
 public final class BundleOptions {
 
+  /** BiT's test side for ImageNet-sized images, when nothing else says which. */
+  static final int DEFAULT_INPUT_SIZE = 480;
+
   @Option(
       names = "--arch",
-      required = true,
       description =
           "Architecture: a BiT name (R50x1, BiT-S-R101x1, ...) or units=A,B,C,D/width=W; the"
-              + " weights must match it")
+              + " weights must match it (export: default the training run's)")
   String architecture;
 
   @Option(
       names = "--layout",
-      required = true,
       description =
           "Head layout: 'flat', group sizes (398,521,9,7,52,8,3,2) or a file: a class table .tsv"
-              + " (wnid flat_index group index_in_group), .npy or .json group sizes")
+              + " (wnid flat_index group index_in_group), .npy or .json group sizes (export:"
+              + " default the training run's; import --bit-npz: flat)")
   String layout;
 
   @Option(
@@ -37,9 +39,12 @@ public final class BundleOptions {
 
   @Option(
       names = "--input-size",
-      defaultValue = "480",
-      description = "Square input side of the test preprocessing (default: ${DEFAULT-VALUE})")
-  int inputSize;
+      description =
+          "Square input side of the test preprocessing (default: the training run's crop for"
+              + " export, else "
+              + DEFAULT_INPUT_SIZE
+              + ")")
+  Integer inputSize;
 
   @Option(names = "--out", required = true, description = "Bundle folder (or zip file with --zip)")
   Path out;
@@ -57,22 +62,40 @@ public final class BundleOptions {
   @Option(names = "--replace", description = "Replace an existing bundle at --out")
   boolean replace;
 
-  /** The layout of a head with {@code numLogits} logits. */
-  GroupLayout layout(int numLogits) throws IOException {
-    GroupLayout result;
-    String value = layout.trim();
-    if (value.equals("flat")) {
-      result = GroupLayout.flat(numLogits);
-    } else if (value.matches("[0-9,\\s]+")) {
-      result = GroupLayout.ofSizes(value);
-    } else {
-      result = GroupLayout.read(Path.of(value));
-    }
+  /** The input side: {@code --input-size}, else {@code fallback}. */
+  int inputSize(int fallback) {
+    return inputSize != null ? inputSize : fallback;
+  }
+
+  /**
+   * The layout of a head with {@code numLogits} logits: {@code --layout}, else {@code fallback};
+   * {@code --classes} names its classes.
+   *
+   * @param fallback the layout when {@code --layout} is not given (not null then)
+   */
+  GroupLayout layout(int numLogits, GroupLayout fallback) throws IOException {
+    GroupLayout result = layout != null ? givenLayout(numLogits) : fallback;
     if (classes != null) {
-      result = result.withClassNames(readNames(classes));
+      List<String> names = readNames(classes);
+      try {
+        result = result.withClassNames(names);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--classes " + classes + ": " + e.getMessage(), e);
+      }
     }
     result.checkLogitCount(numLogits);
     return result;
+  }
+
+  /** The layout {@code --layout} names, for a head of {@code numLogits} when it says flat. */
+  GroupLayout givenLayout(int numLogits) throws IOException {
+    String value = layout.trim();
+    if (value.equals("flat")) {
+      return GroupLayout.flat(numLogits);
+    } else if (value.matches("[0-9,\\s]+")) {
+      return GroupLayout.ofSizes(value);
+    }
+    return GroupLayout.read(Path.of(value));
   }
 
   static List<String> readNames(Path file) throws IOException {

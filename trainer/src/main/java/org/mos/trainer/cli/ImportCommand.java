@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.mos.common.bundle.BundleManifest;
+import org.mos.common.layout.GroupLayout;
 import org.mos.trainer.export.BundleExport;
 import org.mos.trainer.export.ResNetV2Spec;
 import org.mos.trainer.export.WeightMap;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code import}: released weights (BiT .npz, the MOS paper's PyTorch checkpoints) to a bundle. */
@@ -47,6 +49,20 @@ public class ImportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // picocli answers a ParameterException from here as bad usage: the message, usage, exit 2
+    if (bundle.architecture == null) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "Missing required option: '--arch=<architecture>' (weights do not say which"
+              + " architecture they are)");
+    }
+    if (bundle.layout == null && source.torchCheckpoint != null) {
+      // weights do not say whether a head is a group softmax: flat would misread the group ones
+      throw new ParameterException(
+          spec.commandLine(),
+          "Missing required option: '--layout=<layout>' with --torch-checkpoint (flat, group"
+              + " sizes or a class table)");
+    }
     try {
       return run();
     } catch (IOException | RuntimeException e) {
@@ -89,8 +105,9 @@ public class ImportCommand implements Callable<Integer> {
                 bundle.architecture,
                 spec,
                 weights,
-                bundle.layout(spec.numLogits()),
-                bundle.inputSize,
+                // BiT's released heads are flat softmax classifiers
+                bundle.layout(spec.numLogits(), GroupLayout.flat(spec.numLogits())),
+                bundle.inputSize(BundleOptions.DEFAULT_INPUT_SIZE),
                 provenance)
             .write(bundle.out, bundle.zip, bundle.replace, !bundle.noGradientGraphs);
     System.out.printf(

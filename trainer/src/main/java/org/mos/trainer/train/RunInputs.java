@@ -80,6 +80,10 @@ public record RunInputs(
       return GroupLayout.flat(spec.classes);
     }
     Path train = Path.of(spec.train);
+    if (!Files.exists(train)) {
+      throw new DatasetException(
+          spec.train + " does not exist: expected an ImageFolder directory or a list file");
+    }
     if (Files.isDirectory(train)) {
       return GroupLayout.flat(ImageFolder.read(train).classNames().size());
     }

@@ -148,7 +148,8 @@ public class TrainSpec {
 
   @Option(
       names = "--out",
-      description = "Output folder: checkpoint.npz, metrics.jsonl, layout.json, spec.json.")
+      description =
+          "Output folder: checkpoint.npz, metrics.jsonl, layout.json, model.json, spec.json.")
   public String out;
 
   @Option(names = "--resume", description = "Continue from --out/checkpoint.npz when it exists.")

@@ -25,8 +25,9 @@ import org.mos.trainer.weights.BitNpzImporter.HeadPolicy;
 /**
  * One finetuning run from a {@link TrainSpec} to checkpoints and metrics under the spec's output
  * folder: {@code checkpoint.npz} (every {@code checkpointEvery} steps, at the end and when
- * cancelled; atomic), {@code metrics.jsonl}, {@code layout.json} (the head's group layout) and
- * {@code spec.json}. Used by {@code trainer train} and by the job service.
+ * cancelled; atomic), {@code metrics.jsonl}, {@code layout.json} (the head's group layout), {@code
+ * model.json} (what {@code export} needs, see {@link RunModel}) and {@code spec.json}. Used by
+ * {@code trainer train} and by the job service.
  */
 public final class TrainingRun {
 
@@ -35,6 +36,9 @@ public final class TrainingRun {
 
   /** The metrics file name under the output folder. */
   public static final String METRICS = "metrics.jsonl";
+
+  /** The file under the output folder that holds the run's {@link TrainSpec}. */
+  public static final String SPEC = "spec.json";
 
   /** What the run reports as it goes. Called on the training thread. */
   public interface Listener {
@@ -96,6 +100,7 @@ public final class TrainingRun {
     Path out = Path.of(spec.out);
     Files.createDirectories(out);
     JSON.writeValue(out.resolve("layout.json").toFile(), inputs.modelLayout());
+    RunModel.of(spec, inputs).write(out);
     int crop = inputs.train().spec().crop();
     ResNetV2 model = model(inputs.modelLayout().numLogits());
     StreamedImages train = inputs.train();
@@ -217,7 +222,7 @@ public final class TrainingRun {
   private void writeSpec(Path out, EffectiveSettings effective) throws IOException {
     ObjectNode json = JSON.valueToTree(spec);
     json.set("effective", JSON.valueToTree(effective.toMap()));
-    JSON.writeValue(out.resolve("spec.json").toFile(), json);
+    JSON.writeValue(out.resolve(SPEC).toFile(), json);
   }
 
   private int micro() {

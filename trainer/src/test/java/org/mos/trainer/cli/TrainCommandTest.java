@@ -22,6 +22,8 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mos.common.bundle.BundleManifest;
+import org.mos.common.bundle.ModelBundle;
 import org.mos.common.io.Npy;
 import org.mos.trainer.data.TinyImages;
 import picocli.CommandLine;
@@ -135,6 +137,60 @@ class TrainCommandTest {
       assertThat(lines.get(i).get("val_top1").asDouble()).isBetween(0.0, 1.0);
     }
     assertThat(Files.readString(out.resolve("layout.json"))).contains("\"groupSizes\"");
+  }
+
+  @Test
+  void aRunOnClassFoldersRecordsItsModelAndExportsWithNoOptionRepeated() throws IOException {
+    Path images = dir.resolve("images");
+    TinyImages.folder(images, 1);
+    Path out = dir.resolve("run");
+    // no --resize/--crop: BiT's small-image rule picks resize 160, crop 128 for 16 px images
+    int code =
+        run(
+            List.of(
+                "--train", images.toString(),
+                "--arch", "R50x1",
+                "--units", "1,1,1,1",
+                "--base-width", "32",
+                "--mode", "group",
+                "--groups", "1,3",
+                "--steps", "2",
+                "--batch", "2",
+                "--threads", "1",
+                "--out", out.toString()));
+    assertThat(code).as(err.toString()).isZero();
+    JsonNode model = JSON.readTree(out.resolve("model.json").toFile());
+    assertThat(model.get("architecture").asText()).isEqualTo("units=1,1,1,1/width=32");
+    assertThat(model.get("stem_width").asInt()).isEqualTo(32);
+    assertThat(model.get("head").asText()).isEqualTo("group");
+    assertThat(model.get("input_size").asInt()).isEqualTo(128);
+    assertThat(model.get("resize").asInt()).isEqualTo(160);
+    assertThat(model.get("layout").get("classNames"))
+        .extracting(JsonNode::asText)
+        .containsExactlyElementsOf(TinyImages.CLASSES);
+
+    Path bundle = dir.resolve("bundle");
+    StringWriter exportErr = new StringWriter();
+    CommandLine cli = new CommandLine(new TrainerCommand());
+    cli.setErr(new PrintWriter(exportErr, true));
+    int exported =
+        cli.execute(
+            "export",
+            "--checkpoint",
+            out.toString(),
+            "--no-gradient-graphs",
+            "--out",
+            bundle.toString());
+    assertThat(exported).as(exportErr.toString()).isZero();
+    try (ModelBundle b = ModelBundle.open(bundle)) {
+      BundleManifest m = b.manifest();
+      assertThat(m.architecture()).isEqualTo("units=1,1,1,1/width=32");
+      assertThat(m.groupSizes()).containsExactly(1, 3);
+      // sizes 1,3 put the sorted folders in group order already: a | b, c, d
+      assertThat(m.classNames()).containsExactlyElementsOf(TinyImages.CLASSES);
+      assertThat(m.inputSize()).isEqualTo(128);
+      assertThat(m.provenance()).containsEntry("step", 2);
+    }
   }
 
   /** Stands for a killed process: the run dies abruptly when it prints the given step. */

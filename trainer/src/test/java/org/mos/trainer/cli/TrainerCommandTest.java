@@ -26,6 +26,7 @@ import org.mos.common.bundle.BundleManifest;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.io.Npy;
 import org.mos.trainer.export.OrtRunner;
+import org.mos.trainer.export.ResNetV2Spec;
 import org.mos.trainer.export.WeightMap;
 import org.mos.trainer.model.ResNetV2;
 import org.mos.trainer.weights.BitNpzImporter;
@@ -128,7 +129,180 @@ class TrainerCommandTest {
   }
 
   @Test
-  void exportRequiresTheArchitectureBecauseCheckpointsDoNotRecordIt() {
+  void importsBitWeightsWithoutALayoutAsAFlatHeadOverTheFilesClasses() throws IOException {
+    Path npz =
+        FormulaWeights.writeNpz(
+            dir.resolve("bit.npz"),
+            FormulaWeights.bitShapes(new int[] {1, 1, 1, 1}, 32, 5),
+            Set.of(),
+            Map.of());
+    Path out = dir.resolve("bit");
+    int code =
+        run(
+            "import",
+            "--bit-npz",
+            npz.toString(),
+            "--arch",
+            SMALL,
+            "--no-gradient-graphs",
+            "--out",
+            out.toString());
+    assertThat(code).as(err.toString()).isZero();
+    try (ModelBundle bundle = ModelBundle.open(out)) {
+      assertThat(bundle.manifest().isGrouped()).isFalse();
+      // the .npz head has 5 rows: 5 flat classes, unnamed
+      assertThat(bundle.manifest().classNames())
+          .containsExactly("class_0", "class_1", "class_2", "class_3", "class_4");
+      assertThat(bundle.manifest().inputSize()).isEqualTo(480);
+    }
+  }
+
+  @Test
+  void importOfAPaperCheckpointStillNeedsTheLayout() {
+    int code =
+        run(
+            "import",
+            "--torch-checkpoint",
+            fixture("group.pth"),
+            "--arch",
+            SMALL,
+            "--out",
+            dir.resolve("x").toString());
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("Missing required option: '--layout");
+    assertThat(dir.resolve("x")).doesNotExist();
+  }
+
+  @Test
+  void exportOfARunTakesItsArchitectureLayoutNamesAndInputSize() throws IOException {
+    Path run = trainingRun(new int[] {1, 1, 1, 1}, 5, "[ 1, 2 ]", "\"cat\", \"dog\", \"fox\"");
+    Path out = dir.resolve("b");
+    int code =
+        run(
+            "export",
+            "--checkpoint",
+            run.resolve("checkpoint.npz").toString(),
+            "--no-gradient-graphs",
+            "--out",
+            out.toString());
+    assertThat(code).as(err.toString()).isZero();
+    try (ModelBundle bundle = ModelBundle.open(out)) {
+      BundleManifest m = bundle.manifest();
+      assertThat(m.architecture()).isEqualTo(SMALL);
+      assertThat(m.groupSizes()).containsExactly(1, 2);
+      assertThat(m.classNames()).containsExactly("cat", "dog", "fox");
+      assertThat(m.inputSize()).isEqualTo(64);
+      assertThat(m.provenance()).containsEntry("step", 7);
+      assertThat((String) m.provenance().get("training_config")).contains("\"mode\" : \"group\"");
+    }
+  }
+
+  @Test
+  void explicitExportOptionsOverrideTheRunWhereTheyAgreeWithIt() throws IOException {
+    Path run = trainingRun(new int[] {1, 1, 1, 1}, 5, "[ 1, 2 ]", "\"cat\", \"dog\", \"fox\"");
+    Path names = Files.writeString(dir.resolve("names.txt"), "tabby\nhound\nvixen\n");
+    Path out = dir.resolve("b");
+    int code =
+        run(
+            "export",
+            "--checkpoint",
+            run.toString(),
+            "--arch",
+            "units=1,1,1,1/width=32",
+            "--layout",
+            "1,2",
+            "--classes",
+            names.toString(),
+            "--input-size",
+            "96",
+            "--no-gradient-graphs",
+            "--out",
+            out.toString());
+    assertThat(code).as(err.toString()).isZero();
+    try (ModelBundle bundle = ModelBundle.open(out)) {
+      assertThat(bundle.manifest().classNames()).containsExactly("tabby", "hound", "vixen");
+      assertThat(bundle.manifest().inputSize()).isEqualTo(96);
+    }
+  }
+
+  @Test
+  void anExportLayoutThatContradictsTheRunFailsNamingBoth() throws IOException {
+    Path run = trainingRun(new int[] {1, 1, 1, 1}, 5, "[ 1, 2 ]", "\"cat\", \"dog\", \"fox\"");
+    int code = run("export", "--checkpoint", run.toString(), "--layout", "2,1", "--out", out("b"));
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString())
+        .contains("--layout 2,1 (3 classes in group sizes [2, 1])")
+        .contains("trained a head of 3 classes in group sizes [1, 2]");
+    assertThat(dir.resolve("b")).doesNotExist();
+  }
+
+  @Test
+  void anExportArchitectureThatContradictsTheRunFailsNamingBoth() throws IOException {
+    Path run = trainingRun(new int[] {1, 1, 1, 1}, 5, "[ 1, 2 ]", "\"cat\", \"dog\", \"fox\"");
+    int code = run("export", "--checkpoint", run.toString(), "--arch", "R50x1", "--out", out("b"));
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString())
+        .contains("--arch R50x1 (units [3, 4, 6, 3], stem width 64)")
+        .contains("trained units=1,1,1,1/width=32 (units [1, 1, 1, 1], stem width 32)");
+  }
+
+  @Test
+  void exportClassNamesOfAnotherCountThanTheRunsFailNamingBothCounts() throws IOException {
+    Path run = trainingRun(new int[] {1, 1, 1, 1}, 5, "[ 1, 2 ]", "\"cat\", \"dog\", \"fox\"");
+    Path names = Files.writeString(dir.resolve("names.txt"), "a\nb\nc\nd\n");
+    int code =
+        run(
+            "export",
+            "--checkpoint",
+            run.toString(),
+            "--classes",
+            names.toString(),
+            "--out",
+            out("b"));
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString()).contains("got 4 class names for 3 classes");
+  }
+
+  private String out(String name) {
+    return dir.resolve(name).toString();
+  }
+
+  /**
+   * A training run's folder as {@code mos train} leaves it: a checkpoint at step 7 of a ResNetV2
+   * with {@code units}, stem width 32 and {@code logits} head rows, the run's {@code model.json}
+   * (input size 64) and {@code spec.json}.
+   */
+  private Path trainingRun(int[] units, int logits, String groupSizes, String names)
+      throws IOException {
+    Path run = Files.createDirectories(dir.resolve("run"));
+    Map<String, WeightMap.Tensor> tensors = new java.util.LinkedHashMap<>();
+    new ResNetV2Spec(units, 32, logits)
+        .shapes()
+        .forEach(
+            (key, shape) -> {
+              int n = 1;
+              for (int d : shape) {
+                n *= d;
+              }
+              tensors.put(key, new WeightMap.Tensor(shape, FormulaWeights.values(key, n)));
+            });
+    writeTrainerCheckpoint(run.resolve("checkpoint.npz"), WeightMap.of(tensors), 7);
+    Files.writeString(
+        run.resolve("model.json"),
+        "{ \"architecture\" : \"units=1,1,1,1/width=32\", \"units\" : [ 1, 1, 1, 1 ],"
+            + " \"stem_width\" : 32, \"head\" : \"group\", \"layout\" : { \"flat\" : false,"
+            + " \"groupSizes\" : "
+            + groupSizes
+            + ", \"classNames\" : [ "
+            + names
+            + " ] }, \"input_size\" : 64, \"resize\" : 80, \"crop\" : 64, \"flip\" : true,"
+            + " \"mean\" : [ 0.5, 0.5, 0.5 ], \"std\" : [ 0.5, 0.5, 0.5 ] }");
+    Files.writeString(run.resolve("spec.json"), "{ \"mode\" : \"group\" }");
+    return run;
+  }
+
+  @Test
+  void exportOfACheckpointOutsideATrainingRunRequiresTheArchitecture() {
     int code = run("export", "--checkpoint", "c.npz", "--layout", "flat", "--out", "b");
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("Missing required option: '--arch");
