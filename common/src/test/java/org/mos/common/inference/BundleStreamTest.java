@@ -227,6 +227,30 @@ class BundleStreamTest {
   }
 
   @Test
+  void scoresEachRowWithTheBundleScorer() throws Exception {
+    BundleScorer scorer = BundleScorer.of(bundle);
+    ScoreRequest msp = new ScoreRequest(List.of("msp"), ScoreRequest.DEFAULT_TPR, 0, false, false);
+    try (BundleStream<Integer> stream =
+        BundleStream.builder(model, List.of(1, 12), images(Set.of())).optThreads(1).build()) {
+      List<ImageResult> results = stream.next().scores(scorer, msp).images();
+      // grey 20: f = -0.843, logits (-0.343, -1.686, 1.093): class 2;
+      // grey 240: f = 0.882, logits (1.382, 1.765, -0.632): class 1
+      assertThat(results).extracting(ImageResult::predictedClass).containsExactly(2, 1);
+      for (int r = 0; r < 2; r++) {
+        double f = feature(r == 0 ? 1 : 12);
+        double[] logits = {f + 0.5, 2 * f, 0.25 - f};
+        double sum = 0;
+        double max = Double.NEGATIVE_INFINITY;
+        for (double l : logits) {
+          sum += Math.exp(l);
+          max = Math.max(max, l);
+        }
+        assertThat(results.get(r).scores().get("msp")).isCloseTo(Math.exp(max) / sum, within(1e-5));
+      }
+    }
+  }
+
+  @Test
   void refusesABatchSizeBelowOneNamingIt() {
     assertThatThrownBy(
             () -> BundleStream.builder(model, inputs(2), images(Set.of())).optBatchSize(0).build())
