@@ -12,12 +12,13 @@ import org.mos.common.bundle.ModelBundle;
 import org.mos.common.data.ImageFiles;
 import org.mos.common.data.PythonStringOrder;
 import org.mos.common.data.Sample;
+import org.mos.common.image.BadFilePolicy;
 import org.mos.common.image.ImageDecodeException;
-import org.mos.common.image.ImageDecoder;
+import org.mos.common.image.ImageSource;
 import org.mos.common.inference.BundleModel;
+import org.mos.common.inference.BundleStream;
 import org.mos.common.inference.Device;
 import org.mos.common.inference.InferenceOptions;
-import org.mos.common.inference.InputBatch;
 import org.mos.common.io.Npy;
 import org.mos.common.score.FloatMatrix;
 import picocli.CommandLine.Command;
@@ -90,7 +91,6 @@ public class InferCommand implements Callable<Integer> {
       err.println(e.getMessage());
       return 2;
     }
-    ImageDecoder decoder = ImageDecoder.pillowCompatible();
     try (ModelBundle opened = ModelBundle.open(bundle);
         BundleModel model =
             BundleModel.open(opened, new InferenceOptions(Device.parse(device), false, threads))) {
@@ -98,20 +98,28 @@ public class InferCommand implements Callable<Integer> {
         err.println("the bundle has no output '" + output + "'; it has " + model.outputNames());
         return 2;
       }
-      InputBatch batch = model.newInputBatch(Math.min(batchSize, paths.size()));
       float[] all = null;
       int cols = 0;
-      for (int from = 0; from < paths.size(); from += batch.capacity()) {
-        int count = Math.min(batch.capacity(), paths.size() - from);
-        for (int i = 0; i < count; i++) {
-          batch.put(i, decoder.decode(paths.get(from + i)));
+      // FAIL: the first unreadable image in path order stops the run, as one decoding loop would
+      try (BundleStream<Path> stream =
+          BundleStream.builder(model, paths, ImageSource::of)
+              .optBatchSize(batchSize)
+              .optBadFilePolicy(BadFilePolicy.FAIL)
+              .build()) {
+        while (stream.hasNext()) {
+          BundleStream<Path>.Batch batch = stream.next();
+          FloatMatrix rows = batch.outputs(List.of(output)).get(output);
+          if (all == null) {
+            cols = rows.cols();
+            all = new float[paths.size() * cols];
+          }
+          int from = batch.inputIndices()[0];
+          System.arraycopy(rows.toArray(), 0, all, from * cols, batch.size() * cols);
         }
-        FloatMatrix rows = model.run(batch, count, List.of(output)).get(output);
-        if (all == null) {
-          cols = rows.cols();
-          all = new float[paths.size() * cols];
-        }
-        System.arraycopy(rows.toArray(), 0, all, from * cols, count * cols);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        err.println("interrupted");
+        return 1;
       }
       Npy.writeFloat32(out, all, paths.size(), cols);
       spec.commandLine()

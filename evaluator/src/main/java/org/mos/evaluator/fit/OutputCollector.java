@@ -1,29 +1,28 @@
 package org.mos.evaluator.fit;
 
 import java.io.PrintWriter;
-import java.nio.FloatBuffer;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import org.mos.common.data.Sample;
 import org.mos.common.image.BadFilePolicy;
-import org.mos.common.image.ImageBatch;
 import org.mos.common.image.ImageDecodeException;
 import org.mos.common.image.ImageSource;
 import org.mos.common.image.PipelineReport;
-import org.mos.common.image.PreprocessingPipeline;
 import org.mos.common.image.Progress;
 import org.mos.common.image.UnreadableImage;
 import org.mos.common.inference.BundleModel;
+import org.mos.common.inference.BundleStream;
 import org.mos.common.inference.InputBatch;
 import org.mos.common.score.FloatMatrix;
 
 /**
  * Runs a bundle model over an image set and hands each batch's outputs to a consumer, so that a fit
- * streams over any number of images: images are decoded and preprocessed on worker threads by a
- * {@link PreprocessingPipeline} (a bounded number of batches in flight), run through ONNX Runtime
- * one batch at a time, and dropped. Unreadable images are skipped and counted, or stop the run, by
- * policy. A progress line (images, rate, ETA) goes to stderr at most every two seconds.
+ * streams over any number of images: {@link BundleStream} decodes and preprocesses on worker
+ * threads (a bounded number of batches in flight), each batch is run through ONNX Runtime and
+ * dropped. Unreadable images are skipped and counted, or stop the run, by policy. What is {@code
+ * mos fit}'s own: its messages (skipped images, the end line, the hint of a failure) and a progress
+ * line (images, rate, ETA) on stderr at most every two seconds.
  */
 final class OutputCollector {
 
@@ -104,47 +103,30 @@ final class OutputCollector {
   }
 
   private Report pass(String what, ImageSet set, InputConsumer inputs, ArrayConsumer arrays) {
-    List<Sample> samples = set.samples();
-    InputBatch input = model.newInputBatch(Math.min(batchSize, samples.size()));
-    float[] chw = new float[input.floatsPerImage()];
     // array passes (the tuning) print their own progress: decoding runs ahead of their model runs
     ProgressLine progress = new ProgressLine(what, err, arrays == null);
-    try (PreprocessingPipeline<Sample> pipeline =
-        PreprocessingPipeline.builder(samples, (Sample s) -> ImageSource.of(s.path()))
-            .setSpec(model.preprocessSpec())
-            .optBatchSize(input.capacity())
+    try (BundleStream<Sample> stream =
+        BundleStream.builder(model, set.samples(), (Sample s) -> ImageSource.of(s.path()))
+            .optBatchSize(batchSize)
             .optThreads(workers)
             .optBadFilePolicy(policy)
             .optProgressListener(progress::update)
             .build()) {
-      while (pipeline.hasNext()) {
-        ImageBatch batch = pipeline.next();
-        int n = batch.size();
+      while (stream.hasNext()) {
+        BundleStream<Sample>.Batch batch = stream.next();
         for (UnreadableImage u : batch.skipped()) {
           err.println("mos fit: skipped unreadable image " + u.source() + ": " + u.reason());
         }
-        if (n == 0) {
+        if (batch.size() == 0) {
           continue;
         }
-        FloatBuffer data = batch.data();
-        int[] indices = new int[n];
-        float[] all = arrays == null ? null : new float[n * chw.length];
-        for (int i = 0; i < n; i++) {
-          data.get(chw);
-          if (arrays == null) {
-            input.put(i, chw);
-          } else {
-            System.arraycopy(chw, 0, all, i * chw.length, chw.length);
-          }
-          indices[i] = batch.inputIndex(i);
-        }
         if (arrays == null) {
-          inputs.accept(input, n, indices);
+          inputs.accept(batch.input(), batch.size(), batch.inputIndices());
         } else {
-          arrays.accept(all, n, indices);
+          arrays.accept(batch.pixels(), batch.size(), batch.inputIndices());
         }
       }
-      PipelineReport report = pipeline.report();
+      PipelineReport report = stream.report();
       progress.finish(report);
       return new Report(report.delivered(), report.unreadable());
     } catch (ImageDecodeException e) {

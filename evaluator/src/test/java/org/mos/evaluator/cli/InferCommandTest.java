@@ -114,6 +114,32 @@ class InferCommandTest {
   }
 
   @Test
+  void stopsWithExitOneAtTheFirstUnreadableImageInPathOrderAndWritesNothing() throws IOException {
+    Files.writeString(images.resolve("bad.png"), "not a png");
+    Path list = images.resolve("list.txt");
+    Files.writeString(list, "gone.png\na.png\nbad.png\nb.png\n");
+    Path npy = dir.resolve("never.npy");
+    int code =
+        run(
+            "infer",
+            "--bundle",
+            bundle.toString(),
+            "--images",
+            list.toString(),
+            "--out",
+            npy.toString(),
+            "--batch-size",
+            "2");
+    assertThat(code).isEqualTo(1);
+    // sorted: a.png, b.png, bad.png, gone.png: bad.png is the first that cannot be read
+    assertThat(err.toString())
+        .startsWith("cannot decode an image: ")
+        .contains("bad.png")
+        .doesNotContain("gone.png");
+    assertThat(npy).doesNotExist();
+  }
+
+  @Test
   void refusesAnOutputTheBundleDoesNotHave() {
     int code =
         run(
