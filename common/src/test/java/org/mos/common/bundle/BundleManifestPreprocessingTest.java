@@ -69,6 +69,13 @@ class BundleManifestPreprocessingTest {
   }
 
   @Test
+  void withPreprocessingReplacesOnlyThePreprocessing() {
+    BundleManifest.Preprocessing tv = new BundleManifest.Preprocessing(256, null);
+    assertThat(manifest(null).withPreprocessing(tv)).isEqualTo(manifest(tv));
+    assertThat(manifest(tv).withPreprocessing(null)).isEqualTo(manifest(null));
+  }
+
+  @Test
   void anAbsentInterpolationMeansBilinear() {
     assertThat(new BundleManifest.Preprocessing(256, null).filter())
         .isEqualTo(Interpolation.BILINEAR);
