@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.mos.common.image.Interpolation;
 
 /**
  * The manifest of a model bundle ({@code manifest.json}): what the graph in {@code model.onnx} is,
@@ -22,6 +23,9 @@ import java.util.Objects;
  * @param inputSize the square input side in pixels (480 for the paper's test preprocessing)
  * @param mean per-channel normalisation mean (0.5 for BiT)
  * @param std per-channel normalisation standard deviation (0.5 for BiT)
+ * @param preprocessing how images are resized and cropped to {@code inputSize}, or {@code null} for
+ *     the paper's (BiT's) square bilinear resize to {@code inputSize x inputSize}; absent from the
+ *     JSON in that case, so every bundle written before the field existed keeps its meaning
  * @param classNames class names in flat-label order
  * @param groupSizes group sizes in group order for a group-softmax model, or {@code null} for flat
  * @param outputs the graph's output names, e.g. {@code logits}, {@code features}, {@code block1}
@@ -37,6 +41,7 @@ public record BundleManifest(
     @JsonProperty("input_size") int inputSize,
     @JsonProperty("mean") List<Double> mean,
     @JsonProperty("std") List<Double> std,
+    @JsonProperty("preprocessing") Preprocessing preprocessing,
     @JsonProperty("class_names") List<String> classNames,
     @JsonProperty("group_sizes") List<Integer> groupSizes,
     @JsonProperty("outputs") List<String> outputs,
@@ -57,6 +62,44 @@ public record BundleManifest(
     statistics = statistics == null ? Map.of() : Map.copyOf(statistics);
     provenance = provenance == null ? Map.of() : Map.copyOf(provenance);
     checksums = checksums == null ? Map.of() : Map.copyOf(checksums);
+    if (preprocessing != null
+        && preprocessing.resizeShorterSide() != null
+        && preprocessing.resizeShorterSide() < inputSize) {
+      throw new IllegalArgumentException(
+          "preprocessing.resize_shorter_side "
+              + preprocessing.resizeShorterSide()
+              + " is smaller than input_size "
+              + inputSize
+              + ": the centre crop would not fit");
+    }
+  }
+
+  /** A manifest with the default preprocessing (square bilinear resize to {@code inputSize}). */
+  public BundleManifest(
+      int schemaVersion,
+      String architecture,
+      int inputSize,
+      List<Double> mean,
+      List<Double> std,
+      List<String> classNames,
+      List<Integer> groupSizes,
+      List<String> outputs,
+      Map<String, Statistics> statistics,
+      Map<String, Object> provenance,
+      Map<String, String> checksums) {
+    this(
+        schemaVersion,
+        architecture,
+        inputSize,
+        mean,
+        std,
+        null,
+        classNames,
+        groupSizes,
+        outputs,
+        statistics,
+        provenance,
+        checksums);
   }
 
   /** Whether the model has a group-softmax head. */
@@ -79,6 +122,7 @@ public record BundleManifest(
         inputSize,
         mean,
         std,
+        preprocessing,
         classNames,
         groupSizes,
         outputs,
@@ -97,12 +141,64 @@ public record BundleManifest(
         inputSize,
         mean,
         std,
+        preprocessing,
         classNames,
         groupSizes,
         outputs,
         merged,
         provenance,
         checksums);
+  }
+
+  /** A copy with other preprocessing ({@code null}: the default square bilinear resize). */
+  public BundleManifest withPreprocessing(Preprocessing newPreprocessing) {
+    return new BundleManifest(
+        schemaVersion,
+        architecture,
+        inputSize,
+        mean,
+        std,
+        newPreprocessing,
+        classNames,
+        groupSizes,
+        outputs,
+        statistics,
+        provenance,
+        checksums);
+  }
+
+  /**
+   * How a bundle's images are brought to {@code input_size x input_size} when it is not the default
+   * square resize: torchvision's {@code Resize(resize_shorter_side)} then {@code
+   * CenterCrop(input_size)}, with Pillow's antialiased {@code interpolation}.
+   *
+   * @param resizeShorterSide the shorter side's length after resizing (aspect ratio kept), at least
+   *     {@code input_size}; {@code null}: square resize to {@code input_size}, no crop
+   * @param interpolation {@code bilinear} or {@code bicubic}; {@code null} means {@code bilinear}
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Preprocessing(
+      @JsonProperty("resize_shorter_side") Integer resizeShorterSide,
+      @JsonProperty("interpolation") String interpolation) {
+    public Preprocessing {
+      if (resizeShorterSide != null && resizeShorterSide <= 0) {
+        throw new IllegalArgumentException(
+            "preprocessing.resize_shorter_side must be positive, got " + resizeShorterSide);
+      }
+      if (interpolation != null) {
+        try {
+          Interpolation.of(interpolation);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("preprocessing.interpolation: " + e.getMessage(), e);
+        }
+      }
+    }
+
+    /** The filter to resize with: {@link #interpolation}, bilinear when absent. */
+    @JsonIgnore
+    public Interpolation filter() {
+      return interpolation == null ? Interpolation.BILINEAR : Interpolation.of(interpolation);
+    }
   }
 
   /**

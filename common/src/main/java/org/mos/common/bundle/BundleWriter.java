@@ -93,6 +93,7 @@ public final class BundleWriter {
                   manifest.inputSize(),
                   manifest.mean(),
                   manifest.std(),
+                  manifest.preprocessing(),
                   manifest.classNames(),
                   manifest.groupSizes(),
                   manifest.outputs(),

@@ -34,9 +34,10 @@ public final class ImagePreprocessor {
 
   /**
    * Preprocesses {@code image} into slot {@code slot} of {@code batch}. {@code random} chooses the
-   * crop position (uniform over all positions) and the flip (probability 1/2) when the spec asks
-   * for them; it may be null for a deterministic spec. Only absolute puts are used: the buffer's
-   * position and limit are left alone.
+   * crop position of a square resize (uniform over all positions) and the flip (probability 1/2)
+   * when the spec asks for them (a shorter-side resize is always cropped in the centre); it may be
+   * null for a deterministic spec. Only absolute puts are used: the buffer's position and limit are
+   * left alone.
    */
   public void preprocess(RgbImage image, FloatBuffer batch, int slot, RandomGenerator random) {
     int side = spec.crop();
@@ -54,9 +55,17 @@ public final class ImagePreprocessor {
     if (spec.isRandom() && random == null) {
       throw new IllegalArgumentException(spec + " is random: a random generator is required");
     }
-    int range = spec.resize() - side + 1;
-    int left = spec.randomCrop() ? random.nextInt(range) : 0;
-    int top = spec.randomCrop() ? random.nextInt(range) : 0;
+    int[] resized = spec.resizedSize(image.width(), image.height());
+    int left;
+    int top;
+    if (spec.resizeMode() == PreprocessSpec.ResizeMode.SHORTER_SIDE) {
+      left = spec.centerCropOffset(resized[0]);
+      top = spec.centerCropOffset(resized[1]);
+    } else {
+      int range = spec.resize() - side + 1;
+      left = spec.randomCrop() ? random.nextInt(range) : 0;
+      top = spec.randomCrop() ? random.nextInt(range) : 0;
+    }
     boolean flip = spec.randomFlip() && random.nextBoolean();
     int base = (int) offset;
     float[] r = new float[side];
@@ -65,14 +74,15 @@ public final class ImagePreprocessor {
     float[] tr = table[0];
     float[] tg = table[1];
     float[] tb = table[2];
-    BilinearResampler.resizeWindow(
+    PillowResampler.resizeWindow(
         image,
-        spec.resize(),
-        spec.resize(),
+        resized[0],
+        resized[1],
         left,
         top,
         side,
         side,
+        spec.interpolation(),
         (y, rgb, width) -> {
           for (int x = 0, p = 0; x < width; x++, p += 3) {
             int to = flip ? width - 1 - x : x;

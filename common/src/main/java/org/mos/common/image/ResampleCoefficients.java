@@ -3,13 +3,13 @@ package org.mos.common.image;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Fixed-point weights of Pillow's antialiased bilinear (triangle) filter for resampling one axis
- * from {@code inSize} to {@code outSize} samples, as Pillow 9's {@code precompute_coeffs} and
- * {@code normalize_coeffs_8bpc} build them: the filter's support grows with the downscale factor,
- * weights are normalised to sum 1 in double precision, then scaled by 2^22 and rounded.
+ * Fixed-point weights of one of Pillow's antialiased filters ({@link Interpolation}) for resampling
+ * one axis from {@code inSize} to {@code outSize} samples, as Pillow 9's {@code precompute_coeffs}
+ * and {@code normalize_coeffs_8bpc} build them: the filter's support grows with the downscale
+ * factor, weights are normalised to sum 1 in double precision, then scaled by 2^22 and rounded.
  *
  * <p>Output sample {@code i} reads {@code count(i)} input samples starting at {@code first(i)} with
- * weights {@code weights[i * taps + j]}. Tables are immutable and cached per (in, out) size.
+ * weights {@code weights[i * taps + j]}. Tables are immutable and cached per (in, out, filter).
  */
 final class ResampleCoefficients {
 
@@ -17,8 +17,10 @@ final class ResampleCoefficients {
   static final int PRECISION_BITS = 22;
 
   private static final int MAX_CACHED = 4096;
-  private static final ConcurrentHashMap<Long, ResampleCoefficients> CACHE =
+  private static final ConcurrentHashMap<Key, ResampleCoefficients> CACHE =
       new ConcurrentHashMap<>();
+
+  private record Key(int inSize, int outSize, Interpolation filter) {}
 
   final int inSize;
   final int outSize;
@@ -27,12 +29,12 @@ final class ResampleCoefficients {
   final int[] count;
   final int[] weights;
 
-  private ResampleCoefficients(int inSize, int outSize) {
+  private ResampleCoefficients(int inSize, int outSize, Interpolation filter) {
     this.inSize = inSize;
     this.outSize = outSize;
     double scale = (double) inSize / outSize;
     double filterScale = Math.max(scale, 1.0);
-    double support = filterScale; // the triangle filter's support is 1
+    double support = filter.support() * filterScale;
     this.taps = (int) Math.ceil(support) * 2 + 1;
     this.first = new int[outSize];
     this.count = new int[outSize];
@@ -47,7 +49,7 @@ final class ResampleCoefficients {
       int n = hi - lo;
       double sum = 0.0;
       for (int j = 0; j < n; j++) {
-        w[j] = triangle((j + lo - center + 0.5) * inverseScale);
+        w[j] = filter.kernel((j + lo - center + 0.5) * inverseScale);
         sum += w[j];
       }
       for (int j = 0; j < n; j++) {
@@ -62,24 +64,22 @@ final class ResampleCoefficients {
     }
   }
 
-  private static double triangle(double x) {
-    double a = Math.abs(x);
-    return a < 1.0 ? 1.0 - a : 0.0;
-  }
-
-  /** The (cached) table for resampling {@code inSize} samples to {@code outSize}. */
-  static ResampleCoefficients of(int inSize, int outSize) {
+  /**
+   * The (cached) table for resampling {@code inSize} samples to {@code outSize} with {@code
+   * filter}.
+   */
+  static ResampleCoefficients of(int inSize, int outSize, Interpolation filter) {
     if (inSize <= 0 || outSize <= 0) {
       throw new IllegalArgumentException(
           "resample sizes must be positive, got " + inSize + " -> " + outSize);
     }
-    long key = ((long) inSize << 32) | outSize;
+    Key key = new Key(inSize, outSize, filter);
     ResampleCoefficients c = CACHE.get(key);
     if (c == null) {
       if (CACHE.size() >= MAX_CACHED) {
         CACHE.clear(); // many distinct sizes: rebuilding a table is cheap, unbounded growth is not
       }
-      c = CACHE.computeIfAbsent(key, k -> new ResampleCoefficients(inSize, outSize));
+      c = CACHE.computeIfAbsent(key, k -> new ResampleCoefficients(inSize, outSize, filter));
     }
     return c;
   }

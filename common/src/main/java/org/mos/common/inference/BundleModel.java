@@ -69,11 +69,7 @@ public final class BundleModel implements AutoCloseable {
     this.device = device;
     this.inputName = session.getInputNames().iterator().next();
     this.outputNames = Set.copyOf(session.getOutputNames());
-    this.spec =
-        PreprocessSpec.builder()
-            .setResize(manifest.inputSize())
-            .optNormalization(floats(manifest.mean()), floats(manifest.std()))
-            .build();
+    this.spec = preprocessSpec(manifest);
     this.preprocessor = new ImagePreprocessor(spec);
   }
 
@@ -127,9 +123,30 @@ public final class BundleModel implements AutoCloseable {
     return device;
   }
 
-  /** The preprocessing of this model: test preprocessing at the bundle's size, mean and std. */
+  /** The preprocessing of this model: {@link #preprocessSpec(BundleManifest)} of its manifest. */
   public PreprocessSpec preprocessSpec() {
     return spec;
+  }
+
+  /**
+   * The test preprocessing a manifest describes: its mean and std, and either the default square
+   * bilinear resize to {@code input_size} or, when {@code preprocessing.resize_shorter_side} is
+   * set, torchvision's shorter-side resize then a centre crop to {@code input_size}, with {@code
+   * preprocessing.interpolation}.
+   */
+  public static PreprocessSpec preprocessSpec(BundleManifest manifest) {
+    PreprocessSpec.Builder b =
+        PreprocessSpec.builder()
+            .setResize(manifest.inputSize())
+            .optNormalization(floats(manifest.mean()), floats(manifest.std()));
+    BundleManifest.Preprocessing p = manifest.preprocessing();
+    if (p != null) {
+      if (p.resizeShorterSide() != null) {
+        b.setResizeShorterSide(p.resizeShorterSide()).optCrop(manifest.inputSize());
+      }
+      b.optInterpolation(p.filter());
+    }
+    return b.build();
   }
 
   /** The input side in pixels. */

@@ -70,7 +70,7 @@ class ImageDecoderTest {
       for (JsonNode s : c.get("sizes")) {
         RgbImage expected = Fixtures.referencePng(s.get("png").asText());
         RgbImage actual =
-            BilinearResampler.resize(decoded, s.get("width").asInt(), s.get("height").asInt());
+            PillowResampler.resize(decoded, s.get("width").asInt(), s.get("height").asInt());
         int diff = Fixtures.maxAbsDiff(actual, expected);
         report.add(s.get("png").asText() + " " + diff);
         assertThat(diff).as(s.get("png").asText()).isLessThanOrEqualTo(1);
@@ -95,7 +95,7 @@ class ImageDecoderTest {
         sums[i % 3] += px[i] & 0xFF;
       }
       RgbImage expected = Fixtures.referencePng(p.get("resized64").asText());
-      int diff = Fixtures.maxAbsDiff(BilinearResampler.resize(decoded, 64, 64), expected);
+      int diff = Fixtures.maxAbsDiff(PillowResampler.resize(decoded, 64, 64), expected);
       System.out.printf(
           "%s: channel sums ours %d %d %d, Pillow %s; resized 64 max diff %d%n",
           photo, sums[0], sums[1], sums[2], p.get("channel_sums"), diff);

@@ -10,8 +10,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mos.common.bundle.BundleException;
+import org.mos.common.bundle.BundleManifest;
 import org.mos.common.bundle.ModelBundle;
+import org.mos.common.image.ImageDecoder;
+import org.mos.common.image.Interpolation;
+import org.mos.common.image.PreprocessSpec;
 import org.mos.common.image.RgbImage;
+import org.mos.common.image.TorchvisionFixtures;
 import org.mos.common.inference.synthetic.SyntheticBundle;
 import org.mos.common.score.FloatMatrix;
 
@@ -183,6 +188,65 @@ class BundleModelTest {
       batch.put(0, chw);
       assertThat(model.run(batch, 1, List.of("logits")).get("logits").row(0))
           .containsExactly(new float[] {1.5f, -2f, 0.85f}, within(1e-6f));
+    }
+  }
+
+  @Test
+  void aBundleWithoutPreprocessingFieldsKeepsTheSquareBilinearResize() throws Exception {
+    Path dir = tmp.resolve("flat");
+    BundleManifest manifest = flatBundle(Map.of()).writeTo(dir);
+    assertThat(manifest.preprocessing()).isNull();
+    try (ModelBundle bundle = ModelBundle.open(dir);
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      assertThat(model.preprocessSpec()).isEqualTo(PreprocessSpec.test(4));
+      assertThat(model.preprocessSpec().interpolation()).isEqualTo(Interpolation.BILINEAR);
+    }
+  }
+
+  /**
+   * A bundle whose manifest asks for torchvision's Resize(40, bicubic) + CenterCrop(32) with
+   * ImageNet's mean and std preprocesses the fixture photo exactly as torchvision 0.14 did.
+   */
+  @Test
+  void aBundleWithTorchvisionPreprocessingPreprocessesLikeTorchvision() throws Exception {
+    TorchvisionFixtures.Case reference =
+        TorchvisionFixtures.cases().stream()
+            .filter(
+                c ->
+                    c.resize() == 40
+                        && c.crop() == 32
+                        && c.interpolation() == Interpolation.BICUBIC
+                        && c.input().getFileName().toString().startsWith("photo"))
+            .findFirst()
+            .orElseThrow();
+    Path dir = tmp.resolve("tv");
+    BundleManifest written =
+        new SyntheticBundle(
+                32, List.of("a", "b", "c"), null, new float[3][3], new float[3], Map.of())
+            .writeTo(dir);
+    BundleManifest tv =
+        new BundleManifest(
+            written.schemaVersion(),
+            written.architecture(),
+            written.inputSize(),
+            List.of(0.485, 0.456, 0.406),
+            List.of(0.229, 0.224, 0.225),
+            new BundleManifest.Preprocessing(40, "bicubic"),
+            written.classNames(),
+            written.groupSizes(),
+            written.outputs(),
+            written.statistics(),
+            written.provenance(),
+            written.checksums());
+    // The manifest is not covered by the checksums: rewriting it keeps the bundle valid.
+    new com.fasterxml.jackson.databind.ObjectMapper()
+        .writeValue(dir.resolve("manifest.json").toFile(), tv);
+    try (ModelBundle bundle = ModelBundle.open(dir);
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      assertThat(bundle.manifest()).isEqualTo(tv);
+      assertThat(model.preprocessSpec()).isEqualTo(reference.spec());
+      float[] chw = model.preprocess(ImageDecoder.pillowCompatible().decode(reference.input()));
+      assertThat(chw).containsExactly(reference.expectedFloats());
     }
   }
 }

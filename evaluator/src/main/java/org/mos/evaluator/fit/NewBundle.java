@@ -95,6 +95,7 @@ final class NewBundle {
         m.inputSize(),
         m.mean(),
         m.std(),
+        m.preprocessing(),
         m.classNames(),
         m.groupSizes(),
         m.outputs(),

@@ -1,16 +1,17 @@
 package org.mos.common.image;
 
 /**
- * Resizes RGB images exactly as Pillow 9's {@code resize((w, h), Image.BILINEAR)} does: a separable
- * triangle filter whose support widens with the downscale factor (antialiasing), horizontal pass
- * first, rounded to 8 bits, then the vertical pass, rounded again; 22-bit fixed-point integer
- * arithmetic throughout ({@link ResampleCoefficients}).
+ * Resizes RGB images exactly as Pillow 9's {@code resize((w, h), Image.BILINEAR)} or {@code
+ * Image.BICUBIC} does: a separable filter ({@link Interpolation}) whose support widens with the
+ * downscale factor (antialiasing), horizontal pass first, rounded and clipped to 8 bits, then the
+ * vertical pass, rounded and clipped again; 22-bit fixed-point integer arithmetic throughout
+ * ({@link ResampleCoefficients}).
  *
  * <p>A rectangular window of the resized image can be produced without computing the rest (for a
  * random crop of the 512x512 resize, say); every value in the window equals Pillow's value at that
  * position. Per-thread scratch arrays are reused, so the hot path allocates nothing per pixel.
  */
-public final class BilinearResampler {
+public final class PillowResampler {
 
   /** Receives the resized window one row at a time; the row array is reused between calls. */
   @FunctionalInterface
@@ -22,10 +23,17 @@ public final class BilinearResampler {
   private static final int HALF = 1 << (ResampleCoefficients.PRECISION_BITS - 1);
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-  private BilinearResampler() {}
+  private PillowResampler() {}
 
-  /** The whole image resized to {@code width x height} (aspect ratio not kept). */
+  /** The whole image resized to {@code width x height} (aspect ratio not kept), bilinear. */
   public static RgbImage resize(RgbImage source, int width, int height) {
+    return resize(source, width, height, Interpolation.BILINEAR);
+  }
+
+  /**
+   * The whole image resized to {@code width x height} (aspect ratio not kept) with {@code filter}.
+   */
+  public static RgbImage resize(RgbImage source, int width, int height, Interpolation filter) {
     byte[] out = new byte[3 * width * height];
     resizeWindow(
         source,
@@ -35,8 +43,26 @@ public final class BilinearResampler {
         0,
         width,
         height,
+        filter,
         (y, rgb, w) -> System.arraycopy(rgb, 0, out, y * w * 3, w * 3));
     return RgbImage.wrap(width, height, out);
+  }
+
+  /**
+   * {@link #resizeWindow(RgbImage, int, int, int, int, int, int, Interpolation, RowSink)},
+   * bilinear.
+   */
+  static void resizeWindow(
+      RgbImage source,
+      int width,
+      int height,
+      int left,
+      int top,
+      int windowWidth,
+      int windowHeight,
+      RowSink sink) {
+    resizeWindow(
+        source, width, height, left, top, windowWidth, windowHeight, Interpolation.BILINEAR, sink);
   }
 
   /**
@@ -51,12 +77,13 @@ public final class BilinearResampler {
       int top,
       int windowWidth,
       int windowHeight,
+      Interpolation filter,
       RowSink sink) {
     checkWindow(width, height, left, top, windowWidth, windowHeight);
     int inW = source.width();
     int inH = source.height();
-    ResampleCoefficients horizontal = ResampleCoefficients.of(inW, width);
-    ResampleCoefficients vertical = ResampleCoefficients.of(inH, height);
+    ResampleCoefficients horizontal = ResampleCoefficients.of(inW, width, filter);
+    ResampleCoefficients vertical = ResampleCoefficients.of(inH, height, filter);
     int firstRow = vertical.first[top];
     int lastRow = vertical.first[top + windowHeight - 1] + vertical.count[top + windowHeight - 1];
     Scratch scratch = SCRATCH.get();

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class BilinearResamplerTest {
+class PillowResamplerTest {
 
   /**
    * Resize alone, on identical input pixels (lossless PNG inputs, or PIL's own decode stored as
@@ -31,7 +31,7 @@ class BilinearResamplerTest {
       for (JsonNode s : c.get("sizes")) {
         RgbImage expected = Fixtures.referencePng(s.get("png").asText());
         RgbImage actual =
-            BilinearResampler.resize(input, s.get("width").asInt(), s.get("height").asInt());
+            PillowResampler.resize(input, s.get("width").asInt(), s.get("height").asInt());
         int diff = Fixtures.maxAbsDiff(actual, expected);
         report.add(s.get("png").asText() + " max diff " + diff);
         assertThat(diff).as(s.get("png").asText()).isZero();
@@ -45,9 +45,9 @@ class BilinearResamplerTest {
   @Test
   void windowEqualsTheSameRegionOfTheFullResize() {
     RgbImage input = Fixtures.referencePng("china_crop.png");
-    RgbImage full = BilinearResampler.resize(input, 150, 120);
+    RgbImage full = PillowResampler.resize(input, 150, 120);
     byte[] window = new byte[3 * 40 * 30];
-    BilinearResampler.resizeWindow(
+    PillowResampler.resizeWindow(
         input,
         150,
         120,
@@ -69,7 +69,7 @@ class BilinearResamplerTest {
   @Test
   void sameSizeResizeReturnsTheInput() {
     RgbImage input = Fixtures.referencePng("noise_37x53_png_resized_64x64.png");
-    assertThat(BilinearResampler.resize(input, 64, 64)).isEqualTo(input);
+    assertThat(PillowResampler.resize(input, 64, 64)).isEqualTo(input);
   }
 
   @Test
@@ -77,7 +77,7 @@ class BilinearResamplerTest {
     // 2 pixels (0 and 255) -> 4: centres at 0.25, 0.75, 1.25, 1.75 in input pixel units; triangle
     // weights give 0, 0.25, 0.75 and 1 of the way from 0 to 255 (ends clamp to the edge pixel).
     RgbImage input = RgbImage.of(2, 1, new byte[] {0, 0, 0, (byte) 255, (byte) 255, (byte) 255});
-    RgbImage out = BilinearResampler.resize(input, 4, 1);
+    RgbImage out = PillowResampler.resize(input, 4, 1);
     assertThat(out.sample(0, 0, 0)).isEqualTo(0);
     assertThat(out.sample(1, 0, 0)).isEqualTo(64); // 63.75 rounded
     assertThat(out.sample(2, 0, 0)).isEqualTo(191); // 191.25 rounded
@@ -88,7 +88,7 @@ class BilinearResamplerTest {
   void rejectsWindowsOutsideTheResizedImage() {
     RgbImage input = RgbImage.of(2, 2, new byte[12]);
     assertThatThrownBy(
-            () -> BilinearResampler.resizeWindow(input, 10, 10, 5, 0, 6, 10, (y, r, w) -> {}))
+            () -> PillowResampler.resizeWindow(input, 10, 10, 5, 0, 6, 10, (y, r, w) -> {}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("window 6x10 at (5, 0)")
         .hasMessageContaining("10x10");
