@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,18 @@ class ListFileTest {
     Path p = dir.resolve(name);
     Files.writeString(p, content);
     return p;
+  }
+
+  /**
+   * Asserts that reading {@code content} as {@code format} fails with a message naming the file and
+   * {@code line}; returns the assertion for checks of the rest of the message.
+   */
+  private AbstractThrowableAssert<?, ? extends Throwable> assertRejectedAtLine(
+      String content, ListFile.Format format, int line) throws IOException {
+    Path file = write("bad.txt", content);
+    return assertThatThrownBy(() -> ListFile.read(file, dir, format))
+        .isInstanceOf(DatasetException.class)
+        .hasMessageContaining(file + ":" + line + ":");
   }
 
   @Test
@@ -83,42 +96,26 @@ class ListFileTest {
 
   @Test
   void rejectsABadLineNamingFileLineNumberAndLine() throws IOException {
-    Path file = write("bad.txt", "a.png 1\nb.png 2\nc.png two\n");
-
-    assertThatThrownBy(() -> ListFile.read(file, dir, ListFile.Format.AUTO))
-        .isInstanceOf(DatasetException.class)
-        .hasMessageContaining(file + ":3:")
+    assertRejectedAtLine("a.png 1\nb.png 2\nc.png two\n", ListFile.Format.AUTO, 3)
         .hasMessageContaining("'path label'")
         .hasMessageEndingWith("c.png two");
   }
 
   @Test
   void rejectsALineWithoutAPath() throws IOException {
-    Path file = write("bad.txt", "a.png 1\n5\n");
-
-    assertThatThrownBy(() -> ListFile.read(file, dir, ListFile.Format.FLAT))
-        .isInstanceOf(DatasetException.class)
-        .hasMessageContaining(file + ":2:");
+    assertRejectedAtLine("a.png 1\n5\n", ListFile.Format.FLAT, 2);
   }
 
   @Test
   void rejectsAFlatLineInAGroupList() throws IOException {
-    Path file = write("bad.txt", "a.png 0 1\nb.png 1\n");
-
-    assertThatThrownBy(() -> ListFile.read(file, dir, ListFile.Format.AUTO))
-        .isInstanceOf(DatasetException.class)
-        .hasMessageContaining(file + ":2:")
+    assertRejectedAtLine("a.png 0 1\nb.png 1\n", ListFile.Format.AUTO, 2)
         .hasMessageContaining("'path group index_in_group'")
         .hasMessageEndingWith("b.png 1");
   }
 
   @Test
   void rejectsNegativeLabels() throws IOException {
-    Path file = write("bad.txt", "a.png -1\n");
-
-    assertThatThrownBy(() -> ListFile.read(file, dir, ListFile.Format.FLAT))
-        .isInstanceOf(DatasetException.class)
-        .hasMessageContaining(file + ":1:");
+    assertRejectedAtLine("a.png -1\n", ListFile.Format.FLAT, 1);
   }
 
   @Test

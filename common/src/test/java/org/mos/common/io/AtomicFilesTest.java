@@ -95,9 +95,7 @@ class AtomicFilesTest {
   @Test
   void replaceDirectoryMovesANewFolderIntoPlace() throws IOException {
     Path target = dir.resolve("out");
-    Path staging = AtomicFiles.newStagingDirectory(target);
-    Files.writeString(staging.resolve("a.txt"), "new");
-    AtomicFiles.replaceDirectory(staging, target);
+    replaceWithANewFolderHoldingATxt(target);
     assertThat(target.resolve("a.txt")).hasContent("new");
     assertThat(entries(dir)).containsExactly("out");
   }
@@ -107,9 +105,7 @@ class AtomicFilesTest {
     Path target = dir.resolve("out");
     Files.createDirectories(target.resolve("deep/er"));
     Files.writeString(target.resolve("deep/er/old.txt"), "old");
-    Path staging = AtomicFiles.newStagingDirectory(target);
-    Files.writeString(staging.resolve("a.txt"), "new");
-    AtomicFiles.replaceDirectory(staging, target);
+    replaceWithANewFolderHoldingATxt(target);
     assertThat(entries(target)).containsExactly("a.txt");
     assertThat(entries(dir)).containsExactly("out");
   }
@@ -147,5 +143,12 @@ class AtomicFilesTest {
     AtomicFiles.deleteTree(tree);
     assertThat(tree).doesNotExist();
     assertThat(kept.resolve("x.txt")).hasContent("x");
+  }
+
+  /** Stages a folder holding a.txt ("new") and moves it in at {@code target}. */
+  private static void replaceWithANewFolderHoldingATxt(Path target) throws IOException {
+    Path staging = AtomicFiles.newStagingDirectory(target);
+    Files.writeString(staging.resolve("a.txt"), "new");
+    AtomicFiles.replaceDirectory(staging, target);
   }
 }
