@@ -13,6 +13,8 @@ import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.mos.common.io.Npy;
+import org.mos.trainer.export.ResNetV2Spec;
+import org.mos.trainer.export.WeightMap;
 
 /**
  * Test weights defined by the integer formula of scripts/fixtures/make_trainer_fixtures.py, so that
@@ -123,5 +125,20 @@ public final class FormulaWeights {
       }
     }
     return file;
+  }
+
+  /** The formula's values in every tensor of {@code spec}, OIHW. */
+  public static WeightMap weightMap(ResNetV2Spec spec) {
+    Map<String, WeightMap.Tensor> tensors = new LinkedHashMap<>();
+    spec.shapes()
+        .forEach(
+            (key, shape) -> {
+              int n = 1;
+              for (int d : shape) {
+                n *= d;
+              }
+              tensors.put(key, new WeightMap.Tensor(shape, values(key, n)));
+            });
+    return WeightMap.of(tensors);
   }
 }
