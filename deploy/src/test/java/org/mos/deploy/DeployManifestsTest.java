@@ -159,13 +159,7 @@ class DeployManifestsTest {
   @MethodSource("renderings")
   void scorersUseKafkaOnlyInTheKafkaOverlay(String dir) {
     Rendering r = Renderings.of(dir);
-    var scorer =
-        r.get(Deployment.class, "mos-scorer")
-            .getSpec()
-            .getTemplate()
-            .getSpec()
-            .getContainers()
-            .get(0);
+    var scorer = r.firstContainerOf("mos-scorer");
     if (dir.equals("overlays/kafka")) {
       assertThat(KafkaChecks.wiring(r, "mos-scorer", "mos-evaluate")).isEmpty();
     } else {

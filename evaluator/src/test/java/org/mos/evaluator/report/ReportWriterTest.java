@@ -54,29 +54,24 @@ class ReportWriterTest {
   @Test
   void consoleTablesShowPercentagesRoundedLikePython() {
     String table = ReportWriter.table(ReportFixtures.results(Convention.PAPER, List.of()));
-    String expectedMos =
-        "| MOS | "
-            + cell(0, NEAR, "auroc", "fpr95")
-            + " | "
-            + cell(0, FAR, "auroc", "fpr95")
-            + " | "
-            + cell(0, "average", "auroc", "fpr95")
-            + " | 1.5 |";
+    String expectedMos = "| MOS | " + cellsOfEverySet(0, "auroc", "fpr95") + " | 1.5 |";
     assertThat(table)
         .startsWith(
             "| method | near | far, with comma | average | test time (s) |\n|---|---|---|---|---|\n")
         .contains(expectedMos + "\n")
         // The second table: AUPR-In / AUPR-Out, without the time column.
-        .contains(
-            "| MSP <b> | "
-                + cell(1, NEAR, "aupr_in", "aupr_out")
-                + " | "
-                + cell(1, FAR, "aupr_in", "aupr_out")
-                + " | "
-                + cell(1, "average", "aupr_in", "aupr_out")
-                + " |\n")
+        .contains("| MSP <b> | " + cellsOfEverySet(1, "aupr_in", "aupr_out") + " |\n")
         .contains("| group | 75.00 |\n| flat | 81.25 |\n");
     assertThat(expectedMos).contains("82.08 / 56.67");
+  }
+
+  /** The near, far and average cells of one method's row, joined as the table joins them. */
+  private static String cellsOfEverySet(int method, String first, String second) {
+    return String.join(
+        " | ",
+        cell(method, NEAR, first, second),
+        cell(method, FAR, first, second),
+        cell(method, "average", first, second));
   }
 
   private static String cell(int method, String set, String first, String second) {

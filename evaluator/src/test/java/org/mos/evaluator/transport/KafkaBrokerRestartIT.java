@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.metrics.Convention;
 import org.mos.common.metrics.OodMetrics;
+import org.mos.common.testkit.SingleNodeKafka;
 
 /**
  * {@link KafkaTransport} while the only broker restarts in the middle of a run. The broker is

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.mos.common.inference.ImageResult;
+import org.mos.common.testkit.SingleNodeKafka;
 import org.mos.contract.KafkaContract;
 
 /**
