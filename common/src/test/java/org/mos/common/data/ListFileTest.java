@@ -21,6 +21,19 @@ class ListFileTest {
   }
 
   /**
+   * Asserts that reading {@code file} as {@code asked} finds the format {@code found} and exactly
+   * {@code samples}; returns the list read.
+   */
+  private static ListFile assertReads(
+      Path file, Path root, ListFile.Format asked, ListFile.Format found, Sample... samples)
+      throws IOException {
+    ListFile list = ListFile.read(file, root, asked);
+    assertThat(list.format()).isEqualTo(found);
+    assertThat(list.samples()).containsExactly(samples);
+    return list;
+  }
+
+  /**
    * Asserts that reading {@code content} as {@code format} fails with a message naming the file and
    * {@code line}; returns the assertion for checks of the rest of the message.
    */
@@ -41,36 +54,38 @@ class ListFileTest {
                 + " 449\n");
     Path root = Path.of("/data/imagenet/val");
 
-    ListFile list = ListFile.read(file, root, ListFile.Format.FLAT);
-
-    assertThat(list.format()).isEqualTo(ListFile.Format.FLAT);
-    assertThat(list.samples())
-        .containsExactly(
-            Sample.labelled(root.resolve("n01440764/ILSVRC2012_val_00000293.JPEG"), 448),
-            Sample.labelled(root.resolve("n01443537/ILSVRC2012_val_00000236.JPEG"), 449));
+    assertReads(
+        file,
+        root,
+        ListFile.Format.FLAT,
+        ListFile.Format.FLAT,
+        Sample.labelled(root.resolve("n01440764/ILSVRC2012_val_00000293.JPEG"), 448),
+        Sample.labelled(root.resolve("n01443537/ILSVRC2012_val_00000236.JPEG"), 449));
   }
 
   @Test
   void keepsSpacesInsidePathsAndTakesTheLastTokensAsLabels() throws IOException {
     Path file = write("f.txt", "my photos/a  b.png 3\n  with tab.jpg\t12  \n\n");
 
-    ListFile list = ListFile.read(file, dir, ListFile.Format.AUTO);
-
-    assertThat(list.format()).isEqualTo(ListFile.Format.FLAT);
-    assertThat(list.samples())
-        .containsExactly(
-            Sample.labelled(dir.resolve("my photos/a  b.png"), 3),
-            Sample.labelled(dir.resolve("with tab.jpg"), 12));
+    assertReads(
+        file,
+        dir,
+        ListFile.Format.AUTO,
+        ListFile.Format.FLAT,
+        Sample.labelled(dir.resolve("my photos/a  b.png"), 3),
+        Sample.labelled(dir.resolve("with tab.jpg"), 12));
   }
 
   @Test
   void readsGroupLinesWithSpacesInPaths() throws IOException {
     Path file = write("g.txt", "a dir/x 1.png 0 287\nb.png 7 1\n");
 
-    ListFile list = ListFile.read(file, dir, ListFile.Format.GROUP);
-
-    assertThat(list.samples())
-        .containsExactly(
+    ListFile list =
+        assertReads(
+            file,
+            dir,
+            ListFile.Format.GROUP,
+            ListFile.Format.GROUP,
             Sample.grouped(dir.resolve("a dir/x 1.png"), 0, 287),
             Sample.grouped(dir.resolve("b.png"), 7, 1));
     assertThat(list.samples().get(0).hasLabel()).isFalse();

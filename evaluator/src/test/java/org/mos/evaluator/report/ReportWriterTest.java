@@ -65,6 +65,25 @@ class ReportWriterTest {
     assertThat(expectedMos).contains("82.08 / 56.67");
   }
 
+  /** The fixture run (paper convention, nothing skipped) cut down to {@code oodSets}. */
+  private static EvaluationResults fixtureWithOodSets(List<String> oodSets) {
+    return fixtureWith(oodSets, ReportFixtures.results(Convention.PAPER, List.of()).methods());
+  }
+
+  /** The fixture run (paper convention, nothing skipped) with other OOD sets and methods. */
+  private static EvaluationResults fixtureWith(List<String> oodSets, List<MethodResult> methods) {
+    EvaluationResults full = ReportFixtures.results(Convention.PAPER, List.of());
+    return new EvaluationResults(
+        full.idName(),
+        oodSets,
+        methods,
+        full.idAccuracy(),
+        full.convention(),
+        full.settings(),
+        List.of(),
+        full.seconds());
+  }
+
   /** The near, far and average cells of one method's row, joined as the table joins them. */
   private static String cellsOfEverySet(int method, String first, String second) {
     return String.join(
@@ -244,17 +263,7 @@ class ReportWriterTest {
   void rerunningReplacesFilesAndDropsPicturesOfSetsNoLongerThere() throws IOException {
     ReportWriter.write(ReportFixtures.results(Convention.PAPER, List.of()), dir);
     assertThat(dir.resolve("figures/roc-far-with-comma.png")).exists();
-    EvaluationResults full = ReportFixtures.results(Convention.PAPER, List.of());
-    EvaluationResults nearOnly =
-        new EvaluationResults(
-            full.idName(),
-            List.of(NEAR),
-            full.methods(),
-            full.idAccuracy(),
-            full.convention(),
-            full.settings(),
-            List.of(),
-            full.seconds());
+    EvaluationResults nearOnly = fixtureWithOodSets(List.of(NEAR));
     ReportWriter.write(nearOnly, dir);
     assertThat(dir.resolve("figures/roc-far-with-comma.png")).doesNotExist();
     assertThat(dir.resolve("figures/roc-near.png")).exists();
@@ -271,16 +280,7 @@ class ReportWriterTest {
     ood.put(NEAR, near);
     MethodResult broken =
         new MethodResult("mos", "MOS", "group", mos.idScores(), ood, mos.seconds());
-    EvaluationResults results =
-        new EvaluationResults(
-            full.idName(),
-            full.oodSets(),
-            List.of(broken, full.methods().get(1)),
-            full.idAccuracy(),
-            full.convention(),
-            full.settings(),
-            List.of(),
-            full.seconds());
+    EvaluationResults results = fixtureWith(full.oodSets(), List.of(broken, full.methods().get(1)));
     ReportWriter.write(results, dir);
     assertThat(ReportWriter.table(results))
         .contains("| MOS | n/a | " + cell(0, FAR, "auroc", "fpr95") + " | n/a | 1.5 |")
@@ -330,17 +330,7 @@ class ReportWriterTest {
 
   @Test
   void aRunWithoutOodSetsStillReportsAccuracy() throws IOException {
-    EvaluationResults full = ReportFixtures.results(Convention.PAPER, List.of());
-    EvaluationResults none =
-        new EvaluationResults(
-            full.idName(),
-            List.of(),
-            full.methods(),
-            full.idAccuracy(),
-            full.convention(),
-            full.settings(),
-            List.of(),
-            full.seconds());
+    EvaluationResults none = fixtureWithOodSets(List.of());
     ReportWriter.write(none, dir);
     assertThat(ReportWriter.table(none))
         .startsWith("| method | average | test time (s) |\n|---|---|---|\n| MOS | n/a | 1.5 |")
