@@ -47,15 +47,21 @@ class InputPerturbationTest {
     return x;
   }
 
-  /** What a test does with the opened bundle, its model and a batch holding {@link #image()}. */
+  /** A request for ODIN alone at {@code epsilon} and {@code temperature}, without extras. */
+  private static ScoreRequest odinOnly(double epsilon, double temperature) {
+    return new ScoreRequest(
+        List.of("odin"), 0.95, 0, false, false, new OdinSettings(epsilon, temperature));
+  }
+
+  /** What a test does with the bundle's scorer, its model and a batch holding {@link #image()}. */
   @FunctionalInterface
   private interface OnImages {
-    void run(ModelBundle bundle, BundleModel model, InputBatch batch) throws Exception;
+    void run(BundleScorer scorer, BundleModel model, InputBatch batch) throws Exception;
   }
 
   /**
-   * Opens the bundle written at {@code dir} and its model, fills the first {@code images} rows of a
-   * batch of {@code capacity} rows with {@link #image()} and hands them to {@code test}.
+   * Opens the bundle written at {@code dir}, its scorer and model, fills the first {@code images}
+   * rows of a batch of {@code capacity} rows with {@link #image()} and hands them to {@code test}.
    */
   private static void onImages(Path dir, int capacity, int images, OnImages test) throws Exception {
     try (ModelBundle bundle = ModelBundle.open(dir);
@@ -64,7 +70,7 @@ class InputPerturbationTest {
       for (int i = 0; i < images; i++) {
         batch.put(i, image());
       }
-      test.run(bundle, model, batch);
+      test.run(BundleScorer.of(bundle), model, batch);
     }
   }
 
@@ -81,8 +87,7 @@ class InputPerturbationTest {
         gradientBundle(),
         2,
         1,
-        (bundle, model, batch) -> {
-          BundleScorer scorer = BundleScorer.of(bundle);
+        (scorer, model, batch) -> {
           OdinSettings odin = new OdinSettings(0.1, 1);
           ScoreRequest request =
               new ScoreRequest(List.of("odin", "msp"), 0.95, 0, true, false, odin);
@@ -109,10 +114,8 @@ class InputPerturbationTest {
         gradientBundle(),
         3,
         3,
-        (bundle, model, batch) -> {
-          BundleScorer scorer = BundleScorer.of(bundle);
-          ScoreRequest perturbed =
-              new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinSettings(0.1, 1));
+        (scorer, model, batch) -> {
+          ScoreRequest perturbed = odinOnly(0.1, 1);
           ScoreRequest plain = perturbed.withOdin(new OdinSettings(0, 1));
           ScoringPass pass =
               scorer.run(
@@ -135,10 +138,8 @@ class InputPerturbationTest {
         gradientBundle(),
         1,
         1,
-        (bundle, model, batch) -> {
-          BundleScorer scorer = BundleScorer.of(bundle);
-          ScoreRequest request =
-              new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinSettings(0.1, 1));
+        (scorer, model, batch) -> {
+          ScoreRequest request = odinOnly(0.1, 1);
           Map<String, FloatMatrix> outputs = model.run(batch, 1, scorer.requiredOutputs(request));
           assertThatThrownBy(() -> scorer.score(outputs, request))
               .isInstanceOf(IllegalArgumentException.class)
@@ -153,7 +154,7 @@ class InputPerturbationTest {
         gradientBundle(),
         1,
         1,
-        (bundle, model, batch) -> {
+        (scorer, model, batch) -> {
           float[] g = model.inputGradient(batch, 1, new float[] {1, -2});
           // (1, -2) W = (1 - 1, -4, -1), over 16 pixels
           int n = SIDE * SIDE;
@@ -170,8 +171,7 @@ class InputPerturbationTest {
     twoClasses().writeTo(dir);
     try (ModelBundle bundle = ModelBundle.open(dir)) {
       BundleScorer scorer = BundleScorer.of(bundle);
-      ScoreRequest temperatureOnly =
-          new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinSettings(0, 2));
+      ScoreRequest temperatureOnly = odinOnly(0, 2);
       assertThat(scorer.perturbedMethods(temperatureOnly)).isEmpty();
       ScoreRequest perturbed = temperatureOnly.withOdin(new OdinSettings(0.002, 1000));
       assertThatThrownBy(() -> scorer.perturbedMethods(perturbed))
@@ -194,10 +194,8 @@ class InputPerturbationTest {
         dir,
         1,
         1,
-        (bundle, model, batch) -> {
-          BundleScorer scorer = BundleScorer.of(bundle);
-          ScoreRequest request =
-              new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinSettings(0, 2));
+        (scorer, model, batch) -> {
+          ScoreRequest request = odinOnly(0, 2);
           // max softmax((-0.4, -0.6) / 2) = 1 / (1 + e^-0.1)
           assertThat(scorer.score(model, batch, 1, request).images().get(0).scores().get("odin"))
               .isCloseTo(0.5249792, within(1e-6));
@@ -212,7 +210,7 @@ class InputPerturbationTest {
         dir,
         1,
         1,
-        (bundle, model, batch) -> {
+        (scorer, model, batch) -> {
           // block1 = mean relu(x): d/dx = c / 16 where x > 0, else 0; x = (0.2, -0.4, 0.6) per
           // channel
           float[] block1 = model.inputGradient(batch, 1, Map.of("block1", new float[] {1, 2, -4}));

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
@@ -29,7 +28,6 @@ import org.mos.trainer.export.OrtRunner;
 import org.mos.trainer.export.ResNetV2Spec;
 import org.mos.trainer.export.WeightMap;
 import org.mos.trainer.model.ResNetV2;
-import org.mos.trainer.weights.BitNpzImporter;
 import org.mos.trainer.weights.FormulaWeights;
 import picocli.CommandLine;
 
@@ -278,14 +276,9 @@ class TrainerCommandTest {
   @Test
   void exportsATrainerCheckpointThatRunsLikeTheModel() throws Exception {
     int[] units = {1, 1, 1, 1};
-    Path npz =
-        FormulaWeights.writeNpz(
-            dir.resolve("bit.npz"), FormulaWeights.bitShapes(units, 32, 4), Set.of(), Map.of());
-    ResNetV2 model = ResNetV2.builder().setUnits(units).optBaseWidth(32).setNumClasses(4).build();
     try (NDManager manager = NDManager.newBaseManager()) {
+      ResNetV2 model = FormulaWeights.model(manager, dir.resolve("bit.npz"), units, 32, 4);
       Shape shape = new Shape(1, 3, 32, 32);
-      model.initialize(manager, DataType.FLOAT32, shape);
-      BitNpzImporter.load(npz, model, BitNpzImporter.HeadPolicy.KEEP);
       Path run = Files.createDirectories(dir.resolve("run"));
       writeTrainerCheckpoint(run.resolve("checkpoint.npz"), WeightMap.of(model), 42);
       Path out = dir.resolve("exported");

@@ -5,21 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mos.trainer.model.ResNetV2;
 import org.mos.trainer.train.SgdMomentum;
 import org.mos.trainer.weights.BitKeys;
-import org.mos.trainer.weights.BitNpzImporter;
-import org.mos.trainer.weights.BitNpzImporter.HeadPolicy;
 import org.mos.trainer.weights.FormulaWeights;
 
 /**
@@ -116,17 +112,7 @@ class OnnxExporterParityTest {
 
   private ResNetV2 formulaModel(NDManager manager, int[] units, int width, int classes)
       throws Exception {
-    Path npz =
-        FormulaWeights.writeNpz(
-            dir.resolve("w.npz"),
-            FormulaWeights.bitShapes(units, width, classes),
-            Set.of(),
-            Map.of());
-    ResNetV2 model =
-        ResNetV2.builder().setUnits(units).optBaseWidth(width).setNumClasses(classes).build();
-    model.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
-    BitNpzImporter.load(npz, model, HeadPolicy.KEEP);
-    return model;
+    return FormulaWeights.model(manager, dir.resolve("w.npz"), units, width, classes);
   }
 
   /** A few SGD steps on every parameter, towards class 0, so norms, kernels and head all move. */
