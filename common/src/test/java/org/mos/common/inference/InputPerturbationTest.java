@@ -74,6 +74,11 @@ class InputPerturbationTest {
     }
   }
 
+  /** {@link #onImages} with a batch of one row holding {@link #image()}. */
+  private static void onOneImage(Path dir, OnImages test) throws Exception {
+    onImages(dir, 1, 1, test);
+  }
+
   /** {@link #twoClasses()} written with its gradient graphs. */
   private Path gradientBundle() throws Exception {
     Path dir = tmp.resolve("b");
@@ -134,10 +139,8 @@ class InputPerturbationTest {
 
   @Test
   void precomputedOutputsCannotScorePerturbedInputs() throws Exception {
-    onImages(
+    onOneImage(
         gradientBundle(),
-        1,
-        1,
         (scorer, model, batch) -> {
           ScoreRequest request = odinOnly(0.1, 1);
           Map<String, FloatMatrix> outputs = model.run(batch, 1, scorer.requiredOutputs(request));
@@ -150,10 +153,8 @@ class InputPerturbationTest {
 
   @Test
   void inputGradientSpreadsTheCotangentTimesWOverThePixels() throws Exception {
-    onImages(
+    onOneImage(
         gradientBundle(),
-        1,
-        1,
         (scorer, model, batch) -> {
           float[] g = model.inputGradient(batch, 1, new float[] {1, -2});
           // (1, -2) W = (1 - 1, -4, -1), over 16 pixels
@@ -190,10 +191,8 @@ class InputPerturbationTest {
   void temperatureOfTheRequestAppliesWithoutPerturbation() throws Exception {
     Path dir = tmp.resolve("plain");
     twoClasses().writeTo(dir);
-    onImages(
+    onOneImage(
         dir,
-        1,
-        1,
         (scorer, model, batch) -> {
           ScoreRequest request = odinOnly(0, 2);
           // max softmax((-0.4, -0.6) / 2) = 1 / (1 + e^-0.1)
@@ -206,10 +205,8 @@ class InputPerturbationTest {
   void layerGradientsPullBlock1BackThroughItsReluAndAddTheLogitsShare() throws Exception {
     Path dir = tmp.resolve("layers");
     twoClasses().writeWithLayerGradients(dir);
-    onImages(
+    onOneImage(
         dir,
-        1,
-        1,
         (scorer, model, batch) -> {
           // block1 = mean relu(x): d/dx = c / 16 where x > 0, else 0; x = (0.2, -0.4, 0.6) per
           // channel
