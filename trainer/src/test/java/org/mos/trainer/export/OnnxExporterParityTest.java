@@ -98,6 +98,12 @@ class OnnxExporterParityTest {
   }
 
   static void assertClose(String name, float[] got, float[] want, double tolerance) {
+    double worst = assertEachWithin(name, got, want, tolerance);
+    System.out.printf("%s: max |diff| %.2g (tolerance %.2g)%n", name, worst, tolerance);
+  }
+
+  /** Asserts |got - want| &lt;= tolerance element by element; returns the largest difference. */
+  private static double assertEachWithin(String name, float[] got, float[] want, double tolerance) {
     assertThat(got).as(name).hasSameSizeAs(want);
     double worst = 0;
     for (int i = 0; i < want.length; i++) {
@@ -107,7 +113,7 @@ class OnnxExporterParityTest {
           .as("%s[%d]: got %s, expected %s", name, i, got[i], want[i])
           .isLessThanOrEqualTo(tolerance);
     }
-    System.out.printf("%s: max |diff| %.2g (tolerance %.2g)%n", name, worst, tolerance);
+    return worst;
   }
 
   private ResNetV2 formulaModel(NDManager manager, int[] units, int width, int classes)
@@ -168,16 +174,8 @@ class OnnxExporterParityTest {
             String name = OnnxExporter.OUTPUTS.get(o);
             float[] want = djl.get(index[o]).toFloatArray();
             float[] got = onnxOut.get(name);
-            assertThat(got).as(name).hasSameSizeAs(want);
             double tolerance = TOLERANCE * (o < 2 ? 1 : scale(want));
-            double worst = 0;
-            for (int i = 0; i < want.length; i++) {
-              double diff = Math.abs(got[i] - want[i]);
-              worst = Math.max(worst, diff);
-              assertThat(diff)
-                  .as("%s[%d]: onnx %s, djl %s", name, i, got[i], want[i])
-                  .isLessThanOrEqualTo(tolerance);
-            }
+            double worst = assertEachWithin(name + " (onnx vs djl)", got, want, tolerance);
             report.append(String.format(" %s %.2g (scale %.2g)", name, worst, scale(want)));
           }
           System.out.println(report);

@@ -314,17 +314,22 @@ class VjpExporterTest {
               env, FloatBuffer.wrap(input), new long[] {batch, 3, size, size})) {
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>(extra);
         feeds.put(OnnxExporter.INPUT, x);
-        Map<String, float[]> out = new LinkedHashMap<>();
-        try (OrtSession.Result result = session.run(feeds)) {
-          for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : result) {
-            FloatBuffer b = ((OnnxTensor) e.getValue()).getFloatBuffer();
-            float[] values = new float[b.remaining()];
-            b.get(values);
-            out.put(e.getKey(), values);
-          }
-        }
-        return out;
+        return runFeeds(feeds);
       }
+    }
+
+    /** Runs the session on {@code feeds}, every output as floats by name. */
+    private Map<String, float[]> runFeeds(Map<String, OnnxTensor> feeds) throws Exception {
+      Map<String, float[]> out = new LinkedHashMap<>();
+      try (OrtSession.Result result = session.run(feeds)) {
+        for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : result) {
+          FloatBuffer b = ((OnnxTensor) e.getValue()).getFloatBuffer();
+          float[] values = new float[b.remaining()];
+          b.get(values);
+          out.put(e.getKey(), values);
+        }
+      }
+      return out;
     }
 
     Map<String, float[]> run(
@@ -348,16 +353,7 @@ class VjpExporterTest {
                     env, FloatBuffer.wrap(new float[(int) width]), new long[] {1, width}));
           }
         }
-        Map<String, float[]> out = new LinkedHashMap<>();
-        try (OrtSession.Result result = session.run(feeds)) {
-          for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : result) {
-            FloatBuffer b = ((OnnxTensor) e.getValue()).getFloatBuffer();
-            float[] values = new float[b.remaining()];
-            b.get(values);
-            out.put(e.getKey(), values);
-          }
-        }
-        return out;
+        return runFeeds(feeds);
       } finally {
         for (OnnxTensor t : feeds.values()) {
           t.close();
