@@ -12,8 +12,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.mos.common.inference.InferenceOptions;
+import org.mos.common.testkit.SingleNodeKafka;
 import org.mos.evaluator.transport.ImageTask;
 import org.mos.evaluator.transport.KafkaTransport;
 import org.mos.evaluator.transport.ScoredImage;
@@ -67,7 +67,7 @@ public final class KafkaScalingBench {
     System.out.printf(
         Locale.ROOT, "# in-process pipeline (batch 16, 2 threads): %.1f images/s%n", inProcess[0]);
     System.out.println("round,consumers,images,seconds,images_per_s,cpu_ms_per_image");
-    try (KafkaClusterTestKit cluster = startKafka()) {
+    try (KafkaClusterTestKit cluster = SingleNodeKafka.start()) {
       String bootstrap = cluster.bootstrapServers();
       for (int r = 1; r <= rounds; r++) {
         for (int c : consumers) {
@@ -163,23 +163,5 @@ public final class KafkaScalingBench {
           .all()
           .get();
     }
-  }
-
-  private static KafkaClusterTestKit startKafka() throws Exception {
-    KafkaClusterTestKit cluster =
-        new KafkaClusterTestKit.Builder(
-                new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    .build())
-            .setConfigProp("offsets.topic.replication.factor", "1")
-            .setConfigProp("offsets.topic.num.partitions", "1")
-            .setConfigProp("group.initial.rebalance.delay.ms", "0")
-            .build();
-    cluster.format();
-    cluster.startup();
-    cluster.waitForReadyBrokers();
-    return cluster;
   }
 }

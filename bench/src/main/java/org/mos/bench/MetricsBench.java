@@ -6,6 +6,7 @@ import java.util.function.Supplier;
 import org.mos.common.metrics.Convention;
 import org.mos.common.metrics.OodMetrics;
 import org.mos.common.metrics.ScoreRanking;
+import org.mos.common.testkit.SplitMix64;
 
 /**
  * Times the metrics of both conventions on 1M ID + 1M OOD scores; compare with {@code
@@ -52,11 +53,7 @@ public final class MetricsBench {
   static double[] uniform(long seed, int n, double offset) {
     double[] out = new double[n];
     for (int i = 0; i < n; i++) {
-      long z = (seed << 32) + i + 0x9E3779B97F4A7C15L;
-      z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-      z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-      z = z ^ (z >>> 31);
-      out[i] = (z >>> 11) * 0x1.0p-53 + offset;
+      out[i] = (SplitMix64.at(seed, i) >>> 11) * 0x1.0p-53 + offset;
     }
     return out;
   }

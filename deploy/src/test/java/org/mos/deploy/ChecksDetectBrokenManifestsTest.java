@@ -43,6 +43,15 @@ class ChecksDetectBrokenManifestsTest {
 
   private static final String SCORER_CONTAINER = "/spec/template/spec/containers/0";
 
+  /** The cpu overlay with {@code value} put at {@code field} of the scorer's container. */
+  private static Rendering scorerContainerWith(String field, String value) {
+    return broken(
+        "overlays/cpu",
+        "Deployment",
+        "mos-scorer",
+        "[{op: replace, path: " + SCORER_CONTAINER + field + ", value: " + value + "}]");
+  }
+
   @Test
   void reportsAContainerWithoutLimits() {
     Rendering r =
@@ -59,28 +68,14 @@ class ChecksDetectBrokenManifestsTest {
 
   @Test
   void reportsAReadinessProbeOnAPathTheScorerDoesNotServe() {
-    Rendering r =
-        broken(
-            "overlays/cpu",
-            "Deployment",
-            "mos-scorer",
-            "[{op: replace, path: "
-                + SCORER_CONTAINER
-                + "/readinessProbe/httpGet/path, value: /health}]");
+    Rendering r = scorerContainerWith("/readinessProbe/httpGet/path", "/health");
     assertThat(WorkloadChecks.probes(r, Repo.APPS))
         .containsExactly(SCORER + ": the ready probe asks /health, the app serves /q/health/ready");
   }
 
   @Test
   void reportsALivenessProbeOnTheGrpcPort() {
-    Rendering r =
-        broken(
-            "overlays/cpu",
-            "Deployment",
-            "mos-scorer",
-            "[{op: replace, path: "
-                + SCORER_CONTAINER
-                + "/livenessProbe/httpGet/port, value: grpc}]");
+    Rendering r = scorerContainerWith("/livenessProbe/httpGet/port", "grpc");
     assertThat(WorkloadChecks.probes(r, Repo.APPS))
         .containsExactly(SCORER + ": the live probe's port grpc is not the app's HTTP port 8080");
   }

@@ -60,6 +60,12 @@ class DeployManifestsTest {
         .anyMatch(d -> d.endsWith("base-with-components-monitoring"));
   }
 
+  /** Asserts that the checks found no problem, listing all of them when they did. */
+  @SafeVarargs
+  private static void assertNoProblems(List<String>... problemsOfEachCheck) {
+    assertThat(java.util.Arrays.stream(problemsOfEachCheck).flatMap(List::stream)).isEmpty();
+  }
+
   @ParameterizedTest
   @MethodSource("renderings")
   void everyContainerHasRequestsAndLimits(String dir) {
@@ -83,19 +89,17 @@ class DeployManifestsTest {
   @MethodSource("renderings")
   void selectorsServicesAndAutoscalingFitTogether(String dir) {
     Rendering r = Renderings.of(dir);
-    List<String> problems = new ArrayList<>(WiringChecks.selectors(r));
-    problems.addAll(WiringChecks.autoscaling(r));
-    problems.addAll(WiringChecks.monitoring(r, Repo.SCORER));
-    assertThat(problems).isEmpty();
+    assertNoProblems(
+        WiringChecks.selectors(r),
+        WiringChecks.autoscaling(r),
+        WiringChecks.monitoring(r, Repo.SCORER));
   }
 
   @ParameterizedTest
   @MethodSource("renderings")
   void volumesAndEnvironmentAreConsistent(String dir) {
     Rendering r = Renderings.of(dir);
-    List<String> problems = new ArrayList<>(WorkloadChecks.volumes(r));
-    problems.addAll(WorkloadChecks.environment(r));
-    assertThat(problems).isEmpty();
+    assertNoProblems(WorkloadChecks.volumes(r), WorkloadChecks.environment(r));
   }
 
   @ParameterizedTest
@@ -159,13 +163,7 @@ class DeployManifestsTest {
   @MethodSource("renderings")
   void scorersUseKafkaOnlyInTheKafkaOverlay(String dir) {
     Rendering r = Renderings.of(dir);
-    var scorer =
-        r.get(Deployment.class, "mos-scorer")
-            .getSpec()
-            .getTemplate()
-            .getSpec()
-            .getContainers()
-            .get(0);
+    var scorer = r.firstContainerOf("mos-scorer");
     if (dir.equals("overlays/kafka")) {
       assertThat(KafkaChecks.wiring(r, "mos-scorer", "mos-evaluate")).isEmpty();
     } else {

@@ -80,6 +80,16 @@ record Rendering(String name, List<HasMetadata> resources) {
             () -> new AssertionError(this.name + " has no " + type.getSimpleName() + " " + name));
   }
 
+  /** The first container of the Deployment {@code name}, its app's container in our manifests. */
+  Container firstContainerOf(String deployment) {
+    return get(Deployment.class, deployment)
+        .getSpec()
+        .getTemplate()
+        .getSpec()
+        .getContainers()
+        .get(0);
+  }
+
   List<Workload> workloads() {
     return resources.stream()
         .flatMap(

@@ -123,13 +123,7 @@ final class WiringChecks {
   static List<String> scorerPorts(Rendering r, AppConfig scorer) {
     List<String> out = new ArrayList<>();
     Map<String, Integer> expected = Map.of("http", scorer.httpPort(), "grpc", scorer.grpcPort());
-    Container c =
-        r.get(Deployment.class, "mos-scorer")
-            .getSpec()
-            .getTemplate()
-            .getSpec()
-            .getContainers()
-            .get(0);
+    Container c = r.firstContainerOf("mos-scorer");
     expected.forEach(
         (name, port) -> {
           var cp = c.getPorts().stream().filter(p -> name.equals(p.getName())).findFirst();

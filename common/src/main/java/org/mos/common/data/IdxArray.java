@@ -128,15 +128,12 @@ public final class IdxArray {
    * truncation would hide a mistake.
    */
   public int intAt(int i) {
-    int at = Math.multiplyExact(checkIndex(i), type.bytes());
-    return switch (type) {
-      case UNSIGNED_BYTE -> data.get(at) & 0xFF;
-      case SIGNED_BYTE -> data.get(at);
-      case SHORT -> data.getShort(at);
-      case INT -> data.getInt(at);
-      case FLOAT, DOUBLE ->
-          throw new IllegalStateException("element type is " + type + ", not an integer type");
-    };
+    checkIndex(i);
+    if (type == DataType.FLOAT || type == DataType.DOUBLE) {
+      throw new IllegalStateException("element type is " + type + ", not an integer type");
+    }
+    // every integer type's value is exact as a double, so the cast back loses nothing
+    return (int) doubleAt(i);
   }
 
   /** All elements as ints (integer types only), e.g. the labels of an {@code idx1} file. */

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.ObjIntConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -123,32 +124,29 @@ public final class Npy {
 
   /** Writes float32 values with the given shape, atomically (temporary file, then move). */
   public static void writeFloat32(Path file, float[] data, int... shape) throws IOException {
-    checkShape(data.length, shape);
-    ByteBuffer buf = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    for (float v : data) {
-      buf.putFloat(v);
-    }
-    write(file, "<f4", shape, buf.array());
+    writeEach(file, "<f4", shape, data.length, 4, (buf, i) -> buf.putFloat(data[i]));
   }
 
   /** Writes float64 values with the given shape, atomically. */
   public static void writeFloat64(Path file, double[] data, int... shape) throws IOException {
-    checkShape(data.length, shape);
-    ByteBuffer buf = ByteBuffer.allocate(data.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-    for (double v : data) {
-      buf.putDouble(v);
-    }
-    write(file, "<f8", shape, buf.array());
+    writeEach(file, "<f8", shape, data.length, 8, (buf, i) -> buf.putDouble(data[i]));
   }
 
   /** Writes int64 values with the given shape, atomically. */
   public static void writeInt64(Path file, long[] data, int... shape) throws IOException {
-    checkShape(data.length, shape);
-    ByteBuffer buf = ByteBuffer.allocate(data.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-    for (long v : data) {
-      buf.putLong(v);
+    writeEach(file, "<i8", shape, data.length, 8, (buf, i) -> buf.putLong(data[i]));
+  }
+
+  /** Checks the shape, then lays out {@code count} elements of {@code width} bytes each. */
+  private static void writeEach(
+      Path file, String descr, int[] shape, int count, int width, ObjIntConsumer<ByteBuffer> put)
+      throws IOException {
+    checkShape(count, shape);
+    ByteBuffer buf = ByteBuffer.allocate(count * width).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < count; i++) {
+      put.accept(buf, i);
     }
-    write(file, "<i8", shape, buf.array());
+    write(file, descr, shape, buf.array());
   }
 
   /** Writes one array (header and raw little-endian data) to a stream. */

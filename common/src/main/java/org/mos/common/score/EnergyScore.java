@@ -33,20 +33,8 @@ public final class EnergyScore implements LogitScore {
 
   @Override
   public double[] score(FloatMatrix logits) {
-    float[] v = logits.values();
-    int cols = logits.cols();
     double t = temperature;
-    double scale = 1 / t;
-    double[] out = new double[logits.rows()];
-    Rows.forEach(
-        logits.rows(),
-        cols,
-        r -> {
-          int from = r * cols;
-          double max = Rows.max(v, from, from + cols);
-          // T * logsumexp(l / T) = max + T * log(sum exp((l - max) / T))
-          out[r] = max + t * Math.log(Rows.sumExp(v, from, from + cols, max, scale));
-        });
-    return out;
+    // T * logsumexp(l / T) = max + T * log(sum exp((l - max) / T))
+    return Rows.ofShiftedSumExp(logits, 1 / t, (max, sum) -> max + t * Math.log(sum));
   }
 }

@@ -1,5 +1,6 @@
 package org.mos.common.score;
 
+import java.util.function.DoubleBinaryOperator;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
@@ -37,6 +38,25 @@ final class Rows {
       m0 = v[j] > m0 ? v[j] : m0;
     }
     return Math.max(Math.max(m0, m1), Math.max(m2, m3));
+  }
+
+  /**
+   * For each row l of {@code logits}: {@code score(max, sum_j exp((l_j - max) * scale))}, the two
+   * pieces of every max-shifted softmax score.
+   */
+  static double[] ofShiftedSumExp(FloatMatrix logits, double scale, DoubleBinaryOperator score) {
+    float[] v = logits.values();
+    int cols = logits.cols();
+    double[] out = new double[logits.rows()];
+    forEach(
+        logits.rows(),
+        cols,
+        r -> {
+          int from = r * cols;
+          double max = max(v, from, from + cols);
+          out[r] = score.applyAsDouble(max, sumExp(v, from, from + cols, max, scale));
+        });
+    return out;
   }
 
   /**

@@ -15,18 +15,6 @@ final class TemperatureSoftmax {
 
   /** max_i softmax(l / T)_i = 1 / sum_j exp((l_j - max) / T). */
   static double[] maxProbability(FloatMatrix logits, double temperature) {
-    float[] v = logits.values();
-    int cols = logits.cols();
-    double scale = 1 / temperature;
-    double[] out = new double[logits.rows()];
-    Rows.forEach(
-        logits.rows(),
-        cols,
-        r -> {
-          int from = r * cols;
-          double max = Rows.max(v, from, from + cols);
-          out[r] = 1 / Rows.sumExp(v, from, from + cols, max, scale);
-        });
-    return out;
+    return Rows.ofShiftedSumExp(logits, 1 / temperature, (max, sum) -> 1 / sum);
   }
 }

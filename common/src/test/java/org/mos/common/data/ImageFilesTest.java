@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,17 +12,10 @@ class ImageFilesTest {
 
   @TempDir Path root;
 
-  private void touch(String... relativePaths) throws IOException {
-    for (String rel : relativePaths) {
-      Path p = root.resolve(rel);
-      Files.createDirectories(p.getParent());
-      Files.write(p, new byte[] {1});
-    }
-  }
-
   @Test
   void listsImagesAtAnyDepthSortedByRelativePathWithoutLabels() throws IOException {
-    touch("z.JPEG", "a-c/d.png", "a/x/y.bmp", "a/b.tiff", "a/notes.txt", "images/0001.webp");
+    FileTrees.touch(
+        root, "z.JPEG", "a-c/d.png", "a/x/y.bmp", "a/b.tiff", "a/notes.txt", "images/0001.webp");
 
     assertThat(ImageFiles.list(root))
         .allSatisfy(s -> assertThat(s.hasLabel()).isFalse())
@@ -34,7 +26,7 @@ class ImageFilesTest {
 
   @Test
   void rejectsAFolderWithoutImages() throws IOException {
-    touch("sub/readme.md");
+    FileTrees.touch(root, "sub/readme.md");
     assertThatThrownBy(() -> ImageFiles.list(root))
         .isInstanceOf(DatasetException.class)
         .hasMessageContaining("no image files under " + root);

@@ -14,14 +14,6 @@ class ImageFolderTest {
 
   @TempDir Path root;
 
-  private void touch(String... relativePaths) throws IOException {
-    for (String rel : relativePaths) {
-      Path p = root.resolve(rel);
-      Files.createDirectories(p.getParent());
-      Files.write(p, new byte[] {1});
-    }
-  }
-
   /**
    * The expected order was worked out by hand from torchvision's rules and confirmed by running
    * torchvision's find_classes/make_dataset logic (sorted scandir dirs; sorted(os.walk(...,
@@ -30,7 +22,8 @@ class ImageFolderTest {
    */
   @Test
   void ordersClassesAndFilesExactlyAsTorchvisionImageFolder() throws IOException {
-    touch(
+    FileTrees.touch(
+        root,
         "Zebra/x.JPG",
         "Zebra/notes.txt",
         "apple/z.png",
@@ -69,17 +62,17 @@ class ImageFolderTest {
 
   @Test
   void sortsUpperCaseBeforeLowerCaseAndDigitsFirstAsPythonDoes() throws IOException {
-    touch("b/1.png", "B/1.png", "10/1.png", "9/1.png", "_/1.png");
+    FileTrees.touch(root, "b/1.png", "B/1.png", "10/1.png", "9/1.png", "_/1.png");
 
     assertThat(ImageFolder.read(root).classNames()).containsExactly("10", "9", "B", "_", "b");
   }
 
   @Test
   void followsSymbolicLinksToClassFoldersAndSubfolders() throws IOException {
-    touch("real/one.png", "elsewhere/two.png");
+    FileTrees.touch(root, "real/one.png", "elsewhere/two.png");
     Files.createDirectories(root.resolve("tree/linked"));
     Files.createSymbolicLink(root.resolve("tree/linked/sub"), root.resolve("elsewhere"));
-    touch("tree/linked/zz.png");
+    FileTrees.touch(root, "tree/linked/zz.png");
     Path top = root.resolve("tree");
 
     ImageFolder folder = ImageFolder.read(top);
@@ -101,7 +94,7 @@ class ImageFolderTest {
 
   @Test
   void rejectsARootThatIsAFile() throws IOException {
-    touch("file.png");
+    FileTrees.touch(root, "file.png");
     assertThatThrownBy(() -> ImageFolder.read(root.resolve("file.png")))
         .isInstanceOf(DatasetException.class)
         .hasMessageContaining("is not a folder");
@@ -109,7 +102,7 @@ class ImageFolderTest {
 
   @Test
   void rejectsARootWithoutClassFolders() throws IOException {
-    touch("a.png", "b.jpg");
+    FileTrees.touch(root, "a.png", "b.jpg");
     assertThatThrownBy(() -> ImageFolder.read(root))
         .isInstanceOf(DatasetException.class)
         .hasMessageContaining("no class folders in " + root);
@@ -124,7 +117,7 @@ class ImageFolderTest {
 
   @Test
   void rejectsClassFoldersWithoutImagesNamingThem() throws IOException {
-    touch("cat/a.png", "dog/readme.txt", "emu/sub/notes.md");
+    FileTrees.touch(root, "cat/a.png", "dog/readme.txt", "emu/sub/notes.md");
     assertThatThrownBy(() -> ImageFolder.read(root))
         .isInstanceOf(DatasetException.class)
         .hasMessageContaining("[dog, emu]");

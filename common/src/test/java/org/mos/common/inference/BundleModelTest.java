@@ -46,86 +46,102 @@ class BundleModelTest {
     return RgbImage.of(side, side, rgb);
   }
 
-  @Test
-  void runsTheGraphAndReturnsHandComputedLogitsFeaturesAndAveragedSideOutputs() throws Exception {
+  /** {@link #flatBundle} without calibration, written to a folder of its own. */
+  private Path flatDir() throws Exception {
     Path dir = tmp.resolve("flat");
     flatBundle(Map.of()).writeTo(dir);
-    try (ModelBundle bundle = ModelBundle.open(dir);
-        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
-      InputBatch batch = model.newInputBatch(3);
-      batch.put(0, solid(9));
-      batch.put(1, new float[3 * 16]); // zeros: logits = bias
-      Map<String, FloatMatrix> out = model.run(batch, 2, List.of("logits", "features", "block1"));
-      // f = ((255/255 - .5)/.5, (0 - .5)/.5, (51/255 - .5)/.5) = (1, -1, -0.6)
-      assertThat(out.get("features").row(0))
-          .containsExactly(new float[] {1, -1, -0.6f}, within(1e-6f));
-      // logits = (1*1 + .5, 2*(-1), -1*(-0.6) + .25)
-      assertThat(out.get("logits").row(0))
-          .containsExactly(new float[] {1.5f, -2f, 0.85f}, within(1e-6f));
-      assertThat(out.get("logits").row(1)).containsExactly(0.5f, 0f, 0.25f);
-      // mean over space of relu(input): (1, 0, 0)
-      assertThat(out.get("block1").row(0)).containsExactly(new float[] {1, 0, 0}, within(1e-6f));
-      assertThat(model.device()).isEqualTo(Device.CPU);
+    return dir;
+  }
+
+  /** What a test does with the model of the flat bundle. */
+  @FunctionalInterface
+  private interface OnModel {
+    void run(BundleModel model) throws Exception;
+  }
+
+  /** Opens the flat bundle's model with {@code options} and hands it to {@code test}. */
+  private void onFlatModel(InferenceOptions options, OnModel test) throws Exception {
+    try (ModelBundle bundle = ModelBundle.open(flatDir());
+        BundleModel model = BundleModel.open(bundle, options)) {
+      test.run(model);
     }
+  }
+
+  @Test
+  void runsTheGraphAndReturnsHandComputedLogitsFeaturesAndAveragedSideOutputs() throws Exception {
+    onFlatModel(
+        InferenceOptions.cpu(),
+        model -> {
+          InputBatch batch = model.newInputBatch(3);
+          batch.put(0, solid(9));
+          batch.put(1, new float[3 * 16]); // zeros: logits = bias
+          Map<String, FloatMatrix> out =
+              model.run(batch, 2, List.of("logits", "features", "block1"));
+          // f = ((255/255 - .5)/.5, (0 - .5)/.5, (51/255 - .5)/.5) = (1, -1, -0.6)
+          assertThat(out.get("features").row(0))
+              .containsExactly(new float[] {1, -1, -0.6f}, within(1e-6f));
+          // logits = (1*1 + .5, 2*(-1), -1*(-0.6) + .25)
+          assertThat(out.get("logits").row(0))
+              .containsExactly(new float[] {1.5f, -2f, 0.85f}, within(1e-6f));
+          assertThat(out.get("logits").row(1)).containsExactly(0.5f, 0f, 0.25f);
+          // mean over space of relu(input): (1, 0, 0)
+          assertThat(out.get("block1").row(0))
+              .containsExactly(new float[] {1, 0, 0}, within(1e-6f));
+          assertThat(model.device()).isEqualTo(Device.CPU);
+        });
   }
 
   @Test
   void givesTheHandComputedLogitsAtEveryBatchSizeWithTheArenaMemoryPatternsAndSpinningOff()
       throws Exception {
-    Path dir = tmp.resolve("flat");
-    flatBundle(Map.of()).writeTo(dir);
-    try (ModelBundle bundle = ModelBundle.open(dir);
-        BundleModel model =
-            BundleModel.open(
-                bundle, InferenceOptions.cpu().withMemory(false, false).withSpinning(false))) {
-      model.warmUp(5);
-      InputBatch batch = model.newInputBatch(5);
-      for (int slot = 0; slot < 5; slot++) {
-        batch.put(slot, solid(9));
-      }
-      for (int count : new int[] {1, 5, 3, 2}) {
-        FloatMatrix logits = model.run(batch, count, List.of("logits")).get("logits");
-        assertThat(logits.rows()).isEqualTo(count);
-        // as in the first test: (1*1 + .5, 2*(-1), -1*(-0.6) + .25) for every image
-        assertThat(logits.row(count - 1))
-            .containsExactly(new float[] {1.5f, -2f, 0.85f}, within(1e-6f));
-      }
-    }
+    onFlatModel(
+        InferenceOptions.cpu().withMemory(false, false).withSpinning(false),
+        model -> {
+          model.warmUp(5);
+          InputBatch batch = model.newInputBatch(5);
+          for (int slot = 0; slot < 5; slot++) {
+            batch.put(slot, solid(9));
+          }
+          for (int count : new int[] {1, 5, 3, 2}) {
+            FloatMatrix logits = model.run(batch, count, List.of("logits")).get("logits");
+            assertThat(logits.rows()).isEqualTo(count);
+            // as in the first test: (1*1 + .5, 2*(-1), -1*(-0.6) + .25) for every image
+            assertThat(logits.row(count - 1))
+                .containsExactly(new float[] {1.5f, -2f, 0.85f}, within(1e-6f));
+          }
+        });
   }
 
   @Test
   void returnsOnlyTheRequestedOutputsAndRefusesUnknownOnes() throws Exception {
-    Path dir = tmp.resolve("flat");
-    flatBundle(Map.of()).writeTo(dir);
-    try (ModelBundle bundle = ModelBundle.open(dir);
-        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
-      InputBatch batch = model.newInputBatch(1);
-      assertThat(model.run(batch, 1, List.of("logits"))).containsOnlyKeys("logits");
-      assertThatThrownBy(() -> model.run(batch, 1, List.of("block9")))
-          .hasMessageContaining("no output 'block9'");
-      assertThatThrownBy(() -> model.run(batch, 2, List.of("logits")))
-          .hasMessageContaining("capacity 1");
-    }
+    onFlatModel(
+        InferenceOptions.cpu(),
+        model -> {
+          InputBatch batch = model.newInputBatch(1);
+          assertThat(model.run(batch, 1, List.of("logits"))).containsOnlyKeys("logits");
+          assertThatThrownBy(() -> model.run(batch, 1, List.of("block9")))
+              .hasMessageContaining("no output 'block9'");
+          assertThatThrownBy(() -> model.run(batch, 2, List.of("logits")))
+              .hasMessageContaining("capacity 1");
+        });
   }
 
   @Test
   void rejectsTensorsOfTheWrongLengthOrWithNaN() throws Exception {
-    Path dir = tmp.resolve("flat");
-    flatBundle(Map.of()).writeTo(dir);
-    try (ModelBundle bundle = ModelBundle.open(dir);
-        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
-      InputBatch batch = model.newInputBatch(1);
-      assertThatThrownBy(() -> batch.put(0, new float[5])).hasMessageContaining("3x4x4");
-      float[] nan = new float[48];
-      nan[7] = Float.NaN;
-      assertThatThrownBy(() -> batch.put(0, nan)).hasMessageContaining("value 7 is NaN");
-    }
+    onFlatModel(
+        InferenceOptions.cpu(),
+        model -> {
+          InputBatch batch = model.newInputBatch(1);
+          assertThatThrownBy(() -> batch.put(0, new float[5])).hasMessageContaining("3x4x4");
+          float[] nan = new float[48];
+          nan[7] = Float.NaN;
+          assertThatThrownBy(() -> batch.put(0, nan)).hasMessageContaining("value 7 is NaN");
+        });
   }
 
   @Test
   void cudaFallsBackToTheCpuUnlessStrictWhenTheProviderIsMissing() throws Exception {
-    Path dir = tmp.resolve("flat");
-    flatBundle(Map.of()).writeTo(dir);
+    Path dir = flatDir();
     org.junit.jupiter.api.Assumptions.assumeFalse(
         ai.onnxruntime.OrtEnvironment.getAvailableProviders()
             .contains(ai.onnxruntime.OrtProvider.CUDA),
@@ -143,8 +159,7 @@ class BundleModelTest {
 
   @Test
   void refusesABundleWhoseInputSizeDisagreesWithTheGraph() throws Exception {
-    Path dir = tmp.resolve("flat");
-    flatBundle(Map.of()).writeTo(dir);
+    Path dir = flatDir();
     // a bundle whose manifest says 5 but whose graph (copied, checksum fixed) takes 4
     Path other = tmp.resolve("other");
     SyntheticBundle five =
@@ -174,21 +189,20 @@ class BundleModelTest {
 
   @Test
   void preprocessedTensorsGiveTheSameOutputsAsImagesPutDirectly() throws Exception {
-    Path dir = tmp.resolve("flat");
-    flatBundle(Map.of()).writeTo(dir);
-    try (ModelBundle bundle = ModelBundle.open(dir);
-        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
-      float[] chw = model.preprocess(solid(7));
-      // every value of channel c is the normalised colour: (1, -1, -0.6)
-      assertThat(chw).hasSize(48);
-      assertThat(chw[0]).isEqualTo(1f);
-      assertThat(chw[16]).isEqualTo(-1f);
-      assertThat(chw[47]).isCloseTo(-0.6f, within(1e-6f));
-      InputBatch batch = model.newInputBatch(1);
-      batch.put(0, chw);
-      assertThat(model.run(batch, 1, List.of("logits")).get("logits").row(0))
-          .containsExactly(new float[] {1.5f, -2f, 0.85f}, within(1e-6f));
-    }
+    onFlatModel(
+        InferenceOptions.cpu(),
+        model -> {
+          float[] chw = model.preprocess(solid(7));
+          // every value of channel c is the normalised colour: (1, -1, -0.6)
+          assertThat(chw).hasSize(48);
+          assertThat(chw[0]).isEqualTo(1f);
+          assertThat(chw[16]).isEqualTo(-1f);
+          assertThat(chw[47]).isCloseTo(-0.6f, within(1e-6f));
+          InputBatch batch = model.newInputBatch(1);
+          batch.put(0, chw);
+          assertThat(model.run(batch, 1, List.of("logits")).get("logits").row(0))
+              .containsExactly(new float[] {1.5f, -2f, 0.85f}, within(1e-6f));
+        });
   }
 
   @Test

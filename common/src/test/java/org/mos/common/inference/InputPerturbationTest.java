@@ -47,97 +47,123 @@ class InputPerturbationTest {
     return x;
   }
 
-  @Test
-  void perturbedLogitsAndOdinScoreMatchTheHandWorkedExample() throws Exception {
-    Path dir = tmp.resolve("b");
-    twoClasses().writeTo(dir, true);
+  /** A request for ODIN alone at {@code epsilon} and {@code temperature}, without extras. */
+  private static ScoreRequest odinOnly(double epsilon, double temperature) {
+    return new ScoreRequest(
+        List.of("odin"), 0.95, 0, false, false, new OdinSettings(epsilon, temperature));
+  }
+
+  /** What a test does with the bundle's scorer, its model and a batch holding {@link #image()}. */
+  @FunctionalInterface
+  private interface OnImages {
+    void run(BundleScorer scorer, BundleModel model, InputBatch batch) throws Exception;
+  }
+
+  /**
+   * Opens the bundle written at {@code dir}, its scorer and model, fills the first {@code images}
+   * rows of a batch of {@code capacity} rows with {@link #image()} and hands them to {@code test}.
+   */
+  private static void onImages(Path dir, int capacity, int images, OnImages test) throws Exception {
     try (ModelBundle bundle = ModelBundle.open(dir);
         BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
-      BundleScorer scorer = BundleScorer.of(bundle);
-      InputBatch batch = model.newInputBatch(2);
-      batch.put(0, image());
-      OdinSettings odin = new OdinSettings(0.1, 1);
-      ScoreRequest request = new ScoreRequest(List.of("odin", "msp"), 0.95, 0, true, false, odin);
-      assertThat(model.supportsInputPerturbation()).isTrue();
-      assertThat(scorer.perturbedMethods(request)).containsExactly("odin");
-      ScoringPass pass = scorer.run(model, batch, List.of(new ScoringPass.Part(request, 1)));
-      // predicted class 0; p = softmax(-0.4, -0.6) = (0.549834, 0.450166); v = p - onehot(0);
-      // sum_k v_k W_kc = (-0.225083, 0.900332, 0.450166) -> signs (-, +, +);
-      // f' = (0.2 + 0.1, -0.4 - 0.1, 0.6 - 0.1); l' = (0.3 - 0.5, 0.15 - 1.0 + 0.1)
-      assertThat(pass.kept(scorer.methodScorer("odin"), FloatMatrix.class).row(0))
-          .containsExactly(new float[] {-0.2f, -0.75f}, within(1e-6f));
-      assertThat(pass.plainOutputs().get(BundleModel.LOGITS).row(0))
-          .containsExactly(new float[] {-0.4f, -0.6f}, within(1e-6f));
-      ImageResult result = pass.score(0).images().get(0);
-      // max softmax(-0.2, -0.75) = 1 / (1 + e^-0.55); MSP stays on the plain logits
-      assertThat(result.scores().get("odin")).isCloseTo(0.6341356, within(1e-6));
-      assertThat(result.scores().get("msp")).isCloseTo(0.5498340, within(1e-6));
+      InputBatch batch = model.newInputBatch(capacity);
+      for (int i = 0; i < images; i++) {
+        batch.put(i, image());
+      }
+      test.run(BundleScorer.of(bundle), model, batch);
     }
+  }
+
+  /** {@link #onImages} with a batch of one row holding {@link #image()}. */
+  private static void onOneImage(Path dir, OnImages test) throws Exception {
+    onImages(dir, 1, 1, test);
+  }
+
+  /** {@link #twoClasses()} written with its gradient graphs. */
+  private Path gradientBundle() throws Exception {
+    Path dir = tmp.resolve("b");
+    twoClasses().writeTo(dir, true);
+    return dir;
+  }
+
+  @Test
+  void perturbedLogitsAndOdinScoreMatchTheHandWorkedExample() throws Exception {
+    onImages(
+        gradientBundle(),
+        2,
+        1,
+        (scorer, model, batch) -> {
+          OdinSettings odin = new OdinSettings(0.1, 1);
+          ScoreRequest request =
+              new ScoreRequest(List.of("odin", "msp"), 0.95, 0, true, false, odin);
+          assertThat(model.supportsInputPerturbation()).isTrue();
+          assertThat(scorer.perturbedMethods(request)).containsExactly("odin");
+          ScoringPass pass = scorer.run(model, batch, List.of(new ScoringPass.Part(request, 1)));
+          // predicted class 0; p = softmax(-0.4, -0.6) = (0.549834, 0.450166); v = p - onehot(0);
+          // sum_k v_k W_kc = (-0.225083, 0.900332, 0.450166) -> signs (-, +, +);
+          // f' = (0.2 + 0.1, -0.4 - 0.1, 0.6 - 0.1); l' = (0.3 - 0.5, 0.15 - 1.0 + 0.1)
+          assertThat(pass.kept(scorer.methodScorer("odin"), FloatMatrix.class).row(0))
+              .containsExactly(new float[] {-0.2f, -0.75f}, within(1e-6f));
+          assertThat(pass.plainOutputs().get(BundleModel.LOGITS).row(0))
+              .containsExactly(new float[] {-0.4f, -0.6f}, within(1e-6f));
+          ImageResult result = pass.score(0).images().get(0);
+          // max softmax(-0.2, -0.75) = 1 / (1 + e^-0.55); MSP stays on the plain logits
+          assertThat(result.scores().get("odin")).isCloseTo(0.6341356, within(1e-6));
+          assertThat(result.scores().get("msp")).isCloseTo(0.5498340, within(1e-6));
+        });
   }
 
   @Test
   void aPassSharedByTwoRequestsPerturbsOnlyTheRowsOfTheRequestThatAsks() throws Exception {
-    Path dir = tmp.resolve("b");
-    twoClasses().writeTo(dir, true);
-    try (ModelBundle bundle = ModelBundle.open(dir);
-        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
-      BundleScorer scorer = BundleScorer.of(bundle);
-      InputBatch batch = model.newInputBatch(3);
-      for (int i = 0; i < 3; i++) {
-        batch.put(i, image());
-      }
-      ScoreRequest perturbed =
-          new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinSettings(0.1, 1));
-      ScoreRequest plain = perturbed.withOdin(new OdinSettings(0, 1));
-      ScoringPass pass =
-          scorer.run(
-              model,
-              batch,
-              List.of(new ScoringPass.Part(plain, 1), new ScoringPass.Part(perturbed, 2)));
-      // the plain row: max softmax(-0.4, -0.6) = 1 / (1 + e^-0.2); the perturbed rows as in the
-      // hand-worked example above: max softmax(-0.2, -0.75) = 1 / (1 + e^-0.55)
-      assertThat(pass.scores(0, "odin")).containsExactly(new double[] {0.5498340}, within(1e-6));
-      assertThat(pass.scores(1, "odin"))
-          .containsExactly(new double[] {0.6341356, 0.6341356}, within(1e-6));
-      assertThat(pass.score(1).images()).hasSize(2);
-    }
+    onImages(
+        gradientBundle(),
+        3,
+        3,
+        (scorer, model, batch) -> {
+          ScoreRequest perturbed = odinOnly(0.1, 1);
+          ScoreRequest plain = perturbed.withOdin(new OdinSettings(0, 1));
+          ScoringPass pass =
+              scorer.run(
+                  model,
+                  batch,
+                  List.of(new ScoringPass.Part(plain, 1), new ScoringPass.Part(perturbed, 2)));
+          // the plain row: max softmax(-0.4, -0.6) = 1 / (1 + e^-0.2); the perturbed rows as in the
+          // hand-worked example above: max softmax(-0.2, -0.75) = 1 / (1 + e^-0.55)
+          assertThat(pass.scores(0, "odin"))
+              .containsExactly(new double[] {0.5498340}, within(1e-6));
+          assertThat(pass.scores(1, "odin"))
+              .containsExactly(new double[] {0.6341356, 0.6341356}, within(1e-6));
+          assertThat(pass.score(1).images()).hasSize(2);
+        });
   }
 
   @Test
   void precomputedOutputsCannotScorePerturbedInputs() throws Exception {
-    Path dir = tmp.resolve("b");
-    twoClasses().writeTo(dir, true);
-    try (ModelBundle bundle = ModelBundle.open(dir);
-        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
-      BundleScorer scorer = BundleScorer.of(bundle);
-      InputBatch batch = model.newInputBatch(1);
-      batch.put(0, image());
-      ScoreRequest request =
-          new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinSettings(0.1, 1));
-      Map<String, FloatMatrix> outputs = model.run(batch, 1, scorer.requiredOutputs(request));
-      assertThatThrownBy(() -> scorer.score(outputs, request))
-          .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("epsilon 0.1")
-          .hasMessageContaining("needs the model");
-    }
+    onOneImage(
+        gradientBundle(),
+        (scorer, model, batch) -> {
+          ScoreRequest request = odinOnly(0.1, 1);
+          Map<String, FloatMatrix> outputs = model.run(batch, 1, scorer.requiredOutputs(request));
+          assertThatThrownBy(() -> scorer.score(outputs, request))
+              .isInstanceOf(IllegalArgumentException.class)
+              .hasMessageContaining("epsilon 0.1")
+              .hasMessageContaining("needs the model");
+        });
   }
 
   @Test
   void inputGradientSpreadsTheCotangentTimesWOverThePixels() throws Exception {
-    Path dir = tmp.resolve("b");
-    twoClasses().writeTo(dir, true);
-    try (ModelBundle bundle = ModelBundle.open(dir);
-        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
-      InputBatch batch = model.newInputBatch(1);
-      batch.put(0, image());
-      float[] g = model.inputGradient(batch, 1, new float[] {1, -2});
-      // (1, -2) W = (1 - 1, -4, -1), over 16 pixels
-      int n = SIDE * SIDE;
-      assertThat(g).hasSize(3 * n);
-      assertThat(g[0]).isEqualTo(0f);
-      assertThat(g[n + 5]).isCloseTo(-4f / n, within(1e-7f));
-      assertThat(g[2 * n + n - 1]).isCloseTo(-1f / n, within(1e-7f));
-    }
+    onOneImage(
+        gradientBundle(),
+        (scorer, model, batch) -> {
+          float[] g = model.inputGradient(batch, 1, new float[] {1, -2});
+          // (1, -2) W = (1 - 1, -4, -1), over 16 pixels
+          int n = SIDE * SIDE;
+          assertThat(g).hasSize(3 * n);
+          assertThat(g[0]).isEqualTo(0f);
+          assertThat(g[n + 5]).isCloseTo(-4f / n, within(1e-7f));
+          assertThat(g[2 * n + n - 1]).isCloseTo(-1f / n, within(1e-7f));
+        });
   }
 
   @Test
@@ -146,8 +172,7 @@ class InputPerturbationTest {
     twoClasses().writeTo(dir);
     try (ModelBundle bundle = ModelBundle.open(dir)) {
       BundleScorer scorer = BundleScorer.of(bundle);
-      ScoreRequest temperatureOnly =
-          new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinSettings(0, 2));
+      ScoreRequest temperatureOnly = odinOnly(0, 2);
       assertThat(scorer.perturbedMethods(temperatureOnly)).isEmpty();
       ScoreRequest perturbed = temperatureOnly.withOdin(new OdinSettings(0.002, 1000));
       assertThatThrownBy(() -> scorer.perturbedMethods(perturbed))
@@ -166,42 +191,39 @@ class InputPerturbationTest {
   void temperatureOfTheRequestAppliesWithoutPerturbation() throws Exception {
     Path dir = tmp.resolve("plain");
     twoClasses().writeTo(dir);
-    try (ModelBundle bundle = ModelBundle.open(dir);
-        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
-      BundleScorer scorer = BundleScorer.of(bundle);
-      InputBatch batch = model.newInputBatch(1);
-      batch.put(0, image());
-      ScoreRequest request =
-          new ScoreRequest(List.of("odin"), 0.95, 0, false, false, new OdinSettings(0, 2));
-      // max softmax((-0.4, -0.6) / 2) = 1 / (1 + e^-0.1)
-      assertThat(scorer.score(model, batch, 1, request).images().get(0).scores().get("odin"))
-          .isCloseTo(0.5249792, within(1e-6));
-    }
+    onOneImage(
+        dir,
+        (scorer, model, batch) -> {
+          ScoreRequest request = odinOnly(0, 2);
+          // max softmax((-0.4, -0.6) / 2) = 1 / (1 + e^-0.1)
+          assertThat(scorer.score(model, batch, 1, request).images().get(0).scores().get("odin"))
+              .isCloseTo(0.5249792, within(1e-6));
+        });
   }
 
   @Test
   void layerGradientsPullBlock1BackThroughItsReluAndAddTheLogitsShare() throws Exception {
     Path dir = tmp.resolve("layers");
     twoClasses().writeWithLayerGradients(dir);
-    try (ModelBundle bundle = ModelBundle.open(dir);
-        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
-      InputBatch batch = model.newInputBatch(1);
-      batch.put(0, image());
-      // block1 = mean relu(x): d/dx = c / 16 where x > 0, else 0; x = (0.2, -0.4, 0.6) per channel
-      float[] block1 = model.inputGradient(batch, 1, Map.of("block1", new float[] {1, 2, -4}));
-      // logits cotangent (1, 0) adds W_0c / 16 = (1, 0, -1) / 16 on every pixel of channel c
-      float[] both =
-          model.inputGradient(
-              batch,
-              1,
-              Map.of("block1", new float[] {1, 2, -4}, BundleModel.LOGITS, new float[] {1, 0}));
-      int pixels = SIDE * SIDE;
-      for (int i = 0; i < block1.length; i++) {
-        float want = new float[] {1f / 16, 0, -4f / 16}[i / pixels];
-        assertThat(block1[i]).as("pixel %d", i).isCloseTo(want, within(1e-7f));
-        float logits = new float[] {1f / 16, 0, -1f / 16}[i / pixels];
-        assertThat(both[i]).isCloseTo(want + logits, within(1e-7f));
-      }
-    }
+    onOneImage(
+        dir,
+        (scorer, model, batch) -> {
+          // block1 = mean relu(x): d/dx = c / 16 where x > 0, else 0; x = (0.2, -0.4, 0.6) per
+          // channel
+          float[] block1 = model.inputGradient(batch, 1, Map.of("block1", new float[] {1, 2, -4}));
+          // logits cotangent (1, 0) adds W_0c / 16 = (1, 0, -1) / 16 on every pixel of channel c
+          float[] both =
+              model.inputGradient(
+                  batch,
+                  1,
+                  Map.of("block1", new float[] {1, 2, -4}, BundleModel.LOGITS, new float[] {1, 0}));
+          int pixels = SIDE * SIDE;
+          for (int i = 0; i < block1.length; i++) {
+            float want = new float[] {1f / 16, 0, -4f / 16}[i / pixels];
+            assertThat(block1[i]).as("pixel %d", i).isCloseTo(want, within(1e-7f));
+            float logits = new float[] {1f / 16, 0, -1f / 16}[i / pixels];
+            assertThat(both[i]).isCloseTo(want + logits, within(1e-7f));
+          }
+        });
   }
 }

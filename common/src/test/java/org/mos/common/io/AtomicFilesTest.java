@@ -95,9 +95,7 @@ class AtomicFilesTest {
   @Test
   void replaceDirectoryMovesANewFolderIntoPlace() throws IOException {
     Path target = dir.resolve("out");
-    Path staging = AtomicFiles.newStagingDirectory(target);
-    Files.writeString(staging.resolve("a.txt"), "new");
-    AtomicFiles.replaceDirectory(staging, target);
+    replaceWithANewFolderHoldingATxt(target);
     assertThat(target.resolve("a.txt")).hasContent("new");
     assertThat(entries(dir)).containsExactly("out");
   }
@@ -105,11 +103,8 @@ class AtomicFilesTest {
   @Test
   void replaceDirectoryRemovesTheOldFolderOnceTheNewOneIsIn() throws IOException {
     Path target = dir.resolve("out");
-    Files.createDirectories(target.resolve("deep/er"));
-    Files.writeString(target.resolve("deep/er/old.txt"), "old");
-    Path staging = AtomicFiles.newStagingDirectory(target);
-    Files.writeString(staging.resolve("a.txt"), "new");
-    AtomicFiles.replaceDirectory(staging, target);
+    writeWithFolders(target.resolve("deep/er/old.txt"), "old");
+    replaceWithANewFolderHoldingATxt(target);
     assertThat(entries(target)).containsExactly("a.txt");
     assertThat(entries(dir)).containsExactly("out");
   }
@@ -117,8 +112,7 @@ class AtomicFilesTest {
   @Test
   void replaceDirectoryPutsTheOldFolderBackWhenTheNewOneCannotMoveIn() throws IOException {
     Path target = dir.resolve("out");
-    Files.createDirectories(target);
-    Files.writeString(target.resolve("old.txt"), "old");
+    writeWithFolders(target.resolve("old.txt"), "old");
     Path missing = dir.resolve(".out.staging-gone");
     assertThatThrownBy(() -> AtomicFiles.replaceDirectory(missing, target))
         .isInstanceOf(NoSuchFileException.class);
@@ -129,9 +123,8 @@ class AtomicFilesTest {
   @Test
   void deleteTreeRemovesNestedFoldersAndIgnoresAMissingPath() throws IOException {
     Path root = dir.resolve("tree");
-    Files.createDirectories(root.resolve("a/b"));
-    Files.writeString(root.resolve("a/b/c.txt"), "c");
-    Files.writeString(root.resolve("d.txt"), "d");
+    writeWithFolders(root.resolve("a/b/c.txt"), "c");
+    writeWithFolders(root.resolve("d.txt"), "d");
     AtomicFiles.deleteTree(root);
     assertThat(root).doesNotExist();
     AtomicFiles.deleteTree(root);
@@ -147,5 +140,18 @@ class AtomicFilesTest {
     AtomicFiles.deleteTree(tree);
     assertThat(tree).doesNotExist();
     assertThat(kept.resolve("x.txt")).hasContent("x");
+  }
+
+  /** Writes {@code content} to {@code file}, creating its folders first. */
+  private static void writeWithFolders(Path file, String content) throws IOException {
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, content);
+  }
+
+  /** Stages a folder holding a.txt ("new") and moves it in at {@code target}. */
+  private static void replaceWithANewFolderHoldingATxt(Path target) throws IOException {
+    Path staging = AtomicFiles.newStagingDirectory(target);
+    Files.writeString(staging.resolve("a.txt"), "new");
+    AtomicFiles.replaceDirectory(staging, target);
   }
 }

@@ -1,6 +1,7 @@
 package org.mos.common.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.mos.common.testkit.SplitMix64;
 
 /**
  * The integer formula of {@code make_metrics_fixtures.py} for its large cases, so the fixture
@@ -19,11 +20,7 @@ final class GridScores {
     long offset = spec.get("offset").asLong();
     double[] out = new double[n];
     for (int i = 0; i < n; i++) {
-      long z = (seed << 32) + i + 0x9E3779B97F4A7C15L;
-      z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-      z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-      z = z ^ (z >>> 31);
-      out[i] = (Long.remainderUnsigned(z, modulus) + offset) / 8.0;
+      out[i] = (Long.remainderUnsigned(SplitMix64.at(seed, i), modulus) + offset) / 8.0;
     }
     return out;
   }

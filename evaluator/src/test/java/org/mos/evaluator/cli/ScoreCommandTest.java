@@ -31,6 +31,13 @@ class ScoreCommandTest {
     return cli.execute(args);
   }
 
+  /** Runs {@code mos score --logits logits options...}. */
+  private int score(Path logits, String... options) {
+    List<String> args = new java.util.ArrayList<>(List.of("score", "--logits", logits.toString()));
+    args.addAll(List.of(options));
+    return run(args.toArray(String[]::new));
+  }
+
   private static List<Double> read(Path file) throws IOException {
     return Files.readAllLines(file).stream().map(Double::parseDouble).toList();
   }
@@ -43,15 +50,7 @@ class ScoreCommandTest {
     Path logits = dir.resolve("logits.npy");
     Npy.writeFloat32(logits, new float[] {0, LN3, LN3, 0, 0, 0}, 3, 2);
     Path outDir = dir.resolve("scores");
-    int code =
-        run(
-            "score",
-            "--logits",
-            logits.toString(),
-            "--methods",
-            "msp,maxlogit,energy",
-            "--out",
-            outDir.toString());
+    int code = score(logits, "--methods", "msp,maxlogit,energy", "--out", outDir.toString());
     assertThat(code).as(err.toString()).isZero();
     assertThat(read(outDir.resolve("msp.txt")))
         .satisfiesExactly(
@@ -78,10 +77,8 @@ class ScoreCommandTest {
     for (String layout : List.of("2,1", sizes.toString())) {
       Path outDir = dir.resolve("out-" + layout.length());
       int code =
-          run(
-              "score",
-              "--logits",
-              logits.toString(),
+          score(
+              logits,
               "--layout",
               layout,
               "--methods",
@@ -102,16 +99,7 @@ class ScoreCommandTest {
     Path logits = dir.resolve("l.npy");
     Npy.writeFloat32(logits, new float[6], 1, 6);
     int code =
-        run(
-            "score",
-            "--logits",
-            logits.toString(),
-            "--layout",
-            "2,1",
-            "--methods",
-            "mos",
-            "--out",
-            dir.resolve("o").toString());
+        score(logits, "--layout", "2,1", "--methods", "mos", "--out", dir.resolve("o").toString());
     assertThat(code).isNotZero();
     assertThat(err.toString().strip())
         .isEqualTo(
@@ -220,16 +208,8 @@ class ScoreCommandTest {
     Npy.writeFloat32(logits, new float[] {0, 0, 0, LN3, LN3, 0}, 3, 2);
     Path outDir = dir.resolve("kl");
     int code =
-        run(
-            "score",
-            "--logits",
-            logits.toString(),
-            "--methods",
-            "kl",
-            "--kl-means",
-            means.toString(),
-            "--out",
-            outDir.toString());
+        score(
+            logits, "--methods", "kl", "--kl-means", means.toString(), "--out", outDir.toString());
     assertThat(code).as(err.toString()).isZero();
     List<Double> kl = read(outDir.resolve("kl.txt"));
     assertThat(kl.get(0)).isCloseTo(0, within(1e-12));

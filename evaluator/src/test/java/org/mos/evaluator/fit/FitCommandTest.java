@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +28,6 @@ import org.mos.common.io.AtomicFiles;
 import org.mos.common.io.Npy;
 import org.mos.common.score.MahalanobisLayerStatistics;
 import org.mos.common.score.MahalanobisStatistics;
-import org.mos.evaluator.cli.MosCommand;
-import picocli.CommandLine;
 
 /**
  * {@code mos fit} end to end through picocli on the linear synthetic bundle and 4x4 PNGs; expected
@@ -52,43 +48,43 @@ class FitCommandTest {
 
   @BeforeAll
   static void readFixture() throws IOException {
-    try (InputStream in =
-        FitCommandTest.class.getResourceAsStream("/fixtures/fit/synthetic_fit.json")) {
-      fx = new ObjectMapper().readTree(in);
-    }
+    fx = FixtureImages.json("/fixtures/fit/synthetic_fit.json");
   }
 
   @BeforeEach
   void bundleAndImages() throws IOException {
     bundle = dir.resolve("bundle");
-    float[][] w = new float[3][3];
-    float[] b = new float[3];
-    for (int i = 0; i < 3; i++) {
-      b[i] = (float) fx.get("bias").get(i).asDouble();
-      for (int j = 0; j < 3; j++) {
-        w[i][j] = (float) fx.get("weights").get(i).get(j).asDouble();
-      }
-    }
+    float[][] w = FixtureImages.weights(fx);
+    float[] b = FixtureImages.bias(fx);
     // an old calibration that the fit must replace, not keep
     new SyntheticBundle(4, List.of("x", "y", "z"), null, w, b, Map.of("msp", new double[] {0.5}))
         .writeTo(bundle);
     JsonNode images = fx.get("images");
-    train = dir.resolve("train");
-    for (String c : List.of("x", "y", "z")) {
-      FixtureImages.writePngs(train.resolve(c), images.get("train").get(c));
-    }
+    train = FixtureImages.writeClassFolders(dir.resolve("train"), images.get("train"));
     val = FixtureImages.writePngs(dir.resolve("val"), images.get("val"));
     neg = FixtureImages.writePngs(dir.resolve("neg"), images.get("neg"));
     cal = FixtureImages.writePngs(dir.resolve("cal"), images.get("cal"));
   }
 
   private int run(String... args) {
-    CommandLine cli = new CommandLine(new MosCommand());
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    List<String> all = new ArrayList<>(List.of("fit", "--bundle", bundle.toString()));
-    all.addAll(List.of(args));
-    return cli.execute(all.toArray(String[]::new));
+    return FixtureImages.fit(bundle, out, err, args);
+  }
+
+  /** Runs a Mahalanobis fit on train, validated on val, with {@code combiner} and more options. */
+  private int runMahalanobis(String out, String combiner, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--out",
+                out,
+                "--mahalanobis-fit",
+                train.toString(),
+                "--mahalanobis-combiner",
+                combiner,
+                "--mahalanobis-validation",
+                val.toString()));
+    args.addAll(List.of(more));
+    return run(args.toArray(String[]::new));
   }
 
   private static Map<String, String> hashes(Path folder) throws Exception {
@@ -479,31 +475,9 @@ class FitCommandTest {
     assertThat(err.toString()).contains("nothing to fit");
     assertThat(run("--out", o, "--kl-fit", train.toString(), "--kl-labels", "maybe")).isEqualTo(2);
     assertThat(err.toString()).contains("--kl-labels is 'maybe'; expected true or predicted");
-    assertThat(
-            run(
-                "--out",
-                o,
-                "--mahalanobis-fit",
-                train.toString(),
-                "--mahalanobis-combiner",
-                "sum",
-                "--mahalanobis-validation",
-                val.toString(),
-                "--mahalanobis-negatives",
-                neg.toString()))
-        .isEqualTo(2);
+    assertThat(runMahalanobis(o, "sum", "--mahalanobis-negatives", neg.toString())).isEqualTo(2);
     assertThat(err.toString()).contains("only used by --mahalanobis-combiner lr");
-    assertThat(
-            run(
-                "--out",
-                o,
-                "--mahalanobis-fit",
-                train.toString(),
-                "--mahalanobis-combiner",
-                "median",
-                "--mahalanobis-validation",
-                val.toString()))
-        .isEqualTo(2);
+    assertThat(runMahalanobis(o, "median")).isEqualTo(2);
     assertThat(err.toString()).contains("expected lr, sum or single:LAYER");
     assertThat(run("--out", o, "--calibrate", cal.toString(), "--calibrate-methods", "mos"))
         .isEqualTo(2);

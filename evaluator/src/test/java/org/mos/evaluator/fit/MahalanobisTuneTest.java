@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +20,6 @@ import org.mos.common.bundle.ModelBundle;
 import org.mos.common.io.AtomicFiles;
 import org.mos.common.score.MahalanobisLayerStatistics;
 import org.mos.common.score.MahalanobisStatistics;
-import org.mos.evaluator.cli.MosCommand;
-import picocli.CommandLine;
 
 /**
  * {@code mos fit --mahalanobis-tune} end to end through picocli on {@link TinyGradientBundle} and
@@ -45,10 +41,7 @@ class MahalanobisTuneTest {
 
   @BeforeAll
   static void readFixture() throws IOException {
-    try (InputStream in =
-        MahalanobisTuneTest.class.getResourceAsStream("/fixtures/fit/mahalanobis_tune.json")) {
-      fx = new ObjectMapper().readTree(in);
-    }
+    fx = FixtureImages.json("/fixtures/fit/mahalanobis_tune.json");
   }
 
   @BeforeEach
@@ -56,10 +49,7 @@ class MahalanobisTuneTest {
     bundle = dir.resolve("bundle");
     writeBundle(true);
     JsonNode images = fx.get("images");
-    train = dir.resolve("train");
-    for (String c : List.of("x", "y", "z")) {
-      FixtureImages.writePngs(train.resolve(c), images.get("train").get(c));
-    }
+    train = FixtureImages.writeClassFolders(dir.resolve("train"), images.get("train"));
     Path val = FixtureImages.writePngs(dir.resolve("val"), images.get("val"));
     // a list file keeps the reference's order: classes interleaved, N train then N held out
     List<String> lines = new ArrayList<>();
@@ -72,24 +62,13 @@ class MahalanobisTuneTest {
   }
 
   private void writeBundle(boolean gradients) throws IOException {
-    float[][] w = new float[3][3];
-    float[] b = new float[3];
-    for (int i = 0; i < 3; i++) {
-      b[i] = (float) fx.get("bias").get(i).asDouble();
-      for (int j = 0; j < 3; j++) {
-        w[i][j] = (float) fx.get("weights").get(i).get(j).asDouble();
-      }
-    }
+    float[][] w = FixtureImages.weights(fx);
+    float[] b = FixtureImages.bias(fx);
     TinyGradientBundle.write(bundle, 4, w, b, gradients);
   }
 
   private int run(String... args) {
-    CommandLine cli = new CommandLine(new MosCommand());
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    List<String> all = new ArrayList<>(List.of("fit", "--bundle", bundle.toString()));
-    all.addAll(List.of(args));
-    return cli.execute(all.toArray(String[]::new));
+    return FixtureImages.fit(bundle, out, err, args);
   }
 
   private List<String> tuneArgs(Path fitted) {

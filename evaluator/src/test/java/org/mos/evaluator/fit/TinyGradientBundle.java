@@ -4,11 +4,11 @@ import ai.onnx.proto.OnnxMl;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.mos.common.bundle.BundleManifest;
 import org.mos.common.bundle.BundleWriter;
 import org.mos.common.inference.GradientGraphs;
 import org.mos.common.inference.synthetic.OnnxProtos;
+import org.mos.common.inference.synthetic.SyntheticBundle;
 
 /**
  * A tiny non-linear bundle with a hand-written VJP graph, for the tuning tests: on the normalised
@@ -29,26 +29,17 @@ final class TinyGradientBundle {
     byte[] forward = model(forward(side, w, b).build()).toByteArray();
     writer.write("model.onnx", o -> o.write(forward));
     BundleManifest manifest =
-        new BundleManifest(
-            BundleManifest.SCHEMA_VERSION,
+        SyntheticBundle.manifest(
             "tiny-gradient",
             side,
-            List.of(0.5, 0.5, 0.5),
-            List.of(0.5, 0.5, 0.5),
             List.of("x", "y", "z"),
             null,
             List.of("logits", "stem", "block1"),
-            Map.of(),
-            Map.of("source", "TinyGradientBundle"),
-            null);
+            "TinyGradientBundle");
     if (gradients) {
       byte[] vjp = model(vjp(side, w, b)).toByteArray();
       writer.write("vjp_logits.onnx", o -> o.write(vjp));
-      manifest =
-          manifest.withStatistics(
-              GradientGraphs.STATISTICS_KEY,
-              new BundleManifest.Statistics(
-                  Map.of(GradientGraphs.LOGITS, "vjp_logits.onnx"), Map.of()));
+      manifest = SyntheticBundle.withLogitsVjp(manifest);
     }
     writer.commit(manifest);
   }
@@ -77,13 +68,7 @@ final class TinyGradientBundle {
         .addInput(OnnxProtos.floatValue(GradientGraphs.COTANGENT, "N", 3))
         .addInput(OnnxProtos.floatValue(stem, "rows_stem", 3))
         .addInput(OnnxProtos.floatValue(block1, "rows_block1", 3))
-        .addInitializer(
-            OnnxMl.TensorProto.newBuilder()
-                .setName("axes")
-                .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber())
-                .addDims(2)
-                .addInt64Data(2)
-                .addInt64Data(3))
+        .addInitializer(OnnxProtos.int64s("axes", 2, 3))
         .addInitializer(OnnxProtos.floats("per_pixel", List.of(1f / (side * side))))
         .addInitializer(OnnxProtos.floats("two", List.of(2f)))
         .addInitializer(OnnxProtos.floats("zero", List.of(0f)))
@@ -100,13 +85,7 @@ final class TinyGradientBundle {
         .addNode(node("Mul", "block1_px", block1, "per_pixel"))
         .addNode(node("Unsqueeze", "block1_col", "block1_px", "axes"))
         .addNode(node("Greater", "positive", "input", "zero"))
-        .addNode(
-            node("Cast", "mask", "positive")
-                .addAttribute(
-                    OnnxMl.AttributeProto.newBuilder()
-                        .setName("to")
-                        .setType(OnnxMl.AttributeProto.AttributeType.INT)
-                        .setI(OnnxMl.TensorProto.DataType.FLOAT.getNumber())))
+        .addNode(node("Cast", "mask", "positive").addAttribute(OnnxProtos.castToFloat()))
         .addNode(node("Mul", "block1_grad", "mask", "block1_col"))
         .addNode(node("Add", "layers_grad", "stem_grad", "block1_grad"))
         .addNode(node("Add", GradientGraphs.INPUT_GRADIENT, "layers_grad", "logits_grad"))
@@ -115,12 +94,7 @@ final class TinyGradientBundle {
   }
 
   private static OnnxMl.ModelProto model(OnnxMl.GraphProto graph) {
-    return OnnxMl.ModelProto.newBuilder()
-        .setIrVersion(8)
-        .setProducerName("mos-test")
-        .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
-        .setGraph(graph)
-        .build();
+    return OnnxProtos.model("mos-test", graph);
   }
 
   /** A node named after its output. */

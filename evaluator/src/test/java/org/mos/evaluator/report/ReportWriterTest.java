@@ -54,29 +54,43 @@ class ReportWriterTest {
   @Test
   void consoleTablesShowPercentagesRoundedLikePython() {
     String table = ReportWriter.table(ReportFixtures.results(Convention.PAPER, List.of()));
-    String expectedMos =
-        "| MOS | "
-            + cell(0, NEAR, "auroc", "fpr95")
-            + " | "
-            + cell(0, FAR, "auroc", "fpr95")
-            + " | "
-            + cell(0, "average", "auroc", "fpr95")
-            + " | 1.5 |";
+    String expectedMos = "| MOS | " + cellsOfEverySet(0, "auroc", "fpr95") + " | 1.5 |";
     assertThat(table)
         .startsWith(
             "| method | near | far, with comma | average | test time (s) |\n|---|---|---|---|---|\n")
         .contains(expectedMos + "\n")
         // The second table: AUPR-In / AUPR-Out, without the time column.
-        .contains(
-            "| MSP <b> | "
-                + cell(1, NEAR, "aupr_in", "aupr_out")
-                + " | "
-                + cell(1, FAR, "aupr_in", "aupr_out")
-                + " | "
-                + cell(1, "average", "aupr_in", "aupr_out")
-                + " |\n")
+        .contains("| MSP <b> | " + cellsOfEverySet(1, "aupr_in", "aupr_out") + " |\n")
         .contains("| group | 75.00 |\n| flat | 81.25 |\n");
     assertThat(expectedMos).contains("82.08 / 56.67");
+  }
+
+  /** The fixture run (paper convention, nothing skipped) cut down to {@code oodSets}. */
+  private static EvaluationResults fixtureWithOodSets(List<String> oodSets) {
+    return fixtureWith(oodSets, ReportFixtures.results(Convention.PAPER, List.of()).methods());
+  }
+
+  /** The fixture run (paper convention, nothing skipped) with other OOD sets and methods. */
+  private static EvaluationResults fixtureWith(List<String> oodSets, List<MethodResult> methods) {
+    EvaluationResults full = ReportFixtures.results(Convention.PAPER, List.of());
+    return new EvaluationResults(
+        full.idName(),
+        oodSets,
+        methods,
+        full.idAccuracy(),
+        full.convention(),
+        full.settings(),
+        List.of(),
+        full.seconds());
+  }
+
+  /** The near, far and average cells of one method's row, joined as the table joins them. */
+  private static String cellsOfEverySet(int method, String first, String second) {
+    return String.join(
+        " | ",
+        cell(method, NEAR, first, second),
+        cell(method, FAR, first, second),
+        cell(method, "average", first, second));
   }
 
   private static String cell(int method, String set, String first, String second) {
@@ -249,17 +263,7 @@ class ReportWriterTest {
   void rerunningReplacesFilesAndDropsPicturesOfSetsNoLongerThere() throws IOException {
     ReportWriter.write(ReportFixtures.results(Convention.PAPER, List.of()), dir);
     assertThat(dir.resolve("figures/roc-far-with-comma.png")).exists();
-    EvaluationResults full = ReportFixtures.results(Convention.PAPER, List.of());
-    EvaluationResults nearOnly =
-        new EvaluationResults(
-            full.idName(),
-            List.of(NEAR),
-            full.methods(),
-            full.idAccuracy(),
-            full.convention(),
-            full.settings(),
-            List.of(),
-            full.seconds());
+    EvaluationResults nearOnly = fixtureWithOodSets(List.of(NEAR));
     ReportWriter.write(nearOnly, dir);
     assertThat(dir.resolve("figures/roc-far-with-comma.png")).doesNotExist();
     assertThat(dir.resolve("figures/roc-near.png")).exists();
@@ -276,16 +280,7 @@ class ReportWriterTest {
     ood.put(NEAR, near);
     MethodResult broken =
         new MethodResult("mos", "MOS", "group", mos.idScores(), ood, mos.seconds());
-    EvaluationResults results =
-        new EvaluationResults(
-            full.idName(),
-            full.oodSets(),
-            List.of(broken, full.methods().get(1)),
-            full.idAccuracy(),
-            full.convention(),
-            full.settings(),
-            List.of(),
-            full.seconds());
+    EvaluationResults results = fixtureWith(full.oodSets(), List.of(broken, full.methods().get(1)));
     ReportWriter.write(results, dir);
     assertThat(ReportWriter.table(results))
         .contains("| MOS | n/a | " + cell(0, FAR, "auroc", "fpr95") + " | n/a | 1.5 |")
@@ -335,17 +330,7 @@ class ReportWriterTest {
 
   @Test
   void aRunWithoutOodSetsStillReportsAccuracy() throws IOException {
-    EvaluationResults full = ReportFixtures.results(Convention.PAPER, List.of());
-    EvaluationResults none =
-        new EvaluationResults(
-            full.idName(),
-            List.of(),
-            full.methods(),
-            full.idAccuracy(),
-            full.convention(),
-            full.settings(),
-            List.of(),
-            full.seconds());
+    EvaluationResults none = fixtureWithOodSets(List.of());
     ReportWriter.write(none, dir);
     assertThat(ReportWriter.table(none))
         .startsWith("| method | average | test time (s) |\n|---|---|---|\n| MOS | n/a | 1.5 |")

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.metrics.Convention;
 import org.mos.common.metrics.OodMetrics;
+import org.mos.common.testkit.SingleNodeKafka;
 
 /**
  * {@link KafkaTransport} while the only broker restarts in the middle of a run. The broker is
@@ -96,7 +97,8 @@ class KafkaBrokerRestartIT {
       }
       // every reply a scorer wrote was either counted (probe, one per image per run) or dropped
       int counted = 1 + 2 * IMAGES;
-      waitFor(() -> kafka.droppedReplies() == a.replied.get() + b.replied.get() - counted);
+      TransportFixtures.waitFor(
+          () -> kafka.droppedReplies() == a.replied.get() + b.replied.get() - counted);
       System.out.printf(
           "broker restart: %d results and %d requests sent before it went down, %d and %d when"
               + " it was back; %d replies dropped as duplicates; %d scorer commits failed%n",
@@ -142,7 +144,7 @@ class KafkaBrokerRestartIT {
             .hasMessageContaining("no reply for PT3S with")
             .hasMessageContaining("images in flight on down.requests");
       } finally {
-        waitFor(() -> !down.get() || broker.isShutdown());
+        TransportFixtures.waitFor(() -> !down.get() || broker.isShutdown());
         broker.startup();
       }
       List<ScoredImage> rerun = run(kafka, tasks, -1, null);
@@ -272,17 +274,6 @@ class KafkaBrokerRestartIT {
       } catch (Throwable e) {
         error.set(e);
       }
-    }
-  }
-
-  private static void waitFor(java.util.function.BooleanSupplier condition)
-      throws InterruptedException {
-    long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("condition not met within 20 s");
-      }
-      Thread.sleep(50);
     }
   }
 }

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.mos.common.inference.ImageResult;
+import org.mos.common.testkit.SingleNodeKafka;
 import org.mos.contract.KafkaContract;
 
 /**
@@ -126,7 +127,7 @@ class KafkaTransportIT {
                   "not a protobuf request \u0000\u00ff".getBytes(StandardCharsets.ISO_8859_1)))
           .get();
       // both scorers must hold partitions before the run, or scorer-a may get no work to stop in
-      waitFor(() -> a.assigned.get() > 0 && b.assigned.get() > 0);
+      TransportFixtures.waitFor(() -> a.assigned.get() > 0 && b.assigned.get() > 0);
       AtomicBoolean stopping = new AtomicBoolean();
       List<ScoredImage> results =
           kafka
@@ -152,8 +153,8 @@ class KafkaTransportIT {
             .isCloseTo(expected.get(r.seq()).scores().get("energy"), within(1e-6));
       }
       // the poison message got an error reply (reported, not attributable to a run)
-      waitFor(() -> a.poison.get() + b.poison.get() >= 1);
-      waitFor(() -> kafka.droppedReplies() >= 1);
+      TransportFixtures.waitFor(() -> a.poison.get() + b.poison.get() >= 1);
+      TransportFixtures.waitFor(() -> kafka.droppedReplies() >= 1);
     }
   }
 
@@ -207,16 +208,5 @@ class KafkaTransportIT {
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     return new KafkaProducer<>(p);
-  }
-
-  private static void waitFor(java.util.function.BooleanSupplier condition)
-      throws InterruptedException {
-    long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("condition not met within 20 s");
-      }
-      Thread.sleep(50);
-    }
   }
 }

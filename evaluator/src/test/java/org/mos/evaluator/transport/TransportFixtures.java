@@ -59,4 +59,15 @@ final class TransportFixtures {
     }
     ImageIO.write(img, "png", file.toFile());
   }
+
+  /** Polls {@code condition} every 50 ms; fails when it is still false after 20 s. */
+  static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long end = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("condition not met within 20 s");
+      }
+      Thread.sleep(50);
+    }
+  }
 }

@@ -3,7 +3,7 @@ package org.mos.scorer.messaging;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Map;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
+import org.mos.common.testkit.SingleNodeKafka;
 
 /**
  * An in-process KRaft broker ({@code KafkaClusterTestKit}, no Docker) started before the scorer,
@@ -16,20 +16,7 @@ public class KafkaBroker implements QuarkusTestResourceLifecycleManager {
   @Override
   public Map<String, String> start() {
     try {
-      cluster =
-          new KafkaClusterTestKit.Builder(
-                  new TestKitNodes.Builder()
-                      .setCombined(true)
-                      .setNumBrokerNodes(1)
-                      .setNumControllerNodes(1)
-                      .build())
-              .setConfigProp("offsets.topic.replication.factor", "1")
-              .setConfigProp("offsets.topic.num.partitions", "1")
-              .setConfigProp("group.initial.rebalance.delay.ms", "0")
-              .build();
-      cluster.format();
-      cluster.startup();
-      cluster.waitForReadyBrokers();
+      cluster = SingleNodeKafka.start();
     } catch (Exception e) {
       throw new IllegalStateException("the test Kafka broker did not start", e);
     }

@@ -64,6 +64,20 @@ class MicroBatcherTest {
         "test", sink, () -> null, maxBatch, TimeUnit.MILLISECONDS.toNanos(waitMs), runners);
   }
 
+  /**
+   * Once the sink holds the first run, submits {@code queued}, then lets every run go and waits for
+   * the queued jobs' results.
+   */
+  private static void queueBehindTheFirstRun(
+      MicroBatcher batcher, RecordingSink sink, List<Job> queued) throws Exception {
+    assertThat(sink.started.await(5, TimeUnit.SECONDS)).isTrue();
+    queued.forEach(batcher::submit);
+    sink.release.countDown();
+    for (Job j : queued) {
+      j.result().get(5, TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void runsALoneJobAtOnceWhenThereIsNoWait() throws Exception {
     RecordingSink sink = new RecordingSink(0);
@@ -84,13 +98,7 @@ class MicroBatcherTest {
     try (MicroBatcher batcher = batcher(sink, 16, 0, 1)) {
       Job first = job(1);
       batcher.submit(first);
-      assertThat(sink.started.await(5, TimeUnit.SECONDS)).isTrue();
-      List<Job> queued = List.of(job(1), job(2), job(1));
-      queued.forEach(batcher::submit);
-      sink.release.countDown();
-      for (Job j : queued) {
-        j.result().get(5, TimeUnit.SECONDS);
-      }
+      queueBehindTheFirstRun(batcher, sink, List.of(job(1), job(2), job(1)));
       assertThat(sink.runs).containsExactly(1, 4);
     }
   }
@@ -100,13 +108,7 @@ class MicroBatcherTest {
     RecordingSink sink = new RecordingSink(1);
     try (MicroBatcher batcher = batcher(sink, 3, 0, 1)) {
       batcher.submit(job(1));
-      assertThat(sink.started.await(5, TimeUnit.SECONDS)).isTrue();
-      List<Job> queued = List.of(job(2), job(1), job(2), job(2), job(4));
-      queued.forEach(batcher::submit);
-      sink.release.countDown();
-      for (Job j : queued) {
-        j.result().get(5, TimeUnit.SECONDS);
-      }
+      queueBehindTheFirstRun(batcher, sink, List.of(job(2), job(1), job(2), job(2), job(4)));
       // 2+1 fill a batch of 3; two jobs of 2 do not fit together; 4 is above max-batch: alone
       assertThat(sink.runs).containsExactly(1, 3, 2, 2, -4);
     }

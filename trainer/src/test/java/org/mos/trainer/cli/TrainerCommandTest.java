@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
@@ -29,7 +28,6 @@ import org.mos.trainer.export.OrtRunner;
 import org.mos.trainer.export.ResNetV2Spec;
 import org.mos.trainer.export.WeightMap;
 import org.mos.trainer.model.ResNetV2;
-import org.mos.trainer.weights.BitNpzImporter;
 import org.mos.trainer.weights.FormulaWeights;
 import picocli.CommandLine;
 
@@ -54,12 +52,8 @@ class TrainerCommandTest {
   void importsAPaperGroupCheckpointWithTheClassTableInGroupOrder() throws IOException {
     Path out = dir.resolve("bundle");
     int code =
-        run(
-            "import",
-            "--torch-checkpoint",
-            fixture("group.pth"),
-            "--arch",
-            SMALL,
+        importTorch(
+            "group.pth",
             "--layout",
             fixture("classes_group.tsv"),
             "--input-size",
@@ -87,40 +81,18 @@ class TrainerCommandTest {
   @Test
   void importsAFlatCheckpointIntoAZip() throws IOException {
     Path zip = dir.resolve("flat.zip");
-    int code =
-        run(
-            "import",
-            "--torch-checkpoint",
-            fixture("flat.pth"),
-            "--arch",
-            SMALL,
-            "--layout",
-            "flat",
-            "--out",
-            zip.toString(),
-            "--zip");
+    int code = importTorch("flat.pth", "--layout", "flat", "--out", zip.toString(), "--zip");
     assertThat(code).as(err.toString()).isZero();
     assertThat(zip).isRegularFile();
-    try (ModelBundle bundle = ModelBundle.open(zip)) {
-      assertThat(bundle.manifest().isGrouped()).isFalse();
-      assertThat(bundle.manifest().classNames()).hasSize(5);
-      assertThat(bundle.manifest().inputSize()).isEqualTo(480);
-    }
+    BundleManifest m = manifestAt(zip);
+    assertThat(m.isGrouped()).isFalse();
+    assertThat(m.classNames()).hasSize(5);
+    assertThat(m.inputSize()).isEqualTo(480);
   }
 
   @Test
   void aLayoutThatDoesNotFitTheHeadFailsNamingTheCounts() {
-    int code =
-        run(
-            "import",
-            "--torch-checkpoint",
-            fixture("group.pth"),
-            "--arch",
-            SMALL,
-            "--layout",
-            "2,2",
-            "--out",
-            dir.resolve("x").toString());
+    int code = importTorch("group.pth", "--layout", "2,2", "--out", dir.resolve("x").toString());
     assertThat(code).isEqualTo(1);
     assertThat(err.toString())
         .startsWith("import failed: group sizes sum to 4")
@@ -148,26 +120,17 @@ class TrainerCommandTest {
             "--out",
             out.toString());
     assertThat(code).as(err.toString()).isZero();
-    try (ModelBundle bundle = ModelBundle.open(out)) {
-      assertThat(bundle.manifest().isGrouped()).isFalse();
-      // the .npz head has 5 rows: 5 flat classes, unnamed
-      assertThat(bundle.manifest().classNames())
-          .containsExactly("class_0", "class_1", "class_2", "class_3", "class_4");
-      assertThat(bundle.manifest().inputSize()).isEqualTo(480);
-    }
+    BundleManifest m = manifestAt(out);
+    assertThat(m.isGrouped()).isFalse();
+    // the .npz head has 5 rows: 5 flat classes, unnamed
+    assertThat(m.classNames())
+        .containsExactly("class_0", "class_1", "class_2", "class_3", "class_4");
+    assertThat(m.inputSize()).isEqualTo(480);
   }
 
   @Test
   void importOfAPaperCheckpointStillNeedsTheLayout() {
-    int code =
-        run(
-            "import",
-            "--torch-checkpoint",
-            fixture("group.pth"),
-            "--arch",
-            SMALL,
-            "--out",
-            dir.resolve("x").toString());
+    int code = importTorch("group.pth", "--out", dir.resolve("x").toString());
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("Missing required option: '--layout");
     assertThat(dir.resolve("x")).doesNotExist();
@@ -175,38 +138,28 @@ class TrainerCommandTest {
 
   @Test
   void exportOfARunTakesItsArchitectureLayoutNamesAndInputSize() throws IOException {
-    Path run = trainingRun(new int[] {1, 1, 1, 1}, 5, "[ 1, 2 ]", "\"cat\", \"dog\", \"fox\"");
+    Path run = catDogFoxRun();
     Path out = dir.resolve("b");
     int code =
-        run(
-            "export",
-            "--checkpoint",
-            run.resolve("checkpoint.npz").toString(),
-            "--no-gradient-graphs",
-            "--out",
-            out.toString());
+        export(run.resolve("checkpoint.npz"), "--no-gradient-graphs", "--out", out.toString());
     assertThat(code).as(err.toString()).isZero();
-    try (ModelBundle bundle = ModelBundle.open(out)) {
-      BundleManifest m = bundle.manifest();
-      assertThat(m.architecture()).isEqualTo(SMALL);
-      assertThat(m.groupSizes()).containsExactly(1, 2);
-      assertThat(m.classNames()).containsExactly("cat", "dog", "fox");
-      assertThat(m.inputSize()).isEqualTo(64);
-      assertThat(m.provenance()).containsEntry("step", 7);
-      assertThat((String) m.provenance().get("training_config")).contains("\"mode\" : \"group\"");
-    }
+    BundleManifest m = manifestAt(out);
+    assertThat(m.architecture()).isEqualTo(SMALL);
+    assertThat(m.groupSizes()).containsExactly(1, 2);
+    assertThat(m.classNames()).containsExactly("cat", "dog", "fox");
+    assertThat(m.inputSize()).isEqualTo(64);
+    assertThat(m.provenance()).containsEntry("step", 7);
+    assertThat((String) m.provenance().get("training_config")).contains("\"mode\" : \"group\"");
   }
 
   @Test
   void explicitExportOptionsOverrideTheRunWhereTheyAgreeWithIt() throws IOException {
-    Path run = trainingRun(new int[] {1, 1, 1, 1}, 5, "[ 1, 2 ]", "\"cat\", \"dog\", \"fox\"");
+    Path run = catDogFoxRun();
     Path names = Files.writeString(dir.resolve("names.txt"), "tabby\nhound\nvixen\n");
     Path out = dir.resolve("b");
     int code =
-        run(
-            "export",
-            "--checkpoint",
-            run.toString(),
+        export(
+            run,
             "--arch",
             "units=1,1,1,1/width=32",
             "--layout",
@@ -219,16 +172,15 @@ class TrainerCommandTest {
             "--out",
             out.toString());
     assertThat(code).as(err.toString()).isZero();
-    try (ModelBundle bundle = ModelBundle.open(out)) {
-      assertThat(bundle.manifest().classNames()).containsExactly("tabby", "hound", "vixen");
-      assertThat(bundle.manifest().inputSize()).isEqualTo(96);
-    }
+    BundleManifest m = manifestAt(out);
+    assertThat(m.classNames()).containsExactly("tabby", "hound", "vixen");
+    assertThat(m.inputSize()).isEqualTo(96);
   }
 
   @Test
   void anExportLayoutThatContradictsTheRunFailsNamingBoth() throws IOException {
-    Path run = trainingRun(new int[] {1, 1, 1, 1}, 5, "[ 1, 2 ]", "\"cat\", \"dog\", \"fox\"");
-    int code = run("export", "--checkpoint", run.toString(), "--layout", "2,1", "--out", out("b"));
+    Path run = catDogFoxRun();
+    int code = export(run, "--layout", "2,1", "--out", out("b"));
     assertThat(code).isEqualTo(1);
     assertThat(err.toString())
         .contains("--layout 2,1 (3 classes in group sizes [2, 1])")
@@ -238,8 +190,8 @@ class TrainerCommandTest {
 
   @Test
   void anExportArchitectureThatContradictsTheRunFailsNamingBoth() throws IOException {
-    Path run = trainingRun(new int[] {1, 1, 1, 1}, 5, "[ 1, 2 ]", "\"cat\", \"dog\", \"fox\"");
-    int code = run("export", "--checkpoint", run.toString(), "--arch", "R50x1", "--out", out("b"));
+    Path run = catDogFoxRun();
+    int code = export(run, "--arch", "R50x1", "--out", out("b"));
     assertThat(code).isEqualTo(1);
     assertThat(err.toString())
         .contains("--arch R50x1 (units [3, 4, 6, 3], stem width 64)")
@@ -248,19 +200,40 @@ class TrainerCommandTest {
 
   @Test
   void exportClassNamesOfAnotherCountThanTheRunsFailNamingBothCounts() throws IOException {
-    Path run = trainingRun(new int[] {1, 1, 1, 1}, 5, "[ 1, 2 ]", "\"cat\", \"dog\", \"fox\"");
+    Path run = catDogFoxRun();
     Path names = Files.writeString(dir.resolve("names.txt"), "a\nb\nc\nd\n");
-    int code =
-        run(
-            "export",
-            "--checkpoint",
-            run.toString(),
-            "--classes",
-            names.toString(),
-            "--out",
-            out("b"));
+    int code = export(run, "--classes", names.toString(), "--out", out("b"));
     assertThat(code).isEqualTo(1);
     assertThat(err.toString()).contains("got 4 class names for 3 classes");
+  }
+
+  /** {@link #trainingRun} of the small net with a head of groups [1, 2] over cat, dog, fox. */
+  private Path catDogFoxRun() throws IOException {
+    return trainingRun(new int[] {1, 1, 1, 1}, 5, "[ 1, 2 ]", "\"cat\", \"dog\", \"fox\"");
+  }
+
+  /** Runs {@code mos import} of the fixture {@code checkpoint} as the small net. */
+  private int importTorch(String checkpoint, String... options) {
+    String[] head = {"import", "--torch-checkpoint", fixture(checkpoint), "--arch", SMALL};
+    return run(concat(head, options));
+  }
+
+  /** Runs {@code mos export} of {@code checkpoint} (a file or a training run's folder). */
+  private int export(Path checkpoint, String... options) {
+    return run(concat(new String[] {"export", "--checkpoint", checkpoint.toString()}, options));
+  }
+
+  private static String[] concat(String[] head, String[] tail) {
+    String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+    System.arraycopy(tail, 0, all, head.length, tail.length);
+    return all;
+  }
+
+  /** The manifest of the bundle at {@code path}. */
+  private static BundleManifest manifestAt(Path path) throws IOException {
+    try (ModelBundle bundle = ModelBundle.open(path)) {
+      return bundle.manifest();
+    }
   }
 
   private String out(String name) {
@@ -275,18 +248,10 @@ class TrainerCommandTest {
   private Path trainingRun(int[] units, int logits, String groupSizes, String names)
       throws IOException {
     Path run = Files.createDirectories(dir.resolve("run"));
-    Map<String, WeightMap.Tensor> tensors = new java.util.LinkedHashMap<>();
-    new ResNetV2Spec(units, 32, logits)
-        .shapes()
-        .forEach(
-            (key, shape) -> {
-              int n = 1;
-              for (int d : shape) {
-                n *= d;
-              }
-              tensors.put(key, new WeightMap.Tensor(shape, FormulaWeights.values(key, n)));
-            });
-    writeTrainerCheckpoint(run.resolve("checkpoint.npz"), WeightMap.of(tensors), 7);
+    writeTrainerCheckpoint(
+        run.resolve("checkpoint.npz"),
+        FormulaWeights.weightMap(new ResNetV2Spec(units, 32, logits)),
+        7);
     Files.writeString(
         run.resolve("model.json"),
         "{ \"architecture\" : \"units=1,1,1,1/width=32\", \"units\" : [ 1, 1, 1, 1 ],"
@@ -311,28 +276,13 @@ class TrainerCommandTest {
   @Test
   void exportsATrainerCheckpointThatRunsLikeTheModel() throws Exception {
     int[] units = {1, 1, 1, 1};
-    Path npz =
-        FormulaWeights.writeNpz(
-            dir.resolve("bit.npz"), FormulaWeights.bitShapes(units, 32, 4), Set.of(), Map.of());
-    ResNetV2 model = ResNetV2.builder().setUnits(units).optBaseWidth(32).setNumClasses(4).build();
     try (NDManager manager = NDManager.newBaseManager()) {
+      ResNetV2 model = FormulaWeights.model(manager, dir.resolve("bit.npz"), units, 32, 4);
       Shape shape = new Shape(1, 3, 32, 32);
-      model.initialize(manager, DataType.FLOAT32, shape);
-      BitNpzImporter.load(npz, model, BitNpzImporter.HeadPolicy.KEEP);
       Path run = Files.createDirectories(dir.resolve("run"));
       writeTrainerCheckpoint(run.resolve("checkpoint.npz"), WeightMap.of(model), 42);
       Path out = dir.resolve("exported");
-      int code =
-          run(
-              "export",
-              "--checkpoint",
-              run.toString(),
-              "--arch",
-              SMALL,
-              "--layout",
-              "1,1",
-              "--out",
-              out.toString());
+      int code = export(run, "--arch", SMALL, "--layout", "1,1", "--out", out.toString());
       assertThat(code).as(err.toString()).isZero();
       float[] input = FormulaWeights.values("input", (int) shape.size());
       NDList djl =

@@ -6,10 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mos.common.bundle.ModelBundle;
 import org.mos.common.fit.MahalanobisGridScores;
-import org.mos.common.inference.BundleModel;
-import org.mos.common.inference.InferenceOptions;
 import org.mos.common.score.MahalanobisMagnitude;
 import org.mos.common.score.MahalanobisScore;
 import org.mos.trainer.weights.FormulaWeights;
@@ -33,32 +30,32 @@ class MahalanobisGridScoresParityTest {
   void everyMagnitudeOfTheGridMatchesThePyTorchReference() throws Exception {
     MahalanobisScore score = new MahalanobisScore(MahalanobisPerturbationParityTest.statistics());
     List<String> magnitudes = List.of("0.01", "0", "0.0014");
-    try (ModelBundle bundle =
-            ModelBundle.open(OdinPerturbationParityTest.exportSmallBundle(dir, true));
-        BundleModel model =
-            BundleModel.open(bundle, InferenceOptions.cpu().withIntraOpThreads(1))) {
-      float[] x = FormulaWeights.values("input", BATCH * 3 * SIZE * SIZE);
-      double[][][] got =
-          MahalanobisGridScores.layerScores(
-              model,
-              x,
-              BATCH,
-              score,
-              LAYERS,
-              magnitudes.stream()
-                  .map(m -> new MahalanobisMagnitude(Double.parseDouble(m)))
-                  .toList());
-      for (int k = 0; k < magnitudes.size(); k++) {
-        double[][] want =
-            MahalanobisPerturbationParityTest.fixture("scores_m" + magnitudes.get(k)).toMatrix();
-        for (int l = 0; l < LAYERS.size(); l++) {
-          for (int i = 0; i < BATCH; i++) {
-            assertThat(Math.abs(got[k][l][i] - want[l][i]))
-                .as("m %s, %s, image %d", magnitudes.get(k), LAYERS.get(l), i)
-                .isLessThanOrEqualTo(1e-4 * Math.abs(want[l][i]));
+    OdinPerturbationParityTest.onSmallModel(
+        dir,
+        model -> {
+          float[] x = FormulaWeights.values("input", BATCH * 3 * SIZE * SIZE);
+          double[][][] got =
+              MahalanobisGridScores.layerScores(
+                  model,
+                  x,
+                  BATCH,
+                  score,
+                  LAYERS,
+                  magnitudes.stream()
+                      .map(m -> new MahalanobisMagnitude(Double.parseDouble(m)))
+                      .toList());
+          for (int k = 0; k < magnitudes.size(); k++) {
+            double[][] want =
+                MahalanobisPerturbationParityTest.fixture("scores_m" + magnitudes.get(k))
+                    .toMatrix();
+            for (int l = 0; l < LAYERS.size(); l++) {
+              for (int i = 0; i < BATCH; i++) {
+                assertThat(Math.abs(got[k][l][i] - want[l][i]))
+                    .as("m %s, %s, image %d", magnitudes.get(k), LAYERS.get(l), i)
+                    .isLessThanOrEqualTo(1e-4 * Math.abs(want[l][i]));
+              }
+            }
           }
-        }
-      }
-    }
+        });
   }
 }

@@ -49,57 +49,55 @@ class MahalanobisPerturbationParityTest {
   @Test
   void perturbedLayerScoresMatchThePyTorchReference() throws Exception {
     MahalanobisScore score = new MahalanobisScore(statistics());
-    try (ModelBundle bundle =
-            ModelBundle.open(OdinPerturbationParityTest.exportSmallBundle(dir, true));
-        BundleModel model =
-            BundleModel.open(bundle, InferenceOptions.cpu().withIntraOpThreads(1))) {
-      InputBatch batch = OdinPerturbationParityTest.formulaInput(model);
-      double[][] plain = null;
-      for (String m : new String[] {"0", "0.0014", "0.01"}) {
-        double[][] got =
-            MahalanobisMethodScorer.layerScores(
-                model,
-                batch,
-                BATCH,
-                score,
-                LAYERS,
-                new MahalanobisMagnitude(Double.parseDouble(m)));
-        double[][] want = fixture("scores_m" + m).toMatrix();
-        double worst = 0;
-        for (int l = 0; l < LAYERS.size(); l++) {
-          for (int i = 0; i < BATCH; i++) {
-            worst = Math.max(worst, Math.abs(got[l][i] - want[l][i]) / Math.abs(want[l][i]));
-            assertThat(Math.abs(got[l][i] - want[l][i]))
-                .as(
-                    "m %s, %s, image %d: ours %s, PyTorch %s",
-                    m, LAYERS.get(l), i, got[l][i], want[l][i])
-                .isLessThanOrEqualTo(1e-4 * Math.abs(want[l][i]));
+    OdinPerturbationParityTest.onSmallModel(
+        dir,
+        model -> {
+          InputBatch batch = OdinPerturbationParityTest.formulaInput(model);
+          double[][] plain = null;
+          for (String m : new String[] {"0", "0.0014", "0.01"}) {
+            double[][] got =
+                MahalanobisMethodScorer.layerScores(
+                    model,
+                    batch,
+                    BATCH,
+                    score,
+                    LAYERS,
+                    new MahalanobisMagnitude(Double.parseDouble(m)));
+            double[][] want = fixture("scores_m" + m).toMatrix();
+            double worst = 0;
+            for (int l = 0; l < LAYERS.size(); l++) {
+              for (int i = 0; i < BATCH; i++) {
+                worst = Math.max(worst, Math.abs(got[l][i] - want[l][i]) / Math.abs(want[l][i]));
+                assertThat(Math.abs(got[l][i] - want[l][i]))
+                    .as(
+                        "m %s, %s, image %d: ours %s, PyTorch %s",
+                        m, LAYERS.get(l), i, got[l][i], want[l][i])
+                    .isLessThanOrEqualTo(1e-4 * Math.abs(want[l][i]));
+              }
+            }
+            System.out.printf("m %s: worst relative difference of a layer score %.2g%n", m, worst);
+            if (plain == null) {
+              plain = want;
+            } else {
+              assertPerturbationMoved(m, plain, want);
+            }
           }
-        }
-        System.out.printf("m %s: worst relative difference of a layer score %.2g%n", m, worst);
-        if (plain == null) {
-          plain = want;
-        } else {
-          assertPerturbationMoved(m, plain, want);
-        }
-      }
-    }
+        });
   }
 
   @Test
   void vjpGraphPullsTheLayerCotangentBackToTheReferenceGradient() throws Exception {
     MahalanobisScore score = new MahalanobisScore(statistics());
-    try (ModelBundle bundle =
-            ModelBundle.open(OdinPerturbationParityTest.exportSmallBundle(dir, true));
-        BundleModel model =
-            BundleModel.open(bundle, InferenceOptions.cpu().withIntraOpThreads(1))) {
-      InputBatch batch = OdinPerturbationParityTest.formulaInput(model);
-      FloatMatrix block2 = model.run(batch, BATCH, List.of("block2")).get("block2");
-      float[] gradient =
-          model.inputGradient(batch, BATCH, Map.of("block2", score.layerCotangent(2, block2)));
-      VjpExporterTest.assertRelativelyClose(
-          "block2 gradient", gradient, fixture("gradient_block2").toFloats(), 1e-4);
-    }
+    OdinPerturbationParityTest.onSmallModel(
+        dir,
+        model -> {
+          InputBatch batch = OdinPerturbationParityTest.formulaInput(model);
+          FloatMatrix block2 = model.run(batch, BATCH, List.of("block2")).get("block2");
+          float[] gradient =
+              model.inputGradient(batch, BATCH, Map.of("block2", score.layerCotangent(2, block2)));
+          VjpExporterTest.assertRelativelyClose(
+              "block2 gradient", gradient, fixture("gradient_block2").toFloats(), 1e-4);
+        });
   }
 
   @Test

@@ -3,13 +3,10 @@ package org.mos.trainer.export;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mos.common.bundle.ModelBundle;
@@ -26,8 +23,6 @@ import org.mos.common.layout.GroupLayout;
 import org.mos.common.score.FloatMatrix;
 import org.mos.common.score.OdinSettings;
 import org.mos.trainer.model.ResNetV2;
-import org.mos.trainer.weights.BitNpzImporter;
-import org.mos.trainer.weights.BitNpzImporter.HeadPolicy;
 import org.mos.trainer.weights.FormulaWeights;
 
 /**
@@ -138,16 +133,7 @@ class OdinPerturbationParityTest {
   /** The small formula-weight network as a bundle in {@code dir}, with or without VJP graphs. */
   static Path exportSmallBundle(Path dir, boolean gradientGraphs) throws Exception {
     try (NDManager manager = NDManager.newBaseManager()) {
-      Path npz =
-          FormulaWeights.writeNpz(
-              dir.resolve("w.npz"),
-              FormulaWeights.bitShapes(SMALL, 32, CLASSES),
-              Set.of(),
-              Map.of());
-      ResNetV2 net =
-          ResNetV2.builder().setUnits(SMALL).optBaseWidth(32).setNumClasses(CLASSES).build();
-      net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
-      BitNpzImporter.load(npz, net, HeadPolicy.KEEP);
+      ResNetV2 net = FormulaWeights.model(manager, dir.resolve("w.npz"), SMALL, 32, CLASSES);
       WeightMap weights = WeightMap.of(net);
       Path out = dir.resolve(gradientGraphs ? "bundle" : "plain");
       new BundleExport(
@@ -159,6 +145,21 @@ class OdinPerturbationParityTest {
               Map.of("source", "formula weights"))
           .write(out, false, true, gradientGraphs);
       return out;
+    }
+  }
+
+  /** What a parity test does with the small bundle's model. */
+  @FunctionalInterface
+  interface OnModel {
+    void run(BundleModel model) throws Exception;
+  }
+
+  /** Exports the small bundle with its VJP graphs into {@code dir}, opens it on one thread. */
+  static void onSmallModel(Path dir, OnModel test) throws Exception {
+    try (ModelBundle bundle = ModelBundle.open(exportSmallBundle(dir, true));
+        BundleModel model =
+            BundleModel.open(bundle, InferenceOptions.cpu().withIntraOpThreads(1))) {
+      test.run(model);
     }
   }
 

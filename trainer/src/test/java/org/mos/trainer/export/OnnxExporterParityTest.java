@@ -5,21 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mos.trainer.model.ResNetV2;
 import org.mos.trainer.train.SgdMomentum;
 import org.mos.trainer.weights.BitKeys;
-import org.mos.trainer.weights.BitNpzImporter;
-import org.mos.trainer.weights.BitNpzImporter.HeadPolicy;
 import org.mos.trainer.weights.FormulaWeights;
 
 /**
@@ -102,6 +98,12 @@ class OnnxExporterParityTest {
   }
 
   static void assertClose(String name, float[] got, float[] want, double tolerance) {
+    double worst = assertEachWithin(name, got, want, tolerance);
+    System.out.printf("%s: max |diff| %.2g (tolerance %.2g)%n", name, worst, tolerance);
+  }
+
+  /** Asserts |got - want| &lt;= tolerance element by element; returns the largest difference. */
+  private static double assertEachWithin(String name, float[] got, float[] want, double tolerance) {
     assertThat(got).as(name).hasSameSizeAs(want);
     double worst = 0;
     for (int i = 0; i < want.length; i++) {
@@ -111,22 +113,12 @@ class OnnxExporterParityTest {
           .as("%s[%d]: got %s, expected %s", name, i, got[i], want[i])
           .isLessThanOrEqualTo(tolerance);
     }
-    System.out.printf("%s: max |diff| %.2g (tolerance %.2g)%n", name, worst, tolerance);
+    return worst;
   }
 
   private ResNetV2 formulaModel(NDManager manager, int[] units, int width, int classes)
       throws Exception {
-    Path npz =
-        FormulaWeights.writeNpz(
-            dir.resolve("w.npz"),
-            FormulaWeights.bitShapes(units, width, classes),
-            Set.of(),
-            Map.of());
-    ResNetV2 model =
-        ResNetV2.builder().setUnits(units).optBaseWidth(width).setNumClasses(classes).build();
-    model.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
-    BitNpzImporter.load(npz, model, HeadPolicy.KEEP);
-    return model;
+    return FormulaWeights.model(manager, dir.resolve("w.npz"), units, width, classes);
   }
 
   /** A few SGD steps on every parameter, towards class 0, so norms, kernels and head all move. */
@@ -182,16 +174,8 @@ class OnnxExporterParityTest {
             String name = OnnxExporter.OUTPUTS.get(o);
             float[] want = djl.get(index[o]).toFloatArray();
             float[] got = onnxOut.get(name);
-            assertThat(got).as(name).hasSameSizeAs(want);
             double tolerance = TOLERANCE * (o < 2 ? 1 : scale(want));
-            double worst = 0;
-            for (int i = 0; i < want.length; i++) {
-              double diff = Math.abs(got[i] - want[i]);
-              worst = Math.max(worst, diff);
-              assertThat(diff)
-                  .as("%s[%d]: onnx %s, djl %s", name, i, got[i], want[i])
-                  .isLessThanOrEqualTo(tolerance);
-            }
+            double worst = assertEachWithin(name + " (onnx vs djl)", got, want, tolerance);
             report.append(String.format(" %s %.2g (scale %.2g)", name, worst, scale(want)));
           }
           System.out.println(report);

@@ -24,17 +24,7 @@ class OnnxExporterTest {
 
   /** Formula weights for {@code spec}, OIHW (the formula is only a source of numbers here). */
   static WeightMap weights(ResNetV2Spec spec) {
-    Map<String, WeightMap.Tensor> tensors = new LinkedHashMap<>();
-    spec.shapes()
-        .forEach(
-            (key, shape) -> {
-              int n = 1;
-              for (int d : shape) {
-                n *= d;
-              }
-              tensors.put(key, new WeightMap.Tensor(shape, FormulaWeights.values(key, n)));
-            });
-    return WeightMap.of(tensors);
+    return FormulaWeights.weightMap(spec);
   }
 
   @Test

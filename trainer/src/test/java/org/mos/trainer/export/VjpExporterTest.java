@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -20,8 +19,6 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mos.trainer.model.ResNetV2;
-import org.mos.trainer.weights.BitNpzImporter;
-import org.mos.trainer.weights.BitNpzImporter.HeadPolicy;
 import org.mos.trainer.weights.FormulaWeights;
 
 /**
@@ -293,17 +290,7 @@ class VjpExporterTest {
 
   private ResNetV2 formulaModel(NDManager manager, int[] units, int width, int classes)
       throws Exception {
-    Path npz =
-        FormulaWeights.writeNpz(
-            dir.resolve("w.npz"),
-            FormulaWeights.bitShapes(units, width, classes),
-            Set.of(),
-            Map.of());
-    ResNetV2 model =
-        ResNetV2.builder().setUnits(units).optBaseWidth(width).setNumClasses(classes).build();
-    model.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
-    BitNpzImporter.load(npz, model, HeadPolicy.KEEP);
-    return model;
+    return FormulaWeights.model(manager, dir.resolve("w.npz"), units, width, classes);
   }
 
   /** ONNX Runtime on one thread, with the image input and optionally one more float input. */
@@ -327,17 +314,22 @@ class VjpExporterTest {
               env, FloatBuffer.wrap(input), new long[] {batch, 3, size, size})) {
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>(extra);
         feeds.put(OnnxExporter.INPUT, x);
-        Map<String, float[]> out = new LinkedHashMap<>();
-        try (OrtSession.Result result = session.run(feeds)) {
-          for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : result) {
-            FloatBuffer b = ((OnnxTensor) e.getValue()).getFloatBuffer();
-            float[] values = new float[b.remaining()];
-            b.get(values);
-            out.put(e.getKey(), values);
-          }
-        }
-        return out;
+        return runFeeds(feeds);
       }
+    }
+
+    /** Runs the session on {@code feeds}, every output as floats by name. */
+    private Map<String, float[]> runFeeds(Map<String, OnnxTensor> feeds) throws Exception {
+      Map<String, float[]> out = new LinkedHashMap<>();
+      try (OrtSession.Result result = session.run(feeds)) {
+        for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : result) {
+          FloatBuffer b = ((OnnxTensor) e.getValue()).getFloatBuffer();
+          float[] values = new float[b.remaining()];
+          b.get(values);
+          out.put(e.getKey(), values);
+        }
+      }
+      return out;
     }
 
     Map<String, float[]> run(
@@ -361,16 +353,7 @@ class VjpExporterTest {
                     env, FloatBuffer.wrap(new float[(int) width]), new long[] {1, width}));
           }
         }
-        Map<String, float[]> out = new LinkedHashMap<>();
-        try (OrtSession.Result result = session.run(feeds)) {
-          for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : result) {
-            FloatBuffer b = ((OnnxTensor) e.getValue()).getFloatBuffer();
-            float[] values = new float[b.remaining()];
-            b.get(values);
-            out.put(e.getKey(), values);
-          }
-        }
-        return out;
+        return runFeeds(feeds);
       } finally {
         for (OnnxTensor t : feeds.values()) {
           t.close();

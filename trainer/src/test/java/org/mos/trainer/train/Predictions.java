@@ -2,6 +2,7 @@ package org.mos.trainer.train;
 
 import java.util.Arrays;
 import org.mos.common.layout.GroupLayout;
+import org.mos.common.layout.GroupPredictions;
 
 /**
  * Class predictions from logit rows, flat or by MOS's group rule, and the accuracy they give.
@@ -31,31 +32,10 @@ public final class Predictions {
    */
   public static int[] grouped(float[] logits, GroupLayout layout) {
     layout.checkLogitCount(logits.length);
-    int bestGroup = -1;
-    int bestClass = -1;
-    double bestProbability = -1;
-    for (int k = 0; k < layout.numGroups(); k++) {
-      int from = layout.sliceStart(k);
-      int to = from + layout.sliceLength(k);
-      double max = Double.NEGATIVE_INFINITY;
-      for (int i = from; i < to; i++) {
-        max = Math.max(max, logits[i]);
-      }
-      double sum = 0;
-      for (int i = from; i < to; i++) {
-        sum += Math.exp(logits[i] - max);
-      }
-      for (int c = 1; c <= layout.groupSize(k); c++) {
-        double p = Math.exp(logits[from + c] - max) / sum;
-        if (p > bestProbability) {
-          bestProbability = p;
-          bestGroup = k;
-          bestClass = c;
-        }
-      }
-    }
+    // the rule itself is common's, the one the trainer's Validator and the scorer use
+    GroupPredictions p = layout.predict(logits, 1);
     int[] label = new int[layout.numGroups()];
-    label[bestGroup] = bestClass;
+    label[p.group(0)] = p.indexInGroup(0) + 1;
     return label;
   }
 

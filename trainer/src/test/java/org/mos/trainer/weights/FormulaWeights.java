@@ -1,5 +1,8 @@
 package org.mos.trainer.weights;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -13,6 +16,9 @@ import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.mos.common.io.Npy;
+import org.mos.trainer.export.ResNetV2Spec;
+import org.mos.trainer.export.WeightMap;
+import org.mos.trainer.model.ResNetV2;
 
 /**
  * Test weights defined by the integer formula of scripts/fixtures/make_trainer_fixtures.py, so that
@@ -123,5 +129,34 @@ public final class FormulaWeights {
       }
     }
     return file;
+  }
+
+  /** The formula's values in every tensor of {@code spec}, OIHW. */
+  public static WeightMap weightMap(ResNetV2Spec spec) {
+    Map<String, WeightMap.Tensor> tensors = new LinkedHashMap<>();
+    spec.shapes()
+        .forEach(
+            (key, shape) -> {
+              int n = 1;
+              for (int d : shape) {
+                n *= d;
+              }
+              tensors.put(key, new WeightMap.Tensor(shape, values(key, n)));
+            });
+    return WeightMap.of(tensors);
+  }
+
+  /**
+   * A ResNetV2 with {@code units}, stem {@code width} and {@code classes}, initialised for 32 px
+   * input and loaded with the formula's values through a BiT .npz written to {@code npz}.
+   */
+  public static ResNetV2 model(NDManager manager, Path npz, int[] units, int width, int classes)
+      throws IOException {
+    writeNpz(npz, bitShapes(units, width, classes), Set.of(), Map.of());
+    ResNetV2 model =
+        ResNetV2.builder().setUnits(units).optBaseWidth(width).setNumClasses(classes).build();
+    model.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+    BitNpzImporter.load(npz, model, BitNpzImporter.HeadPolicy.KEEP);
+    return model;
   }
 }

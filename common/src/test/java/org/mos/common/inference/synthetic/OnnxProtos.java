@@ -73,4 +73,36 @@ public final class OnnxProtos {
                         .setShape(shape)))
         .build();
   }
+
+  /** A 1-D int64 initializer, e.g. the axes of an Unsqueeze. */
+  public static OnnxMl.TensorProto int64s(String name, long... values) {
+    OnnxMl.TensorProto.Builder t =
+        OnnxMl.TensorProto.newBuilder()
+            .setName(name)
+            .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber())
+            .addDims(values.length);
+    for (long v : values) {
+      t.addInt64Data(v);
+    }
+    return t.build();
+  }
+
+  /** The {@code to = FLOAT} attribute of a Cast, e.g. of a boolean mask. */
+  public static OnnxMl.AttributeProto castToFloat() {
+    return OnnxMl.AttributeProto.newBuilder()
+        .setName("to")
+        .setType(OnnxMl.AttributeProto.AttributeType.INT)
+        .setI(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+        .build();
+  }
+
+  /** A model of {@code graph} in IR version 8, default opset 17, which ONNX Runtime runs. */
+  public static OnnxMl.ModelProto model(String producer, OnnxMl.GraphProto graph) {
+    return OnnxMl.ModelProto.newBuilder()
+        .setIrVersion(8)
+        .setProducerName(producer)
+        .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
+        .setGraph(graph)
+        .build();
+  }
 }

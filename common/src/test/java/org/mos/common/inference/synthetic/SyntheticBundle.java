@@ -126,26 +126,17 @@ public record SyntheticBundle(
       files.put(e.getKey(), name);
     }
     BundleManifest manifest =
-        new BundleManifest(
-            BundleManifest.SCHEMA_VERSION,
+        manifest(
             "synthetic-linear",
             inputSize,
-            List.of(0.5, 0.5, 0.5),
-            List.of(0.5, 0.5, 0.5),
             classNames,
             groupSizes,
             List.of("logits", "features", "block1"),
-            Map.of(),
-            Map.of("source", "SyntheticBundle"),
-            null);
+            "SyntheticBundle");
     if (gradients != Gradients.NONE) {
       byte[] vjp = vjpGraph(gradients == Gradients.LOGITS_AND_BLOCK1).toByteArray();
       writer.write("vjp_logits.onnx", out -> out.write(vjp));
-      manifest =
-          manifest.withStatistics(
-              GradientGraphs.STATISTICS_KEY,
-              new BundleManifest.Statistics(
-                  Map.of(GradientGraphs.LOGITS, "vjp_logits.onnx"), Map.of()));
+      manifest = withLogitsVjp(manifest);
     }
     if (mahalanobis != null) {
       byte[] json = new ObjectMapper().writeValueAsBytes(mahalanobis);
@@ -170,6 +161,38 @@ public record SyntheticBundle(
     return writer.commit(manifest);
   }
 
+  /**
+   * The manifest of a hand-written test bundle: mean and std 0.5 per channel, no statistics, the
+   * writing class as {@code source}.
+   */
+  public static BundleManifest manifest(
+      String architecture,
+      int inputSize,
+      List<String> classNames,
+      List<Integer> groupSizes,
+      List<String> outputs,
+      String source) {
+    return new BundleManifest(
+        BundleManifest.SCHEMA_VERSION,
+        architecture,
+        inputSize,
+        List.of(0.5, 0.5, 0.5),
+        List.of(0.5, 0.5, 0.5),
+        classNames,
+        groupSizes,
+        outputs,
+        Map.of(),
+        Map.of("source", source),
+        null);
+  }
+
+  /** {@code manifest} naming {@code vjp_logits.onnx} as the bundle's logits VJP graph. */
+  public static BundleManifest withLogitsVjp(BundleManifest manifest) {
+    return manifest.withStatistics(
+        GradientGraphs.STATISTICS_KEY,
+        new BundleManifest.Statistics(Map.of(GradientGraphs.LOGITS, "vjp_logits.onnx"), Map.of()));
+  }
+
   private OnnxMl.ModelProto graph() {
     int logits = bias.length;
     OnnxMl.GraphProto g =
@@ -191,12 +214,7 @@ public record SyntheticBundle(
             .addOutput(OnnxProtos.floatValue("features", "N", 3))
             .addOutput(OnnxProtos.floatValue("block1", "N", 3, inputSize, inputSize))
             .build();
-    return OnnxMl.ModelProto.newBuilder()
-        .setIrVersion(8)
-        .setProducerName("mos-synthetic")
-        .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
-        .setGraph(g)
-        .build();
+    return OnnxProtos.model("mos-synthetic", g);
   }
 
   private OnnxMl.ModelProto vjpGraph(boolean block1) {
@@ -206,13 +224,7 @@ public record SyntheticBundle(
         forward.getGraph().toBuilder()
             .setName("synthetic_vjp_logits")
             .addInput(OnnxProtos.floatValue(GradientGraphs.COTANGENT, "N", bias.length))
-            .addInitializer(
-                OnnxMl.TensorProto.newBuilder()
-                    .setName("axes")
-                    .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber())
-                    .addDims(2)
-                    .addInt64Data(2)
-                    .addInt64Data(3))
+            .addInitializer(OnnxProtos.int64s("axes", 2, 3))
             .addInitializer(OnnxProtos.floats("per_pixel", List.of(1 / area)))
             .addNode(
                 node("MatMul", "pull", "pulled").addInput(GradientGraphs.COTANGENT).addInput("W"))
@@ -243,11 +255,7 @@ public record SyntheticBundle(
           .addNode(
               node("Cast", "relu_mask", "active")
                   .addInput("active_bool")
-                  .addAttribute(
-                      OnnxMl.AttributeProto.newBuilder()
-                          .setName("to")
-                          .setType(OnnxMl.AttributeProto.AttributeType.INT)
-                          .setI(OnnxMl.TensorProto.DataType.FLOAT.getNumber())))
+                  .addAttribute(OnnxProtos.castToFloat()))
           .addNode(
               node("Mul", "block1_pull", "block1_grad")
                   .addInput("active")

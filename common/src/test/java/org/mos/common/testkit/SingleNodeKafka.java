@@ -1,14 +1,20 @@
-package org.mos.evaluator.transport;
+package org.mos.common.testkit;
 
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
-/** One combined KRaft node in this JVM, set up for one-partition consumer groups without delay. */
-final class SingleNodeKafka {
+/**
+ * One combined KRaft node in this JVM (no Docker), set up for one-partition consumer groups without
+ * delay: the broker of the scorer's and evaluator's Kafka tests and of KafkaScalingBench. Test
+ * code, shipped only in common's test-jar; needs {@code org.apache.kafka:kafka-test-common-runtime}
+ * on the class path, which the modules using it declare themselves.
+ */
+public final class SingleNodeKafka {
 
   private SingleNodeKafka() {}
 
-  static KafkaClusterTestKit start() throws Exception {
+  /** Starts the node and waits until its broker is ready; the caller closes it. */
+  public static KafkaClusterTestKit start() throws Exception {
     KafkaClusterTestKit cluster =
         new KafkaClusterTestKit.Builder(
                 new TestKitNodes.Builder()
