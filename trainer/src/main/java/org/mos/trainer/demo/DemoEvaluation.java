@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.mos.common.io.AtomicFiles;
 
 /**
  * The evaluation half of {@code mos demo}: the evaluator's {@code fit} (flat bundle, then group
@@ -205,6 +206,6 @@ final class DemoEvaluation {
     for (String line : mixedOrder(lines)) {
       mixed.append(line).append('\n');
     }
-    Files.writeString(target, mixed, StandardCharsets.UTF_8);
+    AtomicFiles.writeString(target, mixed.toString());
   }
 }

@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.mos.common.io.AtomicFiles;
 
 /**
  * {@code metrics.jsonl}: one JSON object per logged step ({@code step}, {@code loss}, {@code lr},
@@ -49,7 +50,8 @@ public final class MetricsLog implements AutoCloseable {
         }
       }
     }
-    Files.write(file, kept, StandardCharsets.UTF_8);
+    // rewritten by write-then-rename: a kill here keeps the old log, never a truncated one
+    AtomicFiles.writeString(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
     return new MetricsLog(
         Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
   }

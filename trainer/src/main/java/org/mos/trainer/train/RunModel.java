@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.mos.common.data.ImageFolder;
+import org.mos.common.io.AtomicFiles;
 import org.mos.common.layout.GroupLayout;
 import org.mos.trainer.export.ResNetV2Spec;
 import org.mos.trainer.model.BitArchitecture;
@@ -127,7 +128,7 @@ public record RunModel(
 
   /** Writes {@code dir/model.json}. */
   void write(Path dir) throws IOException {
-    JSON.writeValue(dir.resolve(FILE).toFile(), this);
+    AtomicFiles.write(dir.resolve(FILE), JSON.writeValueAsBytes(this));
   }
 
   /**

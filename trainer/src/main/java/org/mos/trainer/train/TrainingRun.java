@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.mos.common.io.AtomicFiles;
 import org.mos.trainer.data.StreamedImages;
 import org.mos.trainer.model.BitArchitecture;
 import org.mos.trainer.model.ResNetV2;
@@ -99,7 +100,7 @@ public final class TrainingRun {
     RunInputs inputs = RunInputs.resolve(spec);
     Path out = Path.of(spec.out);
     Files.createDirectories(out);
-    JSON.writeValue(out.resolve("layout.json").toFile(), inputs.modelLayout());
+    AtomicFiles.write(out.resolve("layout.json"), JSON.writeValueAsBytes(inputs.modelLayout()));
     RunModel.of(spec, inputs).write(out);
     int crop = inputs.train().spec().crop();
     ResNetV2 model = model(inputs.modelLayout().numLogits());
@@ -222,7 +223,7 @@ public final class TrainingRun {
   private void writeSpec(Path out, EffectiveSettings effective) throws IOException {
     ObjectNode json = JSON.valueToTree(spec);
     json.set("effective", JSON.valueToTree(effective.toMap()));
-    JSON.writeValue(out.resolve(SPEC).toFile(), json);
+    AtomicFiles.write(out.resolve(SPEC), JSON.writeValueAsBytes(json));
   }
 
   private int micro() {
