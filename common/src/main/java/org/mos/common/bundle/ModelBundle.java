@@ -25,6 +25,8 @@ public final class ModelBundle implements AutoCloseable {
   private final boolean extracted;
   private final BundleManifest manifest;
 
+  private volatile String checksum;
+
   private ModelBundle(Path source, Path dir, boolean extracted, BundleManifest manifest) {
     this.source = source;
     this.dir = dir;
@@ -75,19 +77,41 @@ public final class ModelBundle implements AutoCloseable {
     return file("model.onnx");
   }
 
-  /** A checksum of the whole bundle (of the manifest's checksums), to key cached results. */
+  /**
+   * A checksum of the whole bundle, to key cached results: SHA-256 over every file's checksum and
+   * the manifest's own values (architecture, input size, normalisation, preprocessing, classes,
+   * layout, statistics and their parameters), so two bundles that differ only in a manifest value
+   * never share cached scores.
+   */
   public String checksum() {
+    String c = checksum;
+    if (c == null) {
+      c = computeChecksum(manifest);
+      checksum = c;
+    }
+    return c;
+  }
+
+  private static String computeChecksum(BundleManifest manifest) {
     StringBuilder all = new StringBuilder();
     manifest.checksums().entrySet().stream()
         .sorted(Map.Entry.comparingByKey())
         .forEach(e -> all.append(e.getKey()).append('=').append(e.getValue()).append('\n'));
     try {
+      // the manifest's values in one canonical form: map entries sorted by key
+      all.append(
+          BundleWriter.mapper()
+              .copy()
+              .configure(
+                  com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS,
+                  true)
+              .writeValueAsString(manifest));
       var digest = java.security.MessageDigest.getInstance("SHA-256");
       return java.util.HexFormat.of()
           .formatHex(
               digest.digest(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    } catch (java.security.NoSuchAlgorithmException | JsonProcessingException e) {
+      throw new IllegalStateException("cannot compute the bundle checksum", e);
     }
   }
 

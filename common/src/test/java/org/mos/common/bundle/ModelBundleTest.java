@@ -179,4 +179,25 @@ class ModelBundleTest {
                     "kl", new BundleManifest.Statistics(Map.of("class_means", "gone.npy"), null)));
     assertThatThrownBy(() -> ModelBundle.open(target)).hasMessageContaining("gone.npy");
   }
+
+  @Test
+  void theBundleChecksumChangesWithAManifestValueEvenWhenNoFileChanges() throws IOException {
+    Path target = writeBundle("values");
+    String before;
+    try (ModelBundle bundle = ModelBundle.open(target)) {
+      before = bundle.checksum();
+    }
+    Path manifestFile = target.resolve("manifest.json");
+    String json = Files.readString(manifestFile);
+    assertThat(json).contains("\"input_size\" : 32");
+    Files.writeString(manifestFile, json.replace("\"input_size\" : 32", "\"input_size\" : 64"));
+    try (ModelBundle bundle = ModelBundle.open(target)) {
+      assertThat(bundle.manifest().inputSize()).isEqualTo(64);
+      assertThat(bundle.checksum()).hasSize(64).isNotEqualTo(before);
+    }
+    Files.writeString(manifestFile, json);
+    try (ModelBundle bundle = ModelBundle.open(target)) {
+      assertThat(bundle.checksum()).isEqualTo(before);
+    }
+  }
 }
