@@ -140,7 +140,9 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
 
   /**
    * Whether another batch can be taken. False once all are out, after a failure, or closed. With an
-   * iterator source this waits until the next batch has been pulled from it or it ran dry.
+   * iterator source this waits until the next batch has been pulled from it or it ran dry. That
+   * wait hands the previous batch's buffer back first (the source is pulled only into a free
+   * buffer), so with an iterator source the previous batch must no longer be used after this call.
    *
    * @throws IllegalStateException when the pipeline is closed while waiting
    */

@@ -107,7 +107,9 @@ public final class BundleStream<T> implements AutoCloseable {
 
   /**
    * Whether another batch can be taken: false once all are out, after a failure, or closed. With an
-   * iterator source this waits until the next batch has been pulled or the source ran dry.
+   * iterator source this waits until the next batch has been pulled or the source ran dry. That
+   * wait hands the previous batch's buffer back first (the source is pulled only into a free
+   * buffer), so with an iterator source the previous batch must no longer be used after this call.
    */
   public boolean hasNext() {
     return pipeline.hasNext();
