@@ -7,7 +7,9 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * A batch of a {@link PreprocessingPipeline} whose images workers are writing into {@code buffer},
- * one slot per input of {@code [first, end)}; the consumer waits on {@link #done}.
+ * one slot per input of {@code [first, end)}; the consumer waits on {@link #done}. Two kinds hold
+ * no buffer: the end of an iterator source ({@link #isEnd()}) and its failure ({@link #error} with
+ * {@link #errorIndex} -1).
  */
 final class PendingBatch {
 
@@ -27,18 +29,37 @@ final class PendingBatch {
   final int first;
   final int end;
   final FloatBuffer buffer;
+  final List<?> inputs;
   final ImageDecodeException[] failures;
   final CountDownLatch done;
   volatile Throwable error;
   volatile int errorIndex = -1;
 
-  PendingBatch(int number, int first, int end, FloatBuffer buffer) {
+  PendingBatch(int number, int first, List<?> inputs, FloatBuffer buffer) {
     this.number = number;
     this.first = first;
-    this.end = end;
+    this.end = first + inputs.size();
+    this.inputs = inputs;
     this.buffer = buffer;
     this.failures = new ImageDecodeException[end - first];
     this.done = new CountDownLatch(end - first);
+  }
+
+  /** The marker after an iterator source's last batch. */
+  static PendingBatch end(int number, int first) {
+    return new PendingBatch(number, first, List.of(), null);
+  }
+
+  /** An iterator source threw {@code error} while pulling input {@code index}. */
+  static PendingBatch sourceFailed(int number, int index, Throwable error) {
+    PendingBatch failed = new PendingBatch(number, index, List.of(), null);
+    failed.error = error;
+    return failed;
+  }
+
+  /** Whether this is the end marker of an iterator source. */
+  boolean isEnd() {
+    return buffer == null && error == null;
   }
 
   /** Runs on a worker: fills the slot of input {@code index}, recording any failure. */

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
@@ -20,8 +21,9 @@ import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
- * Decodes and preprocesses an ordered list of inputs on a pool of worker threads and hands out
- * batches in input order, in reusable direct buffers.
+ * Decodes and preprocesses an ordered list of inputs, or a lazily pulled and possibly endless
+ * {@link Iterator} of them, on a pool of worker threads and hands out batches in input order, in
+ * reusable direct buffers.
  *
  * <p>Memory is bounded whatever the dataset size: the pipeline owns {@code batchesInFlight} batch
  * buffers (one held by the consumer, the others being filled ahead) and starts work on a batch only
@@ -31,6 +33,11 @@ import java.util.random.RandomGenerator;
  * {@link #report()}, with {@link BadFilePolicy#FAIL} {@link #next()} throws for the first one.
  * Training randomness (crop, flip) is drawn from a generator seeded by (seed, input index), so
  * results do not depend on thread scheduling.
+ *
+ * <p>An iterator source is pulled on the pipeline's own thread, one batch at a time and only when a
+ * buffer is free, so at most {@code batchesInFlight * batchSize} inputs are read ahead of the
+ * consumer; its end is known only when it runs dry, so {@link #hasNext()} may wait for it, and
+ * progress has no total ({@link Progress#total()} is -1).
  *
  * <pre>{@code
  * try (var pipeline = PreprocessingPipeline.builder(paths, ImageSource::of)
@@ -52,7 +59,10 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
 
   private static final AtomicInteger PIPELINES = new AtomicInteger();
 
+  /** The inputs when given as a list (their number is known up front), else null. */
   private final List<T> inputs;
+
+  private final Iterator<? extends T> source;
   private final Function<? super T, ImageSource> opener;
   private final ImagePreprocessor preprocessor;
   private final ImageDecoder decoder;
@@ -77,21 +87,26 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
   private int nextBatch;
   private int delivered;
   private boolean failed;
+  private PendingBatch peeked;
+  private boolean sourceDone;
 
   private PreprocessingPipeline(Builder<T> b) {
-    this.inputs = List.copyOf(b.inputs);
+    this.inputs = b.inputs == null ? null : List.copyOf(b.inputs);
+    this.source = inputs == null ? b.source : inputs.iterator();
     this.opener = b.opener;
     this.preprocessor = b.preprocessor;
     this.decoder = b.decoder;
     this.batchSize = b.batchSize;
-    this.batches = (inputs.size() + batchSize - 1) / batchSize;
+    this.batches = inputs == null ? -1 : (inputs.size() + batchSize - 1) / batchSize;
     this.floatsPerImage = preprocessor.spec().floatsPerImage();
     this.policy = b.policy;
     this.seed = b.seed;
     this.listener = b.listener;
-    int buffers = Math.max(1, Math.min(b.batchesInFlight, batches));
+    int buffers =
+        inputs == null ? b.batchesInFlight : Math.max(1, Math.min(b.batchesInFlight, batches));
     this.free = new ArrayBlockingQueue<>(buffers);
-    this.ready = new ArrayBlockingQueue<>(buffers);
+    // one more than the buffers: the end marker of an iterator source holds none
+    this.ready = new ArrayBlockingQueue<>(buffers + 1);
     long floats = (long) batchSize * floatsPerImage;
     for (int i = 0; i < buffers; i++) {
       free.add(
@@ -111,12 +126,51 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
    */
   public static <T> Builder<T> builder(
       List<? extends T> inputs, Function<? super T, ImageSource> opener) {
-    return new Builder<>(inputs, opener);
+    return new Builder<>(Objects.requireNonNull(inputs, "inputs"), null, opener);
   }
 
-  /** Whether another batch can be taken. False once all are out, after a failure, or closed. */
+  /**
+   * A builder over a lazily pulled, possibly endless {@code source}, read on the pipeline's thread
+   * no further than the batches in flight; {@code opener} says how to read one input.
+   */
+  public static <T> Builder<T> builder(
+      Iterator<? extends T> source, Function<? super T, ImageSource> opener) {
+    return new Builder<>(null, Objects.requireNonNull(source, "source"), opener);
+  }
+
+  /**
+   * Whether another batch can be taken. False once all are out, after a failure, or closed. With an
+   * iterator source this waits until the next batch has been pulled from it or it ran dry. That
+   * wait hands the previous batch's buffer back first (the source is pulled only into a free
+   * buffer), so with an iterator source the previous batch must no longer be used after this call.
+   *
+   * @throws IllegalStateException when the pipeline is closed while waiting
+   */
   public boolean hasNext() {
-    return !closing && !failed && nextBatch < batches;
+    if (closing || failed) {
+      return false;
+    }
+    if (inputs != null) {
+      return nextBatch < batches;
+    }
+    if (sourceDone) {
+      return false;
+    }
+    if (peeked == null) {
+      try {
+        peeked = awaitReady();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the next batch", e);
+      }
+    }
+    if (peeked.isEnd()) {
+      sourceDone = true;
+      endNanos = System.nanoTime();
+      stopThreads(false);
+      return false;
+    }
+    return true;
   }
 
   /**
@@ -131,11 +185,13 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
       throw new NoSuchElementException(
           closing ? "the pipeline is closed" : failed ? "the pipeline failed" : "no more batches");
     }
-    if (held != null) {
-      free.put(held);
-      held = null;
-    }
     PendingBatch pending = awaitNext();
+    if (pending.error != null && pending.errorIndex < 0) {
+      failed = true;
+      close();
+      throw new IllegalStateException(
+          "the input source failed after " + pending.first + " inputs", pending.error);
+    }
     if (pending.error != null) {
       failed = true;
       close();
@@ -143,7 +199,7 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
           "preprocessing failed unexpectedly on input #"
               + pending.errorIndex
               + " ("
-              + inputs.get(pending.errorIndex)
+              + pending.inputs.get(pending.errorIndex - pending.first)
               + ")",
           pending.error);
     }
@@ -163,9 +219,9 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
       endNanos = System.nanoTime();
       stopThreads(false);
     }
-    int done = Math.min(inputs.size(), (pending.number + 1) * batchSize);
     if (listener != null) {
-      listener.onProgress(Progress.of(done, inputs.size(), System.nanoTime() - startNanos));
+      long total = inputs == null ? -1 : inputs.size();
+      listener.onProgress(Progress.of(pending.end, total, System.nanoTime() - startNanos));
     }
     FloatBuffer data = held.slice(0, rows.length * floatsPerImage);
     return new ImageBatch(pending.number, pending.first, rows, skipped, data);
@@ -174,7 +230,9 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
   /** What happened so far (complete once the last batch has been taken). */
   public PipelineReport report() {
     long end = endNanos != 0 ? endNanos : System.nanoTime();
-    return new PipelineReport(inputs.size(), delivered, unreadable, (end - startNanos) / 1e9);
+    // an iterator source's count so far: every input handed out, read or not
+    int total = inputs != null ? inputs.size() : delivered + unreadable.size();
+    return new PipelineReport(total, delivered, unreadable, (end - startNanos) / 1e9);
   }
 
   /** Stops the workers and the producer; safe to call more than once. */
@@ -188,10 +246,23 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
     stopThreads(true);
   }
 
-  private PendingBatch awaitNext() throws InterruptedException {
+  private PendingBatch awaitReady() throws InterruptedException {
+    if (held != null) {
+      free.put(held); // the source is pulled only into a free buffer: give the last one back
+      held = null;
+    }
     PendingBatch pending;
     while ((pending = ready.poll(100, TimeUnit.MILLISECONDS)) == null) {
       checkOpen();
+    }
+    return pending;
+  }
+
+  private PendingBatch awaitNext() throws InterruptedException {
+    PendingBatch pending = peeked;
+    peeked = null;
+    if (pending == null) {
+      pending = awaitReady();
     }
     while (!pending.done.await(100, TimeUnit.MILLISECONDS)) {
       checkOpen();
@@ -207,15 +278,32 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
 
   private void dispatch() {
     try {
-      for (int b = 0; b < batches && !stopDispatching; b++) {
+      // a list's batches are all known; an iterator source ends when it runs dry
+      for (int b = 0; (inputs == null || b < batches) && !stopDispatching; b++) {
         FloatBuffer buffer = free.take();
         int first = b * batchSize;
-        PendingBatch pending =
-            new PendingBatch(b, first, Math.min(inputs.size(), first + batchSize), buffer);
+        List<T> items = new ArrayList<>(batchSize);
+        try {
+          while (items.size() < batchSize && source.hasNext()) {
+            items.add(source.next());
+          }
+        } catch (RuntimeException e) {
+          ready.put(PendingBatch.sourceFailed(b, first + items.size(), e));
+          return;
+        }
+        if (items.isEmpty()) {
+          ready.put(PendingBatch.end(b, first));
+          return;
+        }
+        PendingBatch pending = new PendingBatch(b, first, items, buffer);
         ready.put(pending);
-        for (int i = pending.first; i < pending.end; i++) {
-          int index = i;
-          workers.execute(() -> pending.process(index, this::fill, this::onFailure));
+        for (int i = 0; i < items.size(); i++) {
+          int index = first + i;
+          T item = items.get(i);
+          workers.execute(
+              () ->
+                  pending.process(
+                      index, (k, buf, slot) -> fill(item, k, buf, slot), this::onFailure));
         }
       }
     } catch (InterruptedException | RejectedExecutionException e) {
@@ -223,11 +311,11 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
     }
   }
 
-  private void fill(int index, FloatBuffer buffer, int slot) throws ImageDecodeException {
+  private void fill(T item, int index, FloatBuffer buffer, int slot) throws ImageDecodeException {
     if (closing) {
       return; // the result will not be read
     }
-    RgbImage image = opener.apply(inputs.get(index)).decode(decoder);
+    RgbImage image = opener.apply(item).decode(decoder);
     preprocessor.preprocess(image, buffer, slot, randomFor(index));
   }
 
@@ -275,6 +363,7 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
   /** Builds a pipeline; {@link #setSpec} (or {@link #setPreprocessor}) is required. */
   public static final class Builder<T> {
     private final List<? extends T> inputs;
+    private final Iterator<? extends T> source;
     private final Function<? super T, ImageSource> opener;
     private ImagePreprocessor preprocessor;
     private ImageDecoder decoder = ImageDecoder.pillowCompatible();
@@ -285,8 +374,12 @@ public final class PreprocessingPipeline<T> implements AutoCloseable {
     private long seed;
     private ProgressListener listener;
 
-    private Builder(List<? extends T> inputs, Function<? super T, ImageSource> opener) {
-      this.inputs = Objects.requireNonNull(inputs, "inputs");
+    private Builder(
+        List<? extends T> inputs,
+        Iterator<? extends T> source,
+        Function<? super T, ImageSource> opener) {
+      this.inputs = inputs;
+      this.source = source;
       this.opener = Objects.requireNonNull(opener, "opener");
     }
 

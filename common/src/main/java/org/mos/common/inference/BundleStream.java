@@ -2,6 +2,7 @@ package org.mos.common.inference;
 
 import java.nio.FloatBuffer;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -18,7 +19,8 @@ import org.mos.common.score.FloatMatrix;
 
 /**
  * The one images → model outputs streamer: runs a {@link BundleModel} over an ordered list of
- * images, one batch at a time, in input order, with bounded memory whatever the number of images.
+ * images, or a lazily pulled and possibly endless {@link Iterator} of them, one batch at a time, in
+ * input order, with bounded memory whatever the number of images.
  *
  * <p>Images are decoded and given the model's test preprocessing ({@link
  * BundleModel#preprocessSpec()}) on worker threads by a {@link PreprocessingPipeline}, which owns
@@ -42,7 +44,12 @@ import org.mos.common.score.FloatMatrix;
  * }
  * }</pre>
  *
- * Used by {@code mos infer} and {@code mos fit}. One consumer thread only.
+ * An iterator source ({@link #builder(BundleModel, Iterator, Function)}) is pulled on the stream's
+ * own thread no further than {@code batchesInFlight * batchSize} inputs ahead of the consumer; its
+ * progress has no total, and {@link #hasNext()} may wait until the next batch has been pulled.
+ *
+ * <p>Used by {@code mos infer}, {@code mos fit} and in-process {@code mos evaluate}. One consumer
+ * thread only.
  *
  * @param <T> the input type (a path, a dataset sample, ...)
  */
@@ -56,10 +63,15 @@ public final class BundleStream<T> implements AutoCloseable {
   private BundleStream(Builder<T> b) {
     this.model = b.model;
     // one reusable model input, no larger than the images need
-    this.input = model.newInputBatch(Math.max(1, Math.min(b.batchSize, b.inputs.size())));
+    int rows = b.inputs == null ? b.batchSize : Math.min(b.batchSize, b.inputs.size());
+    this.input = model.newInputBatch(Math.max(1, rows));
     this.chw = new float[input.floatsPerImage()];
+    PreprocessingPipeline.Builder<T> images =
+        b.inputs != null
+            ? PreprocessingPipeline.<T>builder(b.inputs, b.opener)
+            : PreprocessingPipeline.<T>builder(b.source, b.opener);
     this.pipeline =
-        PreprocessingPipeline.<T>builder(b.inputs, b.opener)
+        images
             .setSpec(model.preprocessSpec())
             .optBatchSize(input.capacity())
             .optThreads(b.threads)
@@ -75,7 +87,17 @@ public final class BundleStream<T> implements AutoCloseable {
    */
   public static <T> Builder<T> builder(
       BundleModel model, List<? extends T> inputs, Function<? super T, ImageSource> opener) {
-    return new Builder<>(model, inputs, opener);
+    return new Builder<>(model, Objects.requireNonNull(inputs, "inputs"), null, opener);
+  }
+
+  /**
+   * A builder over a lazily pulled, possibly endless {@code source} (in the order batches and rows
+   * come out), read on the stream's own thread no further than the batches in flight ahead of the
+   * consumer; {@code opener} says how to read one input.
+   */
+  public static <T> Builder<T> builder(
+      BundleModel model, Iterator<? extends T> source, Function<? super T, ImageSource> opener) {
+    return new Builder<>(model, null, Objects.requireNonNull(source, "source"), opener);
   }
 
   /** The model the images run through. */
@@ -83,7 +105,12 @@ public final class BundleStream<T> implements AutoCloseable {
     return model;
   }
 
-  /** Whether another batch can be taken: false once all are out, after a failure, or closed. */
+  /**
+   * Whether another batch can be taken: false once all are out, after a failure, or closed. With an
+   * iterator source this waits until the next batch has been pulled or the source ran dry. That
+   * wait hands the previous batch's buffer back first (the source is pulled only into a free
+   * buffer), so with an iterator source the previous batch must no longer be used after this call.
+   */
   public boolean hasNext() {
     return pipeline.hasNext();
   }
@@ -203,6 +230,7 @@ public final class BundleStream<T> implements AutoCloseable {
   public static final class Builder<T> {
     private final BundleModel model;
     private final List<? extends T> inputs;
+    private final Iterator<? extends T> source;
     private final Function<? super T, ImageSource> opener;
     private int batchSize = 32;
     private int threads = Runtime.getRuntime().availableProcessors();
@@ -211,13 +239,17 @@ public final class BundleStream<T> implements AutoCloseable {
     private ProgressListener listener;
 
     private Builder(
-        BundleModel model, List<? extends T> inputs, Function<? super T, ImageSource> opener) {
+        BundleModel model,
+        List<? extends T> inputs,
+        Iterator<? extends T> source,
+        Function<? super T, ImageSource> opener) {
       this.model = Objects.requireNonNull(model, "model");
-      this.inputs = Objects.requireNonNull(inputs, "inputs");
+      this.inputs = inputs;
+      this.source = source;
       this.opener = Objects.requireNonNull(opener, "opener");
     }
 
-    /** Images per model run (default 32; fewer when there are fewer images). */
+    /** Images per model run (default 32; fewer when a list has fewer images). */
     public Builder<T> optBatchSize(int batchSize) {
       this.batchSize = batchSize;
       return this;

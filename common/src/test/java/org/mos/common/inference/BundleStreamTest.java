@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -144,6 +145,119 @@ class BundleStreamTest {
     }
     assertThat(openedAtBatch).hasSize(6);
     assertThat(opened.get()).isEqualTo(12);
+  }
+
+  /** 0, 1, 2, ... without end, counting how many were pulled. */
+  private static Iterator<Integer> endless(AtomicInteger pulled) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return true;
+      }
+
+      @Override
+      public Integer next() {
+        return pulled.getAndIncrement();
+      }
+    };
+  }
+
+  @Test
+  void pullsAnEndlessSourceInOrderNoFurtherThanItsBatchesInFlightAhead() throws Exception {
+    AtomicInteger pulled = new AtomicInteger();
+    Function<Integer, ImageSource> levels = images(Set.of(5));
+    List<Integer> seen = new ArrayList<>();
+    List<Integer> skipped = new ArrayList<>();
+    try (BundleStream<Integer> stream =
+        BundleStream.builder(model, endless(pulled), (Integer i) -> levels.apply(i % 12))
+            .optBatchSize(2)
+            .optThreads(3)
+            .optBatchesInFlight(2)
+            .build()) {
+      for (int b = 0; b < 6; b++) {
+        assertThat(stream.hasNext()).isTrue();
+        BundleStream<Integer>.Batch batch = stream.next();
+        assertThat(batch.number()).isEqualTo(b);
+        // the held batch and at most one more pulled: (b + 2) batches of 2
+        assertThat(pulled.get()).isLessThanOrEqualTo(2 * (b + 2));
+        batch.skipped().forEach(u -> skipped.add(u.index()));
+        if (batch.size() == 0) {
+          continue;
+        }
+        FloatMatrix features = batch.outputs(List.of("features")).get("features");
+        int[] indices = batch.inputIndices();
+        for (int r = 0; r < batch.size(); r++) {
+          seen.add(indices[r]);
+          float f = feature(indices[r] % 12);
+          assertThat(features.row(r)).containsExactly(new float[] {f, f, f}, within(1e-6f));
+        }
+      }
+      assertThat(stream.report().inputs()).isEqualTo(12);
+    }
+    assertThat(seen).containsExactly(0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11);
+    assertThat(skipped).containsExactly(5);
+    assertThat(pulled.get()).isLessThanOrEqualTo(16);
+  }
+
+  @Test
+  void endsAFiniteLazySourceWithProgressWithoutTotal() throws Exception {
+    List<Long> done = new ArrayList<>();
+    List<Long> totals = new ArrayList<>();
+    List<Integer> seen = new ArrayList<>();
+    try (BundleStream<Integer> stream =
+        BundleStream.builder(model, inputs(5).iterator(), images(Set.of()))
+            .optBatchSize(2)
+            .optThreads(2)
+            .optProgressListener(
+                p -> {
+                  done.add(p.done());
+                  totals.add(p.total());
+                })
+            .build()) {
+      while (stream.hasNext()) {
+        for (int i : stream.next().inputIndices()) {
+          seen.add(i);
+        }
+      }
+      assertThat(stream.hasNext()).isFalse();
+      PipelineReport report = stream.report();
+      assertThat(report.inputs()).isEqualTo(5);
+      assertThat(report.delivered()).isEqualTo(5);
+    }
+    assertThat(seen).containsExactly(0, 1, 2, 3, 4);
+    assertThat(done).containsExactly(2L, 4L, 5L);
+    assertThat(totals).containsOnly(-1L);
+  }
+
+  @Test
+  void aFailingLazySourceStopsTheStreamNamingHowFarItGot() throws Exception {
+    Iterator<Integer> source =
+        new Iterator<>() {
+          int next;
+
+          @Override
+          public boolean hasNext() {
+            return true;
+          }
+
+          @Override
+          public Integer next() {
+            if (next == 3) {
+              throw new IllegalStateException("source broke");
+            }
+            return next++;
+          }
+        };
+    try (BundleStream<Integer> stream =
+        BundleStream.builder(model, source, images(Set.of())).optBatchSize(2).build()) {
+      assertThat(stream.next().inputIndices()).containsExactly(0, 1);
+      assertThat(stream.hasNext()).isTrue();
+      assertThatThrownBy(stream::next)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("the input source failed after 3 inputs")
+          .hasRootCauseMessage("source broke");
+      assertThat(stream.hasNext()).isFalse();
+    }
   }
 
   @Test

@@ -1,50 +1,60 @@
 package org.mos.evaluator.transport;
 
 import io.smallrye.mutiny.Multi;
-import io.smallrye.mutiny.Uni;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Queue;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.mos.common.bundle.ModelBundle;
+import org.mos.common.image.BadFilePolicy;
 import org.mos.common.image.ImageDecodeException;
 import org.mos.common.image.ImageDecoder;
+import org.mos.common.image.ImageSource;
+import org.mos.common.image.RgbImage;
+import org.mos.common.image.UnreadableImage;
 import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.BundleScorer;
+import org.mos.common.inference.BundleStream;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.InferenceOptions;
-import org.mos.common.inference.InputBatch;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.ScoringPass;
 import org.mos.common.score.OdinSettings;
 
 /**
- * Scores images in this process: decode and preprocess on a pool of worker threads straight into
- * reusable input buffers, run the bundle's ONNX graph ({@link BundleModel}) on one inference
- * thread, and score with {@link BundleScorer}, the code the scorer service runs.
+ * Scores images in this process: streams the tasks' images through the bundle's model with a {@link
+ * BundleStream} (decoding and preprocessing on its worker threads, the model on one inference
+ * thread) and scores each batch with {@link BundleScorer}, the code the scorer service runs.
  *
- * <p>Tasks are cut into batches of {@code batchSize}. At most {@code batchesInFlight} batches exist
- * at once (one in the model, the others being decoded), so memory stays bounded and a slow consumer
- * stops the decoding; with two or more in flight the decoders fill the next batch while the model
- * runs the current one. An image that cannot be decoded yields {@link ScoredImage#failed}; its slot
- * is zeroed and its row dropped. Each method is scored by its own call so that its time can be told
- * apart ({@link MethodTimes}); input perturbation (ODIN with epsilon above 0, Mahalanobis fitted
- * with a magnitude above 0) runs inside its method's call, so its passes count as that method's
- * time.
+ * <p>Tasks are pulled lazily and cut into batches of {@code batchSize}. At most {@code
+ * batchesInFlight} batches exist at once (one in the model, the others being decoded), so memory
+ * stays bounded and a slow consumer stops the decoding; with two or more in flight the decoders
+ * fill the next batch while the model runs the current one. An image that cannot be decoded yields
+ * {@link ScoredImage#failed} in its place; the model runs on the readable rows only. Each method is
+ * scored by its own call so that its time can be told apart ({@link MethodTimes}); input
+ * perturbation (ODIN with epsilon above 0, Mahalanobis fitted with a magnitude above 0) runs inside
+ * its method's call, so its passes count as that method's time.
  */
 public final class InProcessTransport implements ScoringTransport, MethodTimes {
 
@@ -56,11 +66,9 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
   private final int batchSize;
   private final int batchesInFlight;
   private final LongSupplier clock;
-  private final ImageDecoder decoder = ImageDecoder.pillowCompatible();
-  private final ExecutorService decoders;
+  private final int threads;
   private final ExecutorService inference;
-  private final BlockingQueue<InputBatch> buffers;
-  private final float[] zeros;
+  private final Set<BundleStream<ImageTask>> streams = ConcurrentHashMap.newKeySet();
   private final Map<String, LongAdder> scoringNanos = new ConcurrentHashMap<>();
   private final LongAdder forwardNanos = new LongAdder();
 
@@ -97,13 +105,8 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
     this.batchesInFlight = batchesInFlight;
     this.clock = clock;
     int n = INSTANCES.incrementAndGet();
-    this.decoders = Executors.newFixedThreadPool(threads, daemon("mos-eval-" + n + "-decode-"));
+    this.threads = threads;
     this.inference = Executors.newSingleThreadExecutor(daemon("mos-eval-" + n + "-infer-"));
-    this.buffers = new ArrayBlockingQueue<>(batchesInFlight);
-    for (int i = 0; i < batchesInFlight; i++) {
-      buffers.add(model.newInputBatch(batchSize));
-    }
-    this.zeros = new float[buffers.peek().floatsPerImage()];
   }
 
   /** Opens the bundle at {@code path} and its model with {@code options}. */
@@ -180,97 +183,178 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
     ScoreRequest all = new ScoreRequest(methods, 0.95, 0, false, false, odin);
     List<String> wanted = scorer.resolveMethods(all);
     scorer.perturbedMethods(all); // refuses what cannot be done before any image is decoded
-    return tasks
-        .group()
-        .intoLists()
-        .of(batchSize)
-        .onItem()
-        .transformToUni(
-            batch -> Uni.createFrom().completionStage(() -> process(batch, wanted, odin)))
-        .merge(batchesInFlight)
-        .onItem()
-        .transformToIterable(results -> results);
+    ScoreRequest request = new ScoreRequest(wanted, 0.95, 0, false, false, odin);
+    AtomicReference<Results> run = new AtomicReference<>();
+    // The stream blocks while it waits for images, so it is pulled on the inference thread only
+    // (runSubscriptionOn sends the subscriber's requests there too), one result per request:
+    // nothing is read further ahead than the stream's batches in flight and one batch of tasks.
+    return Multi.createFrom()
+        .iterable(
+            () -> {
+              Results results = new Results(tasks, request);
+              run.set(results);
+              return results;
+            })
+        .runSubscriptionOn(inference)
+        .onTermination()
+        .invoke(
+            () -> {
+              Results results = run.getAndSet(null);
+              if (results != null) {
+                inference.execute(results::close); // after the batch the inference thread runs
+              }
+            });
   }
 
-  /** Decodes a batch on the decoders, then runs and scores it on the inference thread. */
-  private CompletableFuture<List<ScoredImage>> process(
-      List<ImageTask> batch, List<String> methods, OdinSettings odin) {
-    InputBatch polled = buffers.poll();
-    // merge() keeps at most batchesInFlight batches alive, so a buffer is always free; a fresh
-    // one is a safe fallback should that ever not hold.
-    InputBatch input = polled != null ? polled : model.newInputBatch(batchSize);
-    String[] errors = new String[batch.size()];
-    CompletableFuture<?>[] decoded = new CompletableFuture<?>[batch.size()];
-    for (int i = 0; i < batch.size(); i++) {
-      int slot = i;
-      decoded[i] =
-          CompletableFuture.runAsync(
-              () -> decodeInto(input, slot, batch.get(slot), errors), decoders);
-    }
-    return CompletableFuture.allOf(decoded)
-        .thenApplyAsync(v -> runAndScore(input, batch, errors, methods, odin), inference)
-        .whenComplete((r, e) -> buffers.offer(input));
-  }
+  /**
+   * The results of one {@link #score} call, in task order: pulls tasks through a {@link
+   * BundleStream} (decoding on its worker threads) and scores each of its batches.
+   */
+  private final class Results implements Iterator<ScoredImage>, AutoCloseable {
+    private final ScoreRequest request;
+    private final Iterator<ImageTask> source;
 
-  private void decodeInto(InputBatch input, int slot, ImageTask task, String[] errors) {
-    try {
-      input.put(slot, decoder.decode(task.path()));
-    } catch (ImageDecodeException e) {
-      errors[slot] = e.reason();
-    } catch (RuntimeException e) {
-      errors[slot] = "cannot read or preprocess the image: " + e;
-    }
-    if (errors[slot] != null) {
-      input.put(slot, zeros); // the row is dropped; zeros keep the graph's input finite
-    }
-  }
+    /** Tasks pulled by the stream, in order, until their batch comes out. */
+    private final Queue<ImageTask> pulled = new ConcurrentLinkedQueue<>();
 
-  private List<ScoredImage> runAndScore(
-      InputBatch input,
-      List<ImageTask> batch,
-      String[] errors,
-      List<String> methods,
-      OdinSettings odin) {
-    List<ScoredImage> out = new ArrayList<>(batch.size());
-    boolean anyOk = false;
-    for (String e : errors) {
-      anyOk |= e == null;
+    private final BundleStream<ImageTask> stream;
+    private final Deque<ScoredImage> ready = new ArrayDeque<>();
+
+    Results(Multi<ImageTask> tasks, ScoreRequest request) {
+      this.request = request;
+      // one batch of tasks buffered between the source and the stream
+      this.source =
+          tasks
+              .subscribe()
+              .asIterable(batchSize, () -> new ArrayBlockingQueue<>(batchSize))
+              .iterator();
+      Iterator<ImageTask> recording =
+          new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+              return source.hasNext();
+            }
+
+            @Override
+            public ImageTask next() {
+              ImageTask task = source.next();
+              pulled.add(task);
+              return task;
+            }
+          };
+      this.stream =
+          BundleStream.builder(model, recording, InProcessTransport::imageOf)
+              .optBatchSize(batchSize)
+              .optThreads(threads)
+              .optBatchesInFlight(batchesInFlight)
+              .optBadFilePolicy(BadFilePolicy.SKIP) // mos evaluate applies --on-bad-image
+              .build();
+      streams.add(stream);
     }
-    if (!anyOk) {
-      for (int i = 0; i < batch.size(); i++) {
-        out.add(ScoredImage.failed(batch.get(i), errors[i]));
+
+    @Override
+    public boolean hasNext() {
+      if (ready.isEmpty() && stream.hasNext()) {
+        try {
+          ready.addAll(scoreBatch(stream.next()));
+        } catch (ImageDecodeException e) {
+          throw new IllegalStateException("unreachable: bad images are skipped", e);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for images", e);
+        }
+      }
+      return !ready.isEmpty();
+    }
+
+    @Override
+    public ScoredImage next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException("no more tasks");
+      }
+      return ready.poll();
+    }
+
+    private List<ScoredImage> scoreBatch(BundleStream<ImageTask>.Batch batch) {
+      List<ImageTask> tasks = new ArrayList<>();
+      for (int i = batch.size() + batch.skipped().size(); i > 0; i--) {
+        tasks.add(pulled.remove());
+      }
+      Map<Integer, String> errors = new HashMap<>();
+      for (UnreadableImage u : batch.skipped()) {
+        errors.put(u.index(), u.reason());
+      }
+      int first = batch.number() * batchSize; // the input index of the batch's first task
+      List<ScoredImage> out = new ArrayList<>(tasks.size());
+      if (batch.size() == 0) {
+        for (int i = 0; i < tasks.size(); i++) {
+          out.add(ScoredImage.failed(tasks.get(i), errors.get(first + i)));
+        }
+        return out;
+      }
+      ScoringPass pass =
+          scorer.pass(model, batch.input(), List.of(new ScoringPass.Part(request, batch.size())));
+      long forwardStart = clock.getAsLong();
+      pass.plainOutputs();
+      forwardNanos.add(clock.getAsLong() - forwardStart);
+      List<Map<String, Double>> scores = new ArrayList<>(batch.size());
+      for (int r = 0; r < batch.size(); r++) {
+        scores.add(new LinkedHashMap<>());
+      }
+      for (String method : request.methods()) {
+        long start = clock.getAsLong();
+        // a method's passes on perturbed inputs run inside its own call: its time, not the shared
+        // forward's (ODIN's gradient graph recomputes the forward it needs)
+        double[] values = pass.scores(0, method);
+        scoringNanos.computeIfAbsent(method, m -> new LongAdder()).add(clock.getAsLong() - start);
+        for (int r = 0; r < values.length; r++) {
+          scores.get(r).put(method, values[r]);
+        }
+      }
+      List<ImageResult> images = pass.score(0).images();
+      int row = 0;
+      for (int i = 0; i < tasks.size(); i++) {
+        ImageTask task = tasks.get(i);
+        String error = errors.get(first + i);
+        if (error != null) {
+          out.add(ScoredImage.failed(task, error));
+        } else {
+          out.add(ScoredImage.of(task, images.get(row).predictedClass(), scores.get(row)));
+          row++;
+        }
       }
       return out;
     }
-    ScoreRequest request = new ScoreRequest(methods, 0.95, 0, false, false, odin);
-    ScoringPass pass =
-        scorer.pass(model, input, List.of(new ScoringPass.Part(request, batch.size())));
-    long forwardStart = clock.getAsLong();
-    pass.plainOutputs();
-    forwardNanos.add(clock.getAsLong() - forwardStart);
-    List<Map<String, Double>> scores = new ArrayList<>(batch.size());
-    for (int i = 0; i < batch.size(); i++) {
-      scores.add(new LinkedHashMap<>());
+
+    @Override
+    public void close() {
+      stream.close();
+      streams.remove(stream);
     }
-    for (String method : methods) {
-      long start = clock.getAsLong();
-      // a method's passes on perturbed inputs run inside its own call: its time, not the shared
-      // forward's (ODIN's gradient graph recomputes the forward it needs)
-      double[] values = pass.scores(0, method);
-      scoringNanos.computeIfAbsent(method, m -> new LongAdder()).add(clock.getAsLong() - start);
-      for (int i = 0; i < values.length; i++) {
-        scores.get(i).put(method, values[i]);
+  }
+
+  /**
+   * Reads a task's image file; an unexpected failure is an unreadable image too, so one bad file
+   * never stops the run (mos evaluate applies --on-bad-image).
+   */
+  private static ImageSource imageOf(ImageTask task) {
+    ImageSource file = ImageSource.of(task.path());
+    return new ImageSource() {
+      @Override
+      public String name() {
+        return file.name();
       }
-    }
-    List<ImageResult> images = pass.score(0).images();
-    for (int i = 0; i < batch.size(); i++) {
-      ImageTask task = batch.get(i);
-      out.add(
-          errors[i] != null
-              ? ScoredImage.failed(task, errors[i])
-              : ScoredImage.of(task, images.get(i).predictedClass(), scores.get(i)));
-    }
-    return out;
+
+      @Override
+      public RgbImage decode(ImageDecoder decoder) throws ImageDecodeException {
+        try {
+          return file.decode(decoder);
+        } catch (RuntimeException e) {
+          throw new ImageDecodeException(
+              file.name(), "cannot read or preprocess the image: " + e, e);
+        }
+      }
+    };
   }
 
   private static ThreadFactory daemon(String prefix) {
@@ -297,12 +381,12 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
 
   @Override
   public void close() {
-    decoders.shutdownNow();
     inference.shutdownNow();
+    streams.forEach(BundleStream::close); // stops their decoding threads
     // A batch may still be inside ONNX Runtime (a run that failed downstream closes its transport
     // while the inference thread works): freeing the session under it crashes the JVM, so wait for
-    // both pools first, and rather leak the session than free it while it may still run.
-    if (!awaitQuietly(inference) || !awaitQuietly(decoders)) {
+    // the inference thread first, and rather leak the session than free it while it may still run.
+    if (!awaitQuietly(inference)) {
       System.getLogger(InProcessTransport.class.getName())
           .log(
               System.Logger.Level.WARNING,
