@@ -138,6 +138,9 @@ def grpc_checks(pb, stub, grpc):
         expect(stub.ModelReady(pb.ModelReadyRequest(name=MODEL)).ready, "flat not ready")
         expect(stub.ModelReady(pb.ModelReadyRequest(name=MODEL, version=meta["version"])).ready,
                "flat at its version not ready")
+        # the test models folder holds a bundle "broken" whose manifest is not JSON
+        expect(not stub.ModelReady(pb.ModelReadyRequest(name="broken")).ready,
+               "a bundle that failed to load is ready")
         code, _ = status_of(lambda: stub.ModelReady(pb.ModelReadyRequest(name="nope")))
         expect(code == grpc.StatusCode.NOT_FOUND, "unknown model: %s" % code)
         code, _ = status_of(
@@ -187,6 +190,14 @@ def grpc_checks(pb, stub, grpc):
         got = struct.unpack("<6f", resp.raw_output_contents[0])
         close(got, [v for c in IMAGES for v in logits(c)])
         close(struct.unpack("<2d", resp.raw_output_contents[1]), [msp(logits(c)) for c in IMAGES])
+
+    def infer_fp64_contents():
+        req = pb.ModelInferRequest(model_name=MODEL)
+        t = req.inputs.add(name="input", datatype="FP64", shape=[1, 3, SIZE, SIZE])
+        t.contents.fp64_contents.extend(image(IMAGES[0]))
+        req.outputs.add(name="logits")
+        resp = stub.ModelInfer(req)
+        close(resp.outputs[0].contents.fp32_contents, logits(IMAGES[0]))
 
     def infer_bytes():
         req = pb.ModelInferRequest(model_name=MODEL)
@@ -286,6 +297,7 @@ def grpc_checks(pb, stub, grpc):
     check("grpc ModelReady", model_ready)
     check("grpc ModelInfer FP32 contents", infer_contents)
     check("grpc ModelInfer raw_input_contents", infer_raw)
+    check("grpc ModelInfer FP64 contents", infer_fp64_contents)
     check("grpc ModelInfer BYTES encoded image", infer_bytes)
     check("grpc ModelInfer BYTES raw_input_contents", infer_bytes_raw)
     check("grpc ModelInfer methods parameter", infer_methods_parameter)
@@ -421,6 +433,17 @@ def rest_checks(base, version):
         close(struct.unpack("<6f", tail), [v for c in IMAGES for v in logits(c)])
         close(ml["data"], [max(logits(c)) for c in IMAGES])
 
+    def infer_binary_fp16():
+        # FP16 exists only in binary form; the values are exact in half precision
+        data = image(IMAGES[0])
+        doc = {"inputs": [{"name": "input", "shape": [1, 3, SIZE, SIZE], "datatype": "FP16",
+                           "parameters": {"binary_data_size": 2 * len(data)}}],
+               "outputs": [{"name": "logits"}]}
+        code, headers, body = binary_request(doc, struct.pack("<%de" % len(data), *data))
+        expect(code == 200, "%d %r" % (code, body[:300]))
+        expect(headers["Content-Type"].startswith("application/json"), str(headers))
+        close(json.loads(body)["outputs"][0]["data"], logits(IMAGES[0]))
+
     def infer_binary_data_output():
         doc = {"parameters": {"binary_data_output": True},
                "inputs": [{"name": "input", "shape": [1, 3, SIZE, SIZE], "datatype": "FP32",
@@ -487,6 +510,7 @@ def rest_checks(base, version):
     check("rest infer: the spec's example form", infer_spec_example)
     check("rest infer versioned, all outputs", infer_versioned_all_outputs)
     check("rest binary tensor data extension", infer_binary)
+    check("rest binary FP16 input", infer_binary_fp16)
     check("rest binary_data_output", infer_binary_data_output)
     check("rest BYTES base64 image in JSON", infer_bytes_json)
     check("rest BYTES image as binary data", infer_bytes_binary)
