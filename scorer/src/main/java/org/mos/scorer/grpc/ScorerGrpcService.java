@@ -219,7 +219,8 @@ public class ScorerGrpcService implements Scorer {
     return b.build();
   }
 
-  private static StatusRuntimeException toStatus(ScoringProblem p) {
+  /** A refusal as a gRPC status (shared with the KServe v2 service). */
+  static StatusRuntimeException toStatus(ScoringProblem p) {
     Status status =
         switch (p.status()) {
           case 404 -> Status.NOT_FOUND;

@@ -69,15 +69,16 @@ class KServeResourceTest {
   }
 
   @Test
-  void refusesBadTensorsWith422AndKeepsServing() {
+  void refusesBadTensorsWith400AndTheProtocolsErrorBodyAndKeepsServing() {
+    // the Open Inference Protocol answers a bad request with 400 and {"error": "..."}
     given()
         .contentType("application/json")
         .body(tensor(new double[][] {{0, 0, 0}}, "INT8"))
         .post("/v2/models/flat/infer")
         .then()
-        .statusCode(422)
-        .contentType("application/problem+json")
-        .body("detail", containsString("FP32"));
+        .statusCode(400)
+        .contentType("application/json")
+        .body("error", containsString("FP32"));
     String wrongShape =
         tensor(new double[][] {{0, 0, 0}}, "FP32").replace("[1,3,4,4]", "[1,3,2,8]");
     given()
@@ -85,37 +86,39 @@ class KServeResourceTest {
         .body(wrongShape)
         .post("/v2/models/flat/infer")
         .then()
-        .statusCode(422)
-        .body("detail", containsString("square"));
+        .statusCode(400)
+        .body("error", containsString("square"));
     String sized = tensor(new double[][] {{0, 0, 0}}, "FP32").replace("[1,3,4,4]", "[1,3,5,5]");
     given()
         .contentType("application/json")
         .body(sized)
         .post("/v2/models/flat/infer")
         .then()
-        .statusCode(422)
-        .body("detail", containsString("needs 75"));
+        .statusCode(400)
+        .body("error", containsString("needs 75"));
     String nan = tensor(new double[][] {{0, 0, 0}}, "FP32").replaceFirst("0\\.0", "NaN");
     given()
         .contentType("application/json")
         .body(nan)
         .post("/v2/models/flat/infer")
         .then()
-        .statusCode(422)
-        .body("detail", containsString("NaN"));
+        .statusCode(400)
+        .body("error", containsString("NaN"));
     given()
         .contentType("application/json")
         .body("{\"inputs\": [")
         .post("/v2/models/flat/infer")
         .then()
         .statusCode(400)
-        .contentType("application/problem+json");
+        .contentType("application/json")
+        .body("error", containsString("JSON"));
     given()
         .contentType("application/json")
         .body(tensor(new double[][] {{0, 0, 0}}, "FP32"))
         .post("/v2/models/nope/infer")
         .then()
-        .statusCode(404);
+        .statusCode(404)
+        .body("error", containsString("nope"));
     given()
         .contentType("application/json")
         .body(tensor(new double[][] {{0, 0, 0}}, "FP32"))
@@ -136,5 +139,56 @@ class KServeResourceTest {
     given().get("/v2/models/nope/ready").then().statusCode(404);
     given().get("/v2/health/ready").then().statusCode(200).body("ready", equalTo(true));
     given().get("/v2/health/live").then().statusCode(200);
+  }
+
+  @Test
+  void answersEveryV2ErrorWithTheProtocolsErrorBodyNotAProblemDocument() {
+    for (var r :
+        List.of(
+            given().get("/v2/models/flat/nonsense"),
+            given().get("/v2/models/flat/infer"),
+            given().contentType("text/plain").body("x").post("/v2/models/flat/infer"),
+            given().get("/v2/models/flat/versions/000000000000"))) {
+      r.then()
+          .statusCode(org.hamcrest.Matchers.oneOf(404, 405, 415))
+          .contentType("application/json")
+          .body("error", org.hamcrest.Matchers.not(org.hamcrest.Matchers.emptyString()))
+          .body("size()", equalTo(1));
+    }
+    // the rest of the service keeps its problem documents
+    given().get("/v1/models/nope").then().statusCode(404).contentType("application/problem+json");
+  }
+
+  @Test
+  void servesTheVersionedUrlsOfTheCurrentVersionOnly() {
+    String version = given().get("/v2/models/flat").then().extract().path("versions[0]");
+    assertThat(version).hasSize(12);
+    given()
+        .get("/v2/models/flat/versions/" + version + "/ready")
+        .then()
+        .statusCode(200)
+        .body("ready", equalTo(true));
+    given()
+        .contentType("application/json")
+        .body(tensor(new double[][] {{0, 0, 0}}, "FP32"))
+        .post("/v2/models/flat/versions/" + version + "/infer")
+        .then()
+        .statusCode(200)
+        .body("model_version", equalTo(version));
+    given()
+        .get("/v2/models/flat/versions/ffffffffffff/ready")
+        .then()
+        .statusCode(404)
+        .body("error", containsString(version));
+  }
+
+  @Test
+  void reportsABundleThatFailedToLoadAsNotReady() {
+    given()
+        .get("/v2/models/broken/ready")
+        .then()
+        .statusCode(503)
+        .body("name", equalTo("broken"))
+        .body("ready", equalTo(false));
   }
 }
