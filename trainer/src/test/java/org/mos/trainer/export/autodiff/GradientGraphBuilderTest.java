@@ -39,7 +39,7 @@ class GradientGraphBuilderTest {
   private static final double TOLERANCE = 1e-4;
 
   @ParameterizedTest
-  @ValueSource(strings = {"resnet", "mobilenet", "vit"})
+  @ValueSource(strings = {"resnet", "mobilenet", "vit", "zoo"})
   void vjpOfTheLogitsMatchesPyTorchAutograd(String model) throws Exception {
     Fixture f = Fixture.load(model);
     GradientGraphBuilder.Result r = f.build();
@@ -66,7 +66,7 @@ class GradientGraphBuilderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"resnet", "mobilenet", "vit"})
+  @ValueSource(strings = {"resnet", "mobilenet", "vit", "zoo"})
   void cotangentOfTheFeaturesAddsItsGradientAsPyTorchAutogradDoes(String model) throws Exception {
     Fixture f = Fixture.load(model);
     try (Graph vjp = new Graph(f.build().vjpLogits().orElseThrow())) {
@@ -89,7 +89,7 @@ class GradientGraphBuilderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"resnet", "mobilenet", "vit"})
+  @ValueSource(strings = {"resnet", "mobilenet", "vit", "zoo"})
   void odinGradientAtTemperature1000MatchesPyTorchAutograd(String model) throws Exception {
     Fixture f = Fixture.load(model);
     try (Graph odin = new Graph(f.build().odinGradient().orElseThrow())) {
