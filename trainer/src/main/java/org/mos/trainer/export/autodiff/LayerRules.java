@@ -30,6 +30,7 @@ final class LayerRules {
     OperatorRules.add("Conv", FIRST, LayerRules::conv);
     OperatorRules.add("BatchNormalization", FIRST, LayerRules::batchNorm);
     OperatorRules.add("LayerNormalization", FIRST, LayerRules::layerNorm);
+    OperatorRules.add("InstanceNormalization", FIRST, LayerRules::instanceNorm);
     OperatorRules.add("GlobalAveragePool", FIRST, LayerRules::globalAveragePool);
     OperatorRules.add("AveragePool", FIRST, LayerRules::averagePool);
     OperatorRules.add("MaxPool", FIRST, LayerRules::maxPool);
@@ -96,6 +97,7 @@ final class LayerRules {
       return values;
     }
     long[] ones = new long[length];
+    java.util.Arrays.fill(ones, 1);
     return ones;
   }
 
@@ -140,6 +142,42 @@ final class LayerRules {
     String axesTensor = b.longs(axes);
     AttributeProto[] keep = {integer("keepdims", 1)};
     String count = b.countRatio(x, rstd);
+    String meanG = b.op("Div", b.op("ReduceSum", keep, gs, axesTensor), count);
+    String meanGx =
+        b.op("Div", b.op("ReduceSum", keep, b.op("Mul", gs, normalised), axesTensor), count);
+    String centred = b.op("Sub", b.op("Sub", gs, meanG), b.op("Mul", normalised, meanGx));
+    b.accumulate(x, b.op("Mul", centred, rstd));
+  }
+
+  /**
+   * y = (x - mean) rstd scale + bias per (image, channel) over the spatial axes: dx = rstd (g' -
+   * mean(g') - x^ mean(g' x^)), g' = g scale, with mean, rstd and x^ recomputed from x.
+   */
+  private static void instanceNorm(Backward b, NodeProto n) {
+    String x = n.getInput(0);
+    String scale = n.getInput(1);
+    if (b.active(scale) || b.active(n.getInput(2))) {
+      throw b.refuse("its scale or bias depends on the input");
+    }
+    int rank = b.rank(x);
+    long[] axes = new long[rank - 2];
+    long[] channelShape = new long[rank - 1];
+    channelShape[0] = -1;
+    for (int i = 0; i < axes.length; i++) {
+      axes[i] = i + 2;
+      channelShape[i + 1] = 1;
+    }
+    String axesTensor = b.longs(axes);
+    AttributeProto[] keep = {integer("keepdims", 1)};
+    String sum = b.op("ReduceSum", keep, x, axesTensor);
+    String count = b.countRatio(x, sum);
+    String deviation = b.op("Sub", x, b.op("Div", sum, count));
+    String variance =
+        b.op("Div", b.op("ReduceSum", keep, b.op("Mul", deviation, deviation), axesTensor), count);
+    String epsilon = b.real(attr(n, "epsilon", 1e-5f));
+    String rstd = b.op("Reciprocal", b.op("Sqrt", b.op("Add", variance, epsilon)));
+    String normalised = b.op("Mul", deviation, rstd);
+    String gs = b.op("Mul", grad(b, n), b.op("Reshape", scale, b.longs(channelShape)));
     String meanG = b.op("Div", b.op("ReduceSum", keep, gs, axesTensor), count);
     String meanGx =
         b.op("Div", b.op("ReduceSum", keep, b.op("Mul", gs, normalised), axesTensor), count);

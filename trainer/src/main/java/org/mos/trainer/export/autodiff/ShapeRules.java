@@ -37,6 +37,7 @@ final class ShapeRules {
     OperatorRules.add("Split", FIRST, ShapeRules::split);
     OperatorRules.add("Gather", FIRST, ShapeRules::gather);
     OperatorRules.add("Slice", FIRST, ShapeRules::slice);
+    OperatorRules.add("Pad", FIRST, ShapeRules::pad);
   }
 
   private static String reshapedLike(Backward b, String g, NodeProto n) {
@@ -153,6 +154,30 @@ final class ShapeRules {
       g = scatterAlong(b, g, positions, x, axis, rank);
     }
     b.accumulate(x, g);
+  }
+
+  /** Constant-mode Pad with constant, non-negative pads: the gradient is g's inner part. */
+  private static void pad(Backward b, NodeProto n) {
+    String mode = attr(n, "mode", "constant");
+    if (!mode.equals("constant")) {
+      throw b.refuse("mode=" + mode + " is not supported (only constant)");
+    }
+    if (input(n, 3) != null) {
+      throw b.refuse("the axes input is not supported");
+    }
+    long[] pads = b.constantLongs(input(n, 1));
+    if (pads == null || java.util.Arrays.stream(pads).anyMatch(p -> p < 0)) {
+      throw b.refuse("only constant, non-negative pads are supported");
+    }
+    int rank = pads.length / 2;
+    long[] begin = java.util.Arrays.copyOf(pads, rank);
+    long[] axes = new long[rank];
+    for (int i = 0; i < rank; i++) {
+      axes[i] = i;
+    }
+    String starts = b.longs(begin);
+    String ends = b.op("Add", starts, b.shape(n.getInput(0)));
+    b.accumulate(n.getInput(0), b.op("Slice", grad(b, n), starts, ends, b.longs(axes)));
   }
 
   /**

@@ -163,6 +163,15 @@ class GradientGraphBuilderTest {
   }
 
   @Test
+  void docsListExactlyTheOperatorsWithARule() throws Exception {
+    String doc = Files.readString(Path.of("../docs/perturbation.md")).replaceAll("\\s+", " ");
+    int start = doc.indexOf("**Supported operators:**") + "**Supported operators:**".length();
+    String list = doc.substring(start, doc.indexOf(" (GELU", start)).trim();
+    assertThat(Set.of(list.split(", ")))
+        .containsExactlyInAnyOrderElementsOf(GradientGraphBuilder.supportedOperators());
+  }
+
+  @Test
   void aSupportedTinyGraphBuilds() {
     assertThat(GradientGraphBuilder.build(tinyGraph("Relu")).unsupported()).isEmpty();
   }
@@ -220,7 +229,7 @@ class GradientGraphBuilderTest {
   }
 
   /** ||got - want|| / ||want|| below {@code tolerance}. */
-  private static void assertClose(String what, float[] got, float[] want, double tolerance) {
+  static void assertClose(String what, float[] got, float[] want, double tolerance) {
     assertThat(got).as(what + " length").hasSameSizeAs(want);
     double diff = 0;
     double norm = 0;
