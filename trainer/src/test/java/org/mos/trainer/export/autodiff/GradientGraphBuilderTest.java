@@ -39,7 +39,7 @@ class GradientGraphBuilderTest {
   private static final double TOLERANCE = 1e-4;
 
   @ParameterizedTest
-  @ValueSource(strings = {"resnet", "mobilenet", "vit", "zoo"})
+  @ValueSource(strings = {"resnet", "mobilenet", "vit", "zoo", "more"})
   void vjpOfTheLogitsMatchesPyTorchAutograd(String model) throws Exception {
     Fixture f = Fixture.load(model);
     GradientGraphBuilder.Result r = f.build();
@@ -66,7 +66,7 @@ class GradientGraphBuilderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"resnet", "mobilenet", "vit", "zoo"})
+  @ValueSource(strings = {"resnet", "mobilenet", "vit", "zoo", "more"})
   void cotangentOfTheFeaturesAddsItsGradientAsPyTorchAutogradDoes(String model) throws Exception {
     Fixture f = Fixture.load(model);
     try (Graph vjp = new Graph(f.build().vjpLogits().orElseThrow())) {
@@ -89,7 +89,7 @@ class GradientGraphBuilderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"resnet", "mobilenet", "vit", "zoo"})
+  @ValueSource(strings = {"resnet", "mobilenet", "vit", "zoo", "more"})
   void odinGradientAtTemperature1000MatchesPyTorchAutograd(String model) throws Exception {
     Fixture f = Fixture.load(model);
     try (Graph odin = new Graph(f.build().odinGradient().orElseThrow())) {
