@@ -49,10 +49,6 @@ final class Backward {
     prefix = "grad" + index;
   }
 
-  NodeProto node() {
-    return node;
-  }
-
   /** The gradient accumulated for {@code value}, or null when none reached it. */
   String gradient(String value) {
     return gradients.get(value);

@@ -47,7 +47,11 @@ public final class GradientGraphBuilder {
   public static final String LOGITS = "logits";
   public static final String FEATURES = "features";
 
-  /** The ops that raise an active input's value to another float type: refused when on the path. */
+  /**
+   * Cast targets that are floats other than float32 (float16, double, bfloat16): such a cast of an
+   * active value stays active, so that the Cast's rule refuses it on the path instead of the
+   * gradient silently stopping there.
+   */
   private static final Set<Long> OTHER_FLOATS = Set.of(10L, 11L, 16L);
 
   private static final int MIN_OPSET = 13;

@@ -45,10 +45,9 @@ final class ValueProbe {
    */
   static Map<String, Value> run(ModelProto forward, String inputName) {
     GraphProto g = forward.getGraph();
-    Set<String> existing = new LinkedHashSet<>();
-    g.getOutputList().forEach(o -> existing.add(o.getName()));
+    Set<String> names = new LinkedHashSet<>();
+    g.getOutputList().forEach(o -> names.add(o.getName()));
     GraphProto.Builder probe = g.toBuilder();
-    Set<String> names = new LinkedHashSet<>(existing);
     for (NodeProto n : g.getNodeList()) {
       for (String out : n.getOutputList()) {
         if (!out.isEmpty() && names.add(out)) {

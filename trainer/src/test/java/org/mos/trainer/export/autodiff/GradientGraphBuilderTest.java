@@ -172,6 +172,60 @@ class GradientGraphBuilderTest {
   }
 
   @Test
+  void anAttributeWithoutARuleIsNamedWithItsNode() {
+    ModelProto m = tinyGraph("Relu");
+    float[] ones = new float[27];
+    Arrays.fill(ones, 1f);
+    java.nio.ByteBuffer raw =
+        java.nio.ByteBuffer.allocate(108).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    raw.asFloatBuffer().put(ones);
+    GraphProto g =
+        m.getGraph().toBuilder()
+            .setNode(
+                0,
+                NodeProto.newBuilder()
+                    .setOpType("Conv")
+                    .setName("same_conv")
+                    .addInput("input")
+                    .addInput("W")
+                    .addOutput("conv")
+                    .addAttribute(
+                        ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
+                            .setName("auto_pad")
+                            .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.STRING)
+                            .setS(com.google.protobuf.ByteString.copyFromUtf8("SAME_UPPER"))))
+            .addNode(1, node("GlobalAveragePool", "pooled", "conv"))
+            .addInitializer(
+                TensorProto.newBuilder()
+                    .setName("W")
+                    .setDataType(TensorProto.DataType.FLOAT_VALUE)
+                    .addAllDims(java.util.List.of(3L, 1L, 3L, 3L))
+                    .setRawData(com.google.protobuf.ByteString.copyFrom(raw.array()))
+                    .build())
+            .build();
+    // the Conv is depthwise (group 3) so that the graph runs
+    g =
+        g.toBuilder()
+            .setNode(
+                0,
+                g.getNode(0).toBuilder()
+                    .addAttribute(
+                        ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
+                            .setName("group")
+                            .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
+                            .setI(3)))
+            .build();
+    GradientGraphBuilder.Result r = GradientGraphBuilder.build(m.toBuilder().setGraph(g).build());
+    assertThat(r.vjpLogits()).isEmpty();
+    assertThat(r.unsupported())
+        .hasValueSatisfying(
+            msg ->
+                assertThat(msg)
+                    .contains("operator Conv at node 'same_conv'")
+                    .contains("auto_pad=SAME_UPPER"));
+  }
+
+  @Test
   void aSupportedTinyGraphBuilds() {
     assertThat(GradientGraphBuilder.build(tinyGraph("Relu")).unsupported()).isEmpty();
   }
