@@ -211,7 +211,8 @@ public final class BundleModel implements AutoCloseable {
   /**
    * The gradient with respect to the input of {@code sum over outputs o of sum(cotangents[o] * o)},
    * for {@code logits} and the spatially averaged layer outputs ({@code stem}, {@code block1} ..
-   * {@code block4}); an output not named contributes nothing. One row of cotangent per image.
+   * {@code block4}) or, on imported classifiers, {@code features}; an output not named contributes
+   * nothing. One row of cotangent per image.
    *
    * @throws IllegalArgumentException naming an output the VJP graph takes no cotangent for, or a
    *     cotangent whose length is not a multiple of count

@@ -18,7 +18,9 @@ import org.mos.common.score.OdinSettings;
  *       (N, logits), outputs every output of {@code model.onnx} plus {@value #INPUT_GRADIENT} (N,
  *       3, H, W), the gradient of sum(cotangent * logits) with respect to the input; optional
  *       inputs {@code cotangent_stem}, {@code cotangent_block1} .. (see {@link #layerCotangent})
- *       add cotangents of the spatially averaged layer outputs;
+ *       add cotangents of the spatially averaged layer outputs, and {@code cotangent_features} that
+ *       of the features output (imported classifiers' graphs, built by the trainer's {@code
+ *       export.autodiff});
  *   <li>{@value #ODIN} ({@code odin_gradient.onnx}): inputs {@code input} and {@value #TEMPERATURE}
  *       (N, 1), the same outputs, {@value #INPUT_GRADIENT} being the gradient of the cross-entropy
  *       of logits / T against the predicted class (ODIN's, see {@link OdinSettings}).
@@ -50,7 +52,7 @@ public final class GradientGraphs {
 
   /**
    * The VJP graph's optional cotangent input for a spatial-mean output ({@code stem}, {@code
-   * block1} .. {@code block4}): zero unless fed.
+   * block1} .. {@code block4}) or for {@code features}: zero unless fed.
    */
   public static String layerCotangent(String output) {
     return COTANGENT + "_" + output;

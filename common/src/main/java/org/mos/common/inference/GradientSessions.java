@@ -19,8 +19,12 @@ import org.mos.common.score.FloatMatrix;
  */
 final class GradientSessions implements AutoCloseable {
 
-  /** The outputs whose cotangents the VJP graph may take besides the logits. */
-  static final List<String> LAYERS = List.of("stem", "block1", "block2", "block3", "block4");
+  /**
+   * The outputs whose cotangents the VJP graph may take besides the logits: BiT's spatial means,
+   * and the penultimate features of imported classifiers (their only Mahalanobis layer).
+   */
+  static final List<String> LAYERS =
+      List.of("stem", "block1", "block2", "block3", "block4", "features");
 
   private final OrtEnvironment env;
   private final InferenceOptions options;

@@ -16,25 +16,36 @@ import java.nio.ByteOrder;
 /**
  * A small builder over the ONNX protobuf classes: nodes with generated output names, float and
  * int64 initialisers stored as little-endian raw data, graph inputs and outputs whose dimensions
- * are numbers or symbolic names.
+ * are numbers or symbolic names. The one ONNX graph builder of the trainer: {@link OnnxExporter}
+ * and {@link VjpExporter} write BiT graphs with it, and {@code export.autodiff} extends imported
+ * graphs ({@link #extending}) with their backward.
  */
-final class OnnxGraph {
+public final class OnnxGraph {
 
-  private final GraphProto.Builder graph = GraphProto.newBuilder();
+  private final GraphProto.Builder graph;
   private int counter;
 
   OnnxGraph(String name) {
-    graph.setName(name);
+    graph = GraphProto.newBuilder().setName(name);
+  }
+
+  private OnnxGraph(GraphProto.Builder graph) {
+    this.graph = graph;
+  }
+
+  /** A builder that starts from every node, initialiser, input and output of {@code base}. */
+  public static OnnxGraph extending(GraphProto base) {
+    return new OnnxGraph(base.toBuilder());
   }
 
   /** Adds a node; its single output gets a fresh name, which is returned. */
-  String node(String op, String prefix, AttributeProto[] attributes, String... inputs) {
+  public String node(String op, String prefix, AttributeProto[] attributes, String... inputs) {
     String out = prefix + "/" + op + "_" + counter++;
     return nodeTo(out, op, attributes, inputs);
   }
 
   /** Adds a node with a given output name. */
-  String nodeTo(String out, String op, AttributeProto[] attributes, String... inputs) {
+  public String nodeTo(String out, String op, AttributeProto[] attributes, String... inputs) {
     NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(out).addOutput(out);
     for (String in : inputs) {
       n.addInput(in);
@@ -47,7 +58,7 @@ final class OnnxGraph {
   }
 
   /** Adds a node with several outputs, each with a fresh name; returns them in order. */
-  String[] nodeOutputs(
+  public String[] nodeOutputs(
       String op, String prefix, AttributeProto[] attributes, int outputs, String... inputs) {
     NodeProto.Builder n = NodeProto.newBuilder().setOpType(op);
     String[] names = new String[outputs];
@@ -66,16 +77,47 @@ final class OnnxGraph {
     return names;
   }
 
-  String floats(String name, float[] values, long... dims) {
+  public String floats(String name, float[] values, long... dims) {
     ByteBuffer buf = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
     buf.asFloatBuffer().put(values);
     return initializer(name, TensorProto.DataType.FLOAT_VALUE, buf.array(), dims);
   }
 
-  String longs(String name, long... values) {
+  public String longs(String name, long... values) {
+    return longsShaped(name, values, values.length);
+  }
+
+  /** An int64 initialiser of shape {@code dims} (none: a scalar). */
+  public String longsShaped(String name, long[] values, long... dims) {
     ByteBuffer buf = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
     buf.asLongBuffer().put(values);
-    return initializer(name, TensorProto.DataType.INT64_VALUE, buf.array(), values.length);
+    return initializer(name, TensorProto.DataType.INT64_VALUE, buf.array(), dims);
+  }
+
+  /** A one-element tensor attribute, as ConstantOfShape's {@code value} takes it. */
+  public static AttributeProto scalarTensor(String name, float value) {
+    ByteBuffer buf = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(value);
+    return tensorAttribute(name, TensorProto.DataType.FLOAT_VALUE, buf.array());
+  }
+
+  /** A one-element int64 tensor attribute, as ConstantOfShape's {@code value} takes it. */
+  public static AttributeProto scalarTensor(String name, long value) {
+    ByteBuffer buf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value);
+    return tensorAttribute(name, TensorProto.DataType.INT64_VALUE, buf.array());
+  }
+
+  private static AttributeProto tensorAttribute(String name, int type, byte[] raw) {
+    TensorProto t =
+        TensorProto.newBuilder()
+            .setDataType(type)
+            .addDims(1)
+            .setRawData(ByteString.copyFrom(raw))
+            .build();
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeProto.AttributeType.TENSOR)
+        .setT(t)
+        .build();
   }
 
   private String initializer(String name, int type, byte[] raw, long... dims) {
@@ -89,12 +131,12 @@ final class OnnxGraph {
   }
 
   /** A float input; each dimension is an Integer or a symbolic String. */
-  void input(String name, Object... dims) {
+  public void input(String name, Object... dims) {
     graph.addInput(valueInfo(name, dims));
   }
 
   /** A float output; each dimension is an Integer or a symbolic String. */
-  void output(String name, Object... dims) {
+  public void output(String name, Object... dims) {
     graph.addOutput(valueInfo(name, dims));
   }
 
@@ -117,7 +159,7 @@ final class OnnxGraph {
         .build();
   }
 
-  static AttributeProto ints(String name, long... values) {
+  public static AttributeProto ints(String name, long... values) {
     AttributeProto.Builder a =
         AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
     for (long v : values) {
@@ -126,7 +168,7 @@ final class OnnxGraph {
     return a.build();
   }
 
-  static AttributeProto integer(String name, long value) {
+  public static AttributeProto integer(String name, long value) {
     return AttributeProto.newBuilder()
         .setName(name)
         .setType(AttributeProto.AttributeType.INT)
@@ -134,7 +176,7 @@ final class OnnxGraph {
         .build();
   }
 
-  static AttributeProto text(String name, String value) {
+  public static AttributeProto text(String name, String value) {
     return AttributeProto.newBuilder()
         .setName(name)
         .setType(AttributeProto.AttributeType.STRING)
@@ -142,7 +184,7 @@ final class OnnxGraph {
         .build();
   }
 
-  static AttributeProto real(String name, float value) {
+  public static AttributeProto real(String name, float value) {
     return AttributeProto.newBuilder()
         .setName(name)
         .setType(AttributeProto.AttributeType.FLOAT)
@@ -150,7 +192,29 @@ final class OnnxGraph {
         .build();
   }
 
-  ModelProto model(long irVersion, long opset, String producer, String docString) {
+  /**
+   * A model of this graph with {@code base}'s metadata and opset imports, the default domain's
+   * opset raised to at least {@code opset} and the IR version to at least {@code irVersion}.
+   */
+  public ModelProto modelLike(ModelProto base, long irVersion, long opset, String docString) {
+    ModelProto.Builder m = base.toBuilder().clearGraph().clearOpsetImport();
+    m.setIrVersion(Math.max(irVersion, base.getIrVersion())).setDocString(docString);
+    boolean found = false;
+    for (OperatorSetIdProto o : base.getOpsetImportList()) {
+      if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
+        found = true;
+        m.addOpsetImport(o.toBuilder().setVersion(Math.max(opset, o.getVersion())));
+      } else {
+        m.addOpsetImport(o);
+      }
+    }
+    if (!found) {
+      m.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset));
+    }
+    return m.setGraph(graph).build();
+  }
+
+  public ModelProto model(long irVersion, long opset, String producer, String docString) {
     return ModelProto.newBuilder()
         .setIrVersion(irVersion)
         .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))

@@ -123,22 +123,28 @@ public final class VjpExporter {
   }
 
   private String odinCotangent() {
+    return odinCotangent(graph, OnnxExporter.LOGITS, TEMPERATURE, spec.numLogits());
+  }
+
+  /**
+   * Adds ODIN's cotangent of {@code logits} (N, classes) to {@code graph}: d CE(logits / T, argmax
+   * logits) / d logits = (softmax(logits / T) - onehot(argmax)) / T, T the (N, 1) input {@code
+   * temperature}; returns its name. Shared with the gradient graphs of imported models.
+   */
+  public static String odinCotangent(
+      OnnxGraph graph, String logits, String temperature, long classes) {
     String p = "odin";
-    String t = TEMPERATURE;
-    String scaled = graph.node("Div", p, NONE, OnnxExporter.LOGITS, t);
+    String scaled = graph.node("Div", p, NONE, logits, temperature);
     String softmax = graph.node("Softmax", p, new AttributeProto[] {integer("axis", 1)}, scaled);
     String predicted =
         graph.node(
-            "ArgMax",
-            p,
-            new AttributeProto[] {integer("axis", 1), integer("keepdims", 0)},
-            OnnxExporter.LOGITS);
-    String depth = graph.longs("odin/depth", spec.numLogits());
+            "ArgMax", p, new AttributeProto[] {integer("axis", 1), integer("keepdims", 0)}, logits);
+    String depth = graph.longs("odin/depth", classes);
     String values = graph.floats("odin/onehot_values", new float[] {0f, 1f}, 2);
     String onehot =
         graph.node(
             "OneHot", p, new AttributeProto[] {integer("axis", -1)}, predicted, depth, values);
-    return graph.node("Div", p, NONE, graph.node("Sub", p, NONE, softmax, onehot), t);
+    return graph.node("Div", p, NONE, graph.node("Sub", p, NONE, softmax, onehot), temperature);
   }
 
   private ModelProto finish(String cotangent, String what) {
