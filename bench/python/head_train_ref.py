@@ -5,7 +5,7 @@ groups, averaged over the batch) and SGD momentum 0.9, batches drawn from a rand
 
 Usage: /usr/bin/python3 bench/python/head_train_ref.py ROWS DIM GROUP_SIZES BATCH THREADS
 (GROUP_SIZES comma-separated; each group has one more logit, "others").
-Prints one line: "pytorch epoch_s S steady_step_ms M steps K".
+Prints one line: "pytorch epoch_s S cpu_s C steady_step_ms M steps K" (C: this thread's CPU time).
 """
 import os
 import sys
@@ -42,6 +42,7 @@ def main():
     steps = rows // batch
     times = []
     t_epoch = time.perf_counter()
+    c_epoch = time.thread_time()
     for i in range(steps):
         t0 = time.perf_counter()
         idx = perm[i * batch:(i + 1) * batch]
@@ -55,8 +56,10 @@ def main():
         loss.item()
         times.append(time.perf_counter() - t0)
     epoch = time.perf_counter() - t_epoch
+    cpu = time.thread_time() - c_epoch
     steady = sorted(times[3:])[len(times[3:]) // 2] if len(times) > 3 else times[-1]
-    print("pytorch epoch_s %.2f steady_step_ms %.1f steps %d" % (epoch, steady * 1e3, steps))
+    print("pytorch epoch_s %.2f cpu_s %.2f steady_step_ms %.1f steps %d"
+          % (epoch, cpu, steady * 1e3, steps))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,5 @@
 package org.mos.bench;
 
-import ai.djl.ndarray.NDManager;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -17,29 +16,29 @@ import org.mos.trainer.head.CachedFeatures;
 import org.mos.trainer.head.FeatureCache;
 import org.mos.trainer.head.HeadTrainer;
 import org.mos.trainer.train.HyperRule;
-import org.mos.trainer.train.SoftmaxLoss;
 
 /**
- * One epoch of {@code train --backbone}'s head training ({@link HeadTrainer}: DJL, PyTorch engine,
- * group softmax loss, SGD momentum) on random cached features, memory-mapped from feature-cache
- * chunks as a real run reads them, then the same epoch in PyTorch 1.13
+ * One epoch of {@code train --backbone}'s head training ({@link HeadTrainer}: Java around the
+ * system BLAS, group softmax loss, SGD momentum) on random cached features, memory-mapped from
+ * feature-cache chunks as a real run reads them, then the same epoch in PyTorch 1.13
  * (bench/python/head_train_ref.py, features in memory) in the same run, with the same threads, then
  * the Java epoch again.
  *
  * <p>Usage: {@code HeadTrainBench [rows 100000] [dim 2048] [batch 512] [threads 1] [python
  * /usr/bin/python3]}; the head has MOS's ImageNet layout, 8 groups of 398,521,9,7,52,8,3,2 classes
- * (1,008 logits). Set libtorch's threads alike: {@code -Dai.djl.pytorch.num_threads=T
- * -Dai.djl.pytorch.num_interop_threads=1}.
+ * (1,008 logits). Set the BLAS threads alike for the Java process: {@code OPENBLAS_NUM_THREADS=T}
+ * (the reference sets it for itself).
  */
 public final class HeadTrainBench {
 
   private static final String SIZES = "398,521,9,7,52,8,3,2";
 
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+
   private HeadTrainBench() {}
 
   public static void main(String[] args) throws Exception {
-    org.mos.trainer.config.OneDnnCpuGuard.apply();
-    System.setProperty("ai.djl.offline", "true");
     int rows = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
     int dim = args.length > 1 ? Integer.parseInt(args[1]) : 2048;
     int batch = args.length > 2 ? Integer.parseInt(args[2]) : 512;
@@ -101,27 +100,23 @@ public final class HeadTrainBench {
     HyperRule rule = new HyperRule(new int[] {1, steps}, 0.003, 0);
     HeadTrainer.LabelledFeatures data =
         new HeadTrainer.LabelledFeatures(features, labels, layout.numGroups());
-    try (NDManager manager = NDManager.newBaseManager();
-        HeadTrainer trainer =
-            new HeadTrainer(
-                layout.numLogits(),
-                SoftmaxLoss.grouped(layout),
-                data,
-                new HeadTrainer.Settings(batch, rule, 0),
-                manager)) {
+    HeadTrainer trainer = new HeadTrainer(layout, data, new HeadTrainer.Settings(batch, rule, 0));
+    {
       List<Double> times = new ArrayList<>();
       long start = System.nanoTime();
+      long cpu0 = THREADS.getCurrentThreadCpuTime();
       while (!trainer.finished()) {
         long t0 = System.nanoTime();
         trainer.step();
         times.add((System.nanoTime() - t0) / 1e6);
       }
       double epoch = (System.nanoTime() - start) / 1e9;
+      double cpu = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9;
       double[] steady = times.subList(3, times.size()).stream().mapToDouble(d -> d).toArray();
       Arrays.sort(steady);
       System.out.printf(
-          "java    epoch_s %.2f steady_step_ms %.1f steps %d%n",
-          epoch, steady[steady.length / 2], times.size());
+          "java    epoch_s %.2f cpu_s %.2f steady_step_ms %.1f steps %d (%s)%n",
+          epoch, cpu, steady[steady.length / 2], times.size(), HeadTrainer.blas());
     }
   }
 

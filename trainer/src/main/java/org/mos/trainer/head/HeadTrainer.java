@@ -1,17 +1,6 @@
 package org.mos.trainer.head;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.ParameterStore;
-import java.nio.FloatBuffer;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.ludovic.netlib.blas.BLAS;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
 import org.mos.common.layout.GroupLayout;
@@ -19,28 +8,23 @@ import org.mos.trainer.train.Finetuner;
 import org.mos.trainer.train.HyperRule;
 import org.mos.trainer.train.Mixup;
 import org.mos.trainer.train.SgdMomentum;
-import org.mos.trainer.train.SoftmaxLoss;
 import org.mos.trainer.train.Validator;
 
 /**
  * Trains a linear head, logits = features W^T + b, on cached frozen features: the paper's head-only
- * finetuning without running the backbone. DJL's PyTorch engine computes the forward, the loss
- * ({@link SoftmaxLoss}, group or flat) and the gradients; {@link SgdMomentum} updates W and b with
- * the {@link HyperRule} learning rate of each step. The head starts at zero (BiT's {@code
- * zero_head}).
+ * finetuning without running the backbone. Plain Java around two BLAS matrix products per step
+ * (netlib's JNI binding of the system BLAS, OpenBLAS on Debian): the logits, and the weight
+ * gradient; the loss and its gradient ({@link HeadLoss}: group softmax or flat, as {@code
+ * SoftmaxLoss}) and SGD with momentum (as {@link SgdMomentum}: {@code buf = 0.9 buf + grad; w -= lr
+ * buf}, the buffer starting at zero, no weight decay) run on arrays. The learning rate of each step
+ * comes from the {@link HyperRule}. The head starts at zero (BiT's {@code zero_head}).
  *
  * <p>As in {@link Finetuner}, every step takes {@code batch} examples from a fresh seeded shuffle
  * of the rows per epoch, and mixup (when the rule has it) mixes the features of a step with a
  * seeded permutation of them; everything random is a function of the seed and the step number, so a
  * resumed run repeats an uninterrupted one.
  */
-public final class HeadTrainer implements AutoCloseable {
-
-  /** The weight parameter's name (classes x dim), in checkpoints too. */
-  public static final String WEIGHT = "weight";
-
-  /** The bias parameter's name (classes). */
-  public static final String BIAS = "bias";
+public final class HeadTrainer {
 
   /**
    * @param batch examples per step
@@ -68,55 +52,61 @@ public final class HeadTrainer implements AutoCloseable {
     }
   }
 
-  private final NDManager manager;
-  private final Linear head;
-  private final ParameterStore store;
-  private final SgdMomentum optimizer;
-  private final SoftmaxLoss loss;
+  private static final BLAS BLAS_LIBRARY = BLAS.getInstance();
+
+  private final HeadLoss loss;
   private final LabelledFeatures data;
   private final Settings settings;
   private final int dim;
+  private final int logits;
+  private final float[] weight;
+  private final float[] bias;
+  private final float[] momentumWeight;
+  private final float[] momentumBias;
   private int step;
   private int[] epochOrder;
   private long orderEpoch = -1;
 
-  /** A zero head of {@code numLogits} outputs over {@code data}'s features. */
-  public HeadTrainer(
-      int numLogits, SoftmaxLoss loss, LabelledFeatures data, Settings settings, NDManager parent) {
-    this.manager = parent.newSubManager();
-    this.dim = data.features().dim();
-    this.head = Linear.builder().setUnits(numLogits).build();
-    head.initialize(manager, DataType.FLOAT32, new Shape(1, dim));
-    for (Parameter p : parameters().values()) {
-      NDArray a = p.getArray();
-      a.set(FloatBuffer.wrap(new float[Math.toIntExact(a.size())]));
+  /** A zero head over {@code data}'s features for {@code layout} (group or flat). */
+  public HeadTrainer(GroupLayout layout, LabelledFeatures data, Settings settings) {
+    this.loss = new HeadLoss(layout);
+    if (data.width() != loss.width()) {
+      throw new IllegalArgumentException(
+          "labels have " + data.width() + " ints per row but the head needs " + loss.width());
     }
-    this.store = new ParameterStore(manager, false);
-    this.optimizer = new SgdMomentum(parameters(), SgdMomentum.BIT_MOMENTUM, manager);
-    this.loss = loss;
     this.data = data;
     this.settings = settings;
+    this.dim = data.features().dim();
+    this.logits = layout.numLogits();
+    this.weight = new float[logits * dim];
+    this.bias = new float[logits];
+    this.momentumWeight = new float[weight.length];
+    this.momentumBias = new float[logits];
   }
 
-  /** W and b by name ({@value #WEIGHT}, {@value #BIAS}). */
-  public Map<String, Parameter> parameters() {
-    Map<String, Parameter> named = new LinkedHashMap<>();
-    head.getParameters().forEach(p -> named.put(p.getKey(), p.getValue()));
-    return named;
+  /** The BLAS the products run on (its class name says whether it is native). */
+  public static String blas() {
+    return BLAS_LIBRARY.getClass().getSimpleName();
   }
 
-  public SgdMomentum optimizer() {
-    return optimizer;
-  }
-
-  /** W, row-major (classes x dim). */
+  /** W, row-major (logits x dim): the live array. */
   public float[] weight() {
-    return parameters().get(WEIGHT).getArray().toFloatArray();
+    return weight;
   }
 
-  /** b, one per class. */
+  /** b, one per logit: the live array. */
   public float[] bias() {
-    return parameters().get(BIAS).getArray().toFloatArray();
+    return bias;
+  }
+
+  /** The momentum buffer of W (live). */
+  float[] momentumWeight() {
+    return momentumWeight;
+  }
+
+  /** The momentum buffer of b (live). */
+  float[] momentumBias() {
+    return momentumBias;
   }
 
   /** Steps done. */
@@ -152,26 +142,57 @@ public final class HeadTrainer implements AutoCloseable {
     if (perm != null) {
       x = Mixup.mix(x, dim, perm, lambda);
     }
+    float[] z = logits(x, n);
+    float[] dz = new float[z.length];
     double value;
-    try (NDManager scope = manager.newSubManager();
-        GradientCollector collector = manager.getEngine().newGradientCollector()) {
-      NDArray logits = forward(scope.create(x, new Shape(n, dim)), true);
-      NDArray l = loss.loss(logits, labelArray(scope, labels, n));
-      if (perm != null) {
-        int[] permuted = new int[labels.length];
-        int w = data.width();
-        for (int r = 0; r < n; r++) {
-          System.arraycopy(labels, perm[r] * w, permuted, r * w, w);
-        }
-        NDArray b = loss.loss(logits, labelArray(scope, permuted, n));
-        l = l.mul((float) lambda).add(b.mul((float) (1 - lambda)));
+    if (perm == null) {
+      value = loss.loss(z, n, labels, 1, dz);
+    } else {
+      int w = data.width();
+      int[] permuted = new int[labels.length];
+      for (int r = 0; r < n; r++) {
+        System.arraycopy(labels, perm[r] * w, permuted, r * w, w);
       }
-      collector.backward(l);
-      value = l.getFloat();
+      value = loss.loss(z, n, labels, lambda, dz) + loss.loss(z, n, permuted, 1 - lambda, dz);
     }
-    optimizer.step(lr.getAsDouble());
+    update(x, dz, n, lr.getAsDouble());
     step++;
     return new Finetuner.StepReport(step - 1, lr.getAsDouble(), value);
+  }
+
+  /** gradW = dz^T x, gradb = column sums of dz, then the momentum update. */
+  private void update(float[] x, float[] dz, int n, double lr) {
+    float[] gradWeight = new float[weight.length];
+    // row-major gradW (logits x dim) is column-major (dim x logits) = x^T(dim x n) dz(n x logits)
+    BLAS_LIBRARY.sgemm("N", "T", dim, logits, n, 1f, x, dim, dz, logits, 0f, gradWeight, dim);
+    float[] gradBias = new float[logits];
+    for (int r = 0; r < n; r++) {
+      int base = r * logits;
+      for (int c = 0; c < logits; c++) {
+        gradBias[c] += dz[base + c];
+      }
+    }
+    momentum(weight, momentumWeight, gradWeight, (float) lr);
+    momentum(bias, momentumBias, gradBias, (float) lr);
+  }
+
+  private static void momentum(float[] w, float[] buf, float[] grad, float lr) {
+    float m = (float) SgdMomentum.BIT_MOMENTUM;
+    for (int i = 0; i < w.length; i++) {
+      buf[i] = m * buf[i] + grad[i];
+      w[i] -= lr * buf[i];
+    }
+  }
+
+  /** x W^T + b for {@code n} rows of x, row-major (n x logits). */
+  float[] logits(float[] x, int n) {
+    float[] z = new float[n * logits];
+    for (int r = 0; r < n; r++) {
+      System.arraycopy(bias, 0, z, r * logits, logits);
+    }
+    // row-major z (n x logits) is column-major (logits x n) = W (logits x dim) x^T (dim x n)
+    BLAS_LIBRARY.sgemm("T", "N", logits, n, dim, 1f, weight, dim, x, dim, 1f, z, logits);
+    return z;
   }
 
   /** Mean loss and top-1 (group rule in group mode) of the current head on {@code val}. */
@@ -186,28 +207,14 @@ public final class HeadTrainer implements AutoCloseable {
       for (int i = 0; i < n; i++) {
         rows[i] = from + i;
       }
-      float[] x = new float[n * val.features().dim()];
+      float[] x = new float[n * dim];
       val.features().gather(rows, x);
       int[] labels = val.labelsOf(rows);
-      try (NDManager scope = manager.newSubManager()) {
-        NDArray logits = forward(scope.create(x, new Shape(n, dim)), false);
-        lossSum += loss.loss(logits, labelArray(scope, labels, n)).getFloat() * n;
-        hits += Validator.hits(logits.toFloatArray(), n, labels, layout);
-      }
+      float[] z = logits(x, n);
+      lossSum += loss.loss(z, n, labels, 1, null) * n;
+      hits += Validator.hits(z, n, labels, layout);
     }
     return new Validator.Result(lossSum / total, (double) hits / total, total);
-  }
-
-  private NDArray forward(NDArray x, boolean training) {
-    return head.forward(store, new NDList(x), training).singletonOrThrow();
-  }
-
-  private NDArray labelArray(NDManager scope, int[] labels, int n) {
-    long[] longs = new long[labels.length];
-    for (int i = 0; i < labels.length; i++) {
-      longs[i] = labels[i];
-    }
-    return scope.create(longs, data.width() == 1 ? new Shape(n) : new Shape(n, data.width()));
   }
 
   /** The rows of a step: consecutive draws from a fresh seeded shuffle of the rows per epoch. */
@@ -225,11 +232,5 @@ public final class HeadTrainer implements AutoCloseable {
       rows[r] = epochOrder[(int) (j % n)];
     }
     return rows;
-  }
-
-  @Override
-  public void close() {
-    optimizer.close();
-    manager.close();
   }
 }

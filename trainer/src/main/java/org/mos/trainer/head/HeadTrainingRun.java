@@ -1,6 +1,5 @@
 package org.mos.trainer.head;
 
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -25,7 +24,6 @@ import org.mos.trainer.train.HyperRule;
 import org.mos.trainer.train.MetricsLog;
 import org.mos.trainer.train.RunInputs;
 import org.mos.trainer.train.RunModel;
-import org.mos.trainer.train.SoftmaxLoss;
 import org.mos.trainer.train.TrainSpec;
 import org.mos.trainer.train.TrainingRun;
 import org.mos.trainer.train.Validator;
@@ -124,43 +122,53 @@ public final class HeadTrainingRun {
       Map<String, Object> effective = effective(rule, train, cacheRoot);
       writeSpec(out, effective);
       listener.onMessage(describe(train, rule));
-      SoftmaxLoss loss = grouped ? SoftmaxLoss.grouped(head) : SoftmaxLoss.flat();
-      HeadTrainer.Settings settings = new HeadTrainer.Settings(spec.batch, rule, spec.seed);
-      try (NDManager manager = NDManager.newBaseManager();
-          HeadTrainer trainer = new HeadTrainer(head.numLogits(), loss, train, settings, manager)) {
-        Path checkpoint = out.resolve(TrainingRun.CHECKPOINT);
-        if (spec.resume && Files.exists(checkpoint)) {
-          HeadCheckpoint.restore(checkpoint, trainer);
-          listener.onMessage("resumed from " + checkpoint + " at step " + trainer.currentStep());
-        }
-        TrainingRun.Outcome outcome;
-        Validator.Result last;
-        try (MetricsLog metrics =
-            MetricsLog.open(out.resolve(TrainingRun.METRICS), trainer.currentStep())) {
-          HeadLoop loop = new HeadLoop(spec, listener, cancelled);
-          outcome = loop.run(trainer, head, val, rule, metrics, effective, checkpoint);
-          last = loop.lastValidation();
-        }
-        if (!outcome.cancelled()) {
-          Path target = spec.export != null ? Path.of(spec.export) : out.resolve("bundle");
-          Map<String, Object> provenance = new LinkedHashMap<>();
-          provenance.put("source", "mos train --backbone (head on frozen features)");
-          provenance.put("training", effective);
-          if (last != null) {
-            provenance.put("val_top1", last.top1());
-          }
-          HeadBundleExport.write(
-              bundle, head, trainer.weight(), trainer.bias(), provenance, target);
-          listener.onMessage(
-              "bundle written to "
-                  + target
-                  + " ("
-                  + HeadBundleExport.gradientNote(bundle.manifest())
-                  + ")");
-        }
-        return outcome;
-      }
+      return trainAndExport(bundle, head, train, val, rule, effective, out);
     }
+  }
+
+  /** Trains (or resumes) the head; unless cancelled, writes the bundle. */
+  private TrainingRun.Outcome trainAndExport(
+      ModelBundle bundle,
+      GroupLayout head,
+      HeadTrainer.LabelledFeatures train,
+      HeadTrainer.LabelledFeatures val,
+      HyperRule rule,
+      Map<String, Object> effective,
+      Path out)
+      throws IOException {
+    HeadTrainer trainer =
+        new HeadTrainer(head, train, new HeadTrainer.Settings(spec.batch, rule, spec.seed));
+    listener.onMessage("matrix products on " + HeadTrainer.blas());
+    Path checkpoint = out.resolve(TrainingRun.CHECKPOINT);
+    if (spec.resume && Files.exists(checkpoint)) {
+      HeadCheckpoint.restore(checkpoint, trainer);
+      listener.onMessage("resumed from " + checkpoint + " at step " + trainer.currentStep());
+    }
+    TrainingRun.Outcome outcome;
+    Validator.Result last;
+    try (MetricsLog metrics =
+        MetricsLog.open(out.resolve(TrainingRun.METRICS), trainer.currentStep())) {
+      HeadLoop loop = new HeadLoop(spec, listener, cancelled);
+      outcome = loop.run(trainer, head, val, rule, metrics, effective, checkpoint);
+      last = loop.lastValidation();
+    }
+    if (!outcome.cancelled()) {
+      Path target = spec.export != null ? Path.of(spec.export) : out.resolve("bundle");
+      Map<String, Object> provenance = new LinkedHashMap<>();
+      provenance.put("source", "mos train --backbone (head on frozen features)");
+      provenance.put("training", effective);
+      if (last != null) {
+        provenance.put("val_top1", last.top1());
+      }
+      HeadBundleExport.write(bundle, head, trainer.weight(), trainer.bias(), provenance, target);
+      listener.onMessage(
+          "bundle written to "
+              + target
+              + " ("
+              + HeadBundleExport.gradientNote(bundle.manifest())
+              + ")");
+    }
+    return outcome;
   }
 
   private FeatureCache.Settings extraction() {
