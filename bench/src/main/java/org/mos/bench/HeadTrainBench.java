@@ -46,13 +46,8 @@ public final class HeadTrainBench {
     String python = args.length > 4 ? args[4] : "/usr/bin/python3";
     GroupLayout layout = GroupLayout.ofSizes(SIZES);
     System.out.printf(
-        "rows %d dim %d logits %d batch %d threads %d (libtorch %s)%n",
-        rows,
-        dim,
-        layout.numLogits(),
-        batch,
-        threads,
-        System.getProperty("ai.djl.pytorch.num_threads"));
+        "rows %d dim %d logits %d batch %d threads %d (OPENBLAS_NUM_THREADS %s)%n",
+        rows, dim, layout.numLogits(), batch, threads, System.getenv("OPENBLAS_NUM_THREADS"));
     Path dir = Files.createTempDirectory("head-bench-");
     try {
       CachedFeatures features = write(dir, rows, dim);
