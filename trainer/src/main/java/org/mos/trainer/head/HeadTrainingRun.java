@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.mos.common.bundle.ModelBundle;
+import org.mos.common.data.DatasetException;
 import org.mos.common.image.BadFilePolicy;
 import org.mos.common.image.ImageDecodeException;
 import org.mos.common.inference.BundleModel;
@@ -91,6 +92,9 @@ public final class HeadTrainingRun {
         RunModel.named(grouped ? layout : GroupLayout.flat(layout.numClasses()), layout, spec);
     LabelledImages trainSet =
         LabelledImages.read(Path.of(spec.train), path(spec.trainRoot), layout, grouped);
+    if (trainSet.size() == 0) {
+      throw new DatasetException(spec.train + " holds no images");
+    }
     LabelledImages valSet =
         spec.val == null
             ? null
