@@ -58,7 +58,8 @@ public record RunInputs(
     return new RunInputs(layout, modelLayout, train, val, rule(spec, trainSet.size()));
   }
 
-  static GroupLayout layout(TrainSpec spec) throws IOException {
+  /** The class layout a spec names: its groups, its class count, or the class folders. */
+  public static GroupLayout layout(TrainSpec spec) throws IOException {
     if (spec.groups != null) {
       Path file = Path.of(spec.groups);
       GroupLayout layout;
@@ -119,7 +120,8 @@ public record RunInputs(
         .build();
   }
 
-  static HyperRule rule(TrainSpec spec, int trainSize) {
+  /** BiT-HyperRule for the spec and {@code trainSize} examples, with the spec's overrides. */
+  public static HyperRule rule(TrainSpec spec, int trainSize) {
     HyperRule rule =
         HyperRule.forDataset(spec.datasetSize != null ? spec.datasetSize : trainSize, spec.batch);
     if (spec.schedule != null) {

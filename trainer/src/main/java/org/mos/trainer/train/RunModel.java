@@ -118,7 +118,7 @@ public record RunModel(
    * ImageFolder tree, which are the flat labels in sorted order as {@code LabelledImages} reads
    * them; a list file without a table leaves the classes unnamed.
    */
-  private static GroupLayout named(GroupLayout head, GroupLayout classes, TrainSpec spec) {
+  public static GroupLayout named(GroupLayout head, GroupLayout classes, TrainSpec spec) {
     List<String> names = classes.classNames();
     if (names.isEmpty() && Files.isDirectory(Path.of(spec.train))) {
       names = ImageFolder.read(Path.of(spec.train)).classNames();

@@ -170,6 +170,30 @@ public class TrainSpec {
       description = "Steps between progress lines and metrics lines (default ${DEFAULT-VALUE}).")
   public int logEvery = 10;
 
+  @Option(
+      names = "--backbone",
+      description =
+          "Train only a new head on the frozen features of this bundle (folder or .zip) instead"
+              + " of finetuning a BiT network; the result is exported as a bundle.")
+  public String backbone;
+
+  @Option(
+      names = "--feature-cache",
+      description =
+          "With --backbone: folder of the cached features (default: OUT/features); reused when"
+              + " bundle, images and preprocessing match.")
+  public String featureCache;
+
+  @Option(
+      names = "--extract-batch",
+      description = "With --backbone: images per ONNX Runtime run (default ${DEFAULT-VALUE}).")
+  public int extractBatch = 32;
+
+  @Option(
+      names = "--export",
+      description = "With --backbone: the new bundle's folder (default: OUT/bundle).")
+  public String export;
+
   @JsonIgnore private final List<String> unknown = new ArrayList<>();
 
   /** JSON properties that are not fields of the spec: reported by {@link #validate()}. */
@@ -218,6 +242,7 @@ public class TrainSpec {
         "crop must be positive and at most resize, got " + crop);
     require(baseLr == null || baseLr > 0, "base lr must be positive, got " + baseLr);
     require(mixup == null || mixup >= 0, "mixup must not be negative, got " + mixup);
+    require(extractBatch >= 1, "extract batch must be at least 1, got " + extractBatch);
   }
 
   private static void require(boolean ok, String message) {

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.mos.common.io.AtomicFiles;
 import org.mos.trainer.data.StreamedImages;
+import org.mos.trainer.head.HeadTrainingRun;
 import org.mos.trainer.model.BitArchitecture;
 import org.mos.trainer.model.ResNetV2;
 import org.mos.trainer.weights.BitNpzImporter;
@@ -96,6 +97,9 @@ public final class TrainingRun {
   public Outcome run() throws IOException {
     if (System.getProperty("ai.djl.offline") == null) {
       System.setProperty("ai.djl.offline", "true"); // never download anything at run time
+    }
+    if (spec.backbone != null) {
+      return new HeadTrainingRun(spec, listener, cancelled).run(); // a head on frozen features
     }
     RunInputs inputs = RunInputs.resolve(spec);
     Path out = Path.of(spec.out);
@@ -235,7 +239,8 @@ public final class TrainingRun {
     listener.onCheckpoint(finetuner.currentStep(), checkpoint);
   }
 
-  private static Map<String, Object> metricsLine(StepMetrics m) {
+  /** The {@code metrics.jsonl} line of a logged step. */
+  public static Map<String, Object> metricsLine(StepMetrics m) {
     Map<String, Object> line = new LinkedHashMap<>();
     line.put("step", m.step());
     line.put("loss", m.loss());
@@ -248,7 +253,8 @@ public final class TrainingRun {
     return line;
   }
 
-  static String progressLine(StepMetrics m) {
+  /** The progress line of a logged step. */
+  public static String progressLine(StepMetrics m) {
     long s = m.eta().toSeconds();
     String line =
         String.format(

@@ -67,7 +67,11 @@ public final class Validator {
         seen == 0 ? Double.NaN : lossSum / seen, seen == 0 ? 0 : (double) hits / seen, seen);
   }
 
-  private static int hits(float[] logits, int rows, int[] labels, GroupLayout layout) {
+  /**
+   * Top-1 hits among {@code rows} rows of logits: the flat class, or in group mode the group rule's
+   * predicted group and class against the per-group labels.
+   */
+  public static int hits(float[] logits, int rows, int[] labels, GroupLayout layout) {
     GroupPredictions p = layout.predict(logits, rows);
     int hits = 0;
     for (int r = 0; r < rows; r++) {

@@ -1,0 +1,127 @@
+package org.mos.trainer.head;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mos.common.bundle.ModelBundle;
+import org.mos.common.image.BadFilePolicy;
+import org.mos.common.image.ImageDecoder;
+import org.mos.common.inference.BundleModel;
+import org.mos.common.inference.InferenceOptions;
+import org.mos.common.inference.InputBatch;
+import org.mos.common.score.FloatMatrix;
+
+class FeatureCacheTest {
+
+  @TempDir Path dir;
+
+  private static final FeatureCache.Settings CHUNKS_OF_4 =
+      new FeatureCache.Settings(BundleModel.FEATURES, 3, 1, BadFilePolicy.SKIP, 4);
+
+  @Test
+  void cachedFeaturesAreTheBackbonesFeaturesAndSkipUnreadableImages() throws Exception {
+    List<Path> images = images(10);
+    Files.writeString(dir.resolve("broken.png"), "not an image");
+    images.add(5, dir.resolve("broken.png"));
+    try (ModelBundle bundle = ModelBundle.open(Backbones.bundle(dir.resolve("b"), 5, false));
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      List<String> log = new ArrayList<>();
+      CachedFeatures f =
+          FeatureCache.extract(model, "train", images, dir.resolve("cache"), CHUNKS_OF_4, log::add);
+      assertThat(f.rows()).isEqualTo(10);
+      assertThat(f.image(5)).as("the broken image 5 has no row").isEqualTo(6);
+      FloatMatrix direct = features(model, images.subList(6, 8));
+      assertThat(f.row(5)).containsExactly(direct.row(0));
+      assertThat(f.row(6)).containsExactly(direct.row(1));
+      assertThat(f.dim()).isEqualTo(direct.cols());
+      assertThat(log).anyMatch(l -> l.contains("10 images in") && l.contains("1 unreadable"));
+    }
+  }
+
+  @Test
+  void anInterruptedExtractionResumesAtTheFirstIncompleteChunk() throws Exception {
+    List<Path> images = images(10);
+    Path cache = dir.resolve("cache");
+    try (ModelBundle bundle = ModelBundle.open(Backbones.bundle(dir.resolve("b"), 5, false));
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      CachedFeatures whole =
+          FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, l -> {});
+      float[][] rows = new float[10][];
+      for (int r = 0; r < 10; r++) {
+        rows[r] = whole.row(r); // copied: the files below are damaged under the mapping
+      }
+      Path folder = FeatureCache.folder(cache, "train", model, images, CHUNKS_OF_4);
+      // a run killed while writing chunk 1: its features half there, its index file missing
+      Files.delete(FeatureCache.rowsFile(folder, 1));
+      Files.delete(FeatureCache.rowsFile(folder, 2));
+      Files.write(FeatureCache.featuresFile(folder, 1), new byte[] {1, 2, 3});
+      Files.delete(FeatureCache.featuresFile(folder, 2));
+      FileTime kept = Files.getLastModifiedTime(FeatureCache.featuresFile(folder, 0));
+      List<String> log = new ArrayList<>();
+      CachedFeatures resumed =
+          FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, log::add);
+      assertThat(log).anyMatch(l -> l.contains("resuming, 1 of 3 chunks cached"));
+      assertThat(log).anyMatch(l -> l.contains(": 6 images in"));
+      assertThat(Files.getLastModifiedTime(FeatureCache.featuresFile(folder, 0))).isEqualTo(kept);
+      for (int r = 0; r < 10; r++) {
+        assertThat(resumed.row(r)).containsExactly(rows[r]);
+      }
+      List<String> again = new ArrayList<>();
+      FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, again::add);
+      assertThat(again).containsExactly("features of train: all 10 images cached in " + folder);
+    }
+  }
+
+  @Test
+  void aChangedBundleNeverReadsTheOldCache() throws Exception {
+    List<Path> images = images(5);
+    Path cache = dir.resolve("cache");
+    Path oldFolder;
+    float[] oldRow;
+    try (ModelBundle bundle = ModelBundle.open(Backbones.bundle(dir.resolve("b5"), 5, false));
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      oldRow = FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, l -> {}).row(0);
+      oldFolder = FeatureCache.folder(cache, "train", model, images, CHUNKS_OF_4);
+    }
+    // another network: other features, another checksum
+    try (ModelBundle bundle =
+            ModelBundle.open(
+                Backbones.bundle(dir.resolve("b6"), new int[] {1, 1, 1, 2}, 5, false));
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      List<String> log = new ArrayList<>();
+      CachedFeatures f = FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, log::add);
+      Path folder = FeatureCache.folder(cache, "train", model, images, CHUNKS_OF_4);
+      assertThat(folder).isNotEqualTo(oldFolder);
+      assertThat(oldFolder).doesNotExist();
+      assertThat(log).anyMatch(l -> l.contains("removing the stale cache " + oldFolder));
+      assertThat(f.row(0)).isEqualTo(features(model, images.subList(0, 1)).row(0));
+      assertThat(f.row(0)).isNotEqualTo(oldRow);
+      // another image list is another cache as well
+      assertThat(FeatureCache.key(model, images.subList(0, 4), CHUNKS_OF_4))
+          .isNotEqualTo(FeatureCache.key(model, images, CHUNKS_OF_4));
+    }
+  }
+
+  private List<Path> images(int n) throws Exception {
+    Path data = Backbones.demoData(dir.resolve("data"));
+    try (Stream<Path> files = Files.walk(data.resolve("train"))) {
+      return new ArrayList<>(
+          files.filter(p -> p.toString().endsWith(".png")).sorted().limit(n).toList());
+    }
+  }
+
+  private static FloatMatrix features(BundleModel model, List<Path> paths) throws Exception {
+    InputBatch batch = model.newInputBatch(paths.size());
+    for (int i = 0; i < paths.size(); i++) {
+      batch.put(i, model.preprocess(ImageDecoder.pillowCompatible().decode(paths.get(i))));
+    }
+    return model.run(batch, paths.size(), List.of(BundleModel.FEATURES)).get(BundleModel.FEATURES);
+  }
+}
