@@ -116,11 +116,9 @@ public record ClassifierGraph(
     if (!in.getType().hasTensorType()
         || t.getElemType() != TensorProto.DataType.FLOAT.getNumber()) {
       throw new OnnxGraphException(
-          "the input '"
-              + in.getName()
-              + "' is "
+          "the input "
               + describe(List.of(in))
-              + ", not a float32 tensor: a bundle feeds normalised float32 images (N, 3, H, W);"
+              + " is not a float32 tensor: a bundle feeds normalised float32 images (N, 3, H, W);"
               + " export the model without its own image decoding or casting");
     }
     long[] shape = shapeOf(in);
