@@ -200,7 +200,8 @@ final class FitOptions {
     choices.put(
         "mahalanobis.layers",
         (layers == null
-                ? FitPlan.PAPER_LAYERS + (c.paper ? "" : " that the bundle exports")
+                ? FitPlan.PAPER_LAYERS
+                    + (c.paper ? "" : " that the bundle exports, else [features]")
                 : layers)
             + origin(c.paper, c.mahalanobisLayers != null, "--mahalanobis-layers"));
     return layers;

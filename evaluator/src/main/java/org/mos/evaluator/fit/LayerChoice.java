@@ -9,9 +9,13 @@ final class LayerChoice {
 
   private LayerChoice() {}
 
+  /** The penultimate features, the one layer every imported bundle exports. */
+  static final String FEATURES = "features";
+
   /**
    * The layers of the plan: as given, or (no {@code --mahalanobis-layers}) the paper's stem and
-   * blocks 1-4 that the bundle exports. With {@code --paper} all five must be there.
+   * blocks 1-4 that the bundle exports, else its penultimate {@code features} (a bundle of {@code
+   * mos import --onnx} has no BiT block outputs). With {@code --paper} all five must be there.
    *
    * @throws FitException (usage) naming the missing layer and the outputs the bundle has
    */
@@ -31,8 +35,13 @@ final class LayerChoice {
                   + "' (it has "
                   + outputs
                   + "); export the bundle with its block outputs, or drop --paper and choose"
-                  + " --mahalanobis-layers");
+                  + " --mahalanobis-layers (an imported ONNX classifier exports only "
+                  + FEATURES
+                  + ")");
         }
+      }
+      if (present.isEmpty() && outputs.contains(FEATURES)) {
+        return List.of(FEATURES);
       }
       if (present.isEmpty()) {
         throw FitException.usage(

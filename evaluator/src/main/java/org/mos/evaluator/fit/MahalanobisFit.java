@@ -55,7 +55,7 @@ final class MahalanobisFit {
           "--mahalanobis-magnitude "
               + perturbation.magnitude()
               + " perturbs the input, but the bundle has no gradient graphs (export it without"
-              + " --no-gradient-graphs), or use magnitude 0");
+              + " --no-gradient-graphs; mos import --onnx writes none yet), or use magnitude 0");
     }
     Map<String, Object> params = new LinkedHashMap<>();
     params.put("layers", List.copyOf(layers));

@@ -21,13 +21,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code import}: released weights (BiT .npz, the MOS paper's PyTorch checkpoints) to a bundle. */
+/**
+ * {@code import}: released weights (BiT .npz, the MOS paper's PyTorch checkpoints) or any ONNX
+ * image classifier to a bundle.
+ */
 @Command(
     name = "import",
     mixinStandardHelpOptions = true,
+    customSynopsis = {
+      "mos import (--bit-npz FILE | --torch-checkpoint FILE) --arch NAME [--layout flat|SIZES|FILE]"
+          + " [--classes FILE] [--input-size N] --out BUNDLE [--zip] [--replace]"
+          + " [--no-gradient-graphs]",
+      "mos import --onnx FILE --layout flat|SIZES|TSV [--classes FILE] [--class-order"
+          + " sorted|flat-index] [--preset torchvision|bit] [--input-size N] [--resize N]"
+          + " [--interpolation bilinear|bicubic] [--mean R,G,B] [--std R,G,B] [--logits-output"
+          + " NAME] [--features-output NAME] [--arch NAME] --out BUNDLE [--zip] [--replace]"
+    },
     description =
-        "Import BiT .npz weights or a MOS paper PyTorch checkpoint into a model bundle (ONNX +"
-            + " manifest)")
+        "Import BiT .npz weights, a MOS paper PyTorch checkpoint or an ONNX image classifier into"
+            + " a model bundle (ONNX + manifest); --layout is required for --torch-checkpoint and"
+            + " --onnx, --arch for --bit-npz and --torch-checkpoint")
 public class ImportCommand implements Callable<Integer> {
 
   @ArgGroup(multiplicity = "1")
@@ -41,7 +54,37 @@ public class ImportCommand implements Callable<Integer> {
         names = "--torch-checkpoint",
         description = "A torch.save checkpoint with 'model' (and 'step'), as the paper released")
     Path torchCheckpoint;
+
+    @Option(
+        names = "--onnx",
+        description =
+            "Any ONNX image classifier (one float input N,3,H,W; logits from a final Gemm or"
+                + " MatMul(+Add)); see docs/import.md")
+    Path onnx;
   }
+
+  @Mixin ImportPreprocessing preprocessing;
+
+  @Option(
+      names = "--logits-output",
+      description =
+          "import --onnx: the tensor holding the logits (default: the graph's single output)")
+  String logitsOutput;
+
+  @Option(
+      names = "--features-output",
+      description =
+          "import --onnx: the penultimate features tensor (default: the input of the final"
+              + " linear layer)")
+  String featuresOutput;
+
+  @Option(
+      names = "--class-order",
+      description =
+          "import --onnx, flat head named by a class table: the logits follow the names' sorted"
+              + " order (torchvision's ImageNet models) or the table's flat_index (sorted |"
+              + " flat-index)")
+  String classOrder;
 
   @Mixin BundleOptions bundle;
 
@@ -50,6 +93,18 @@ public class ImportCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     // picocli answers a ParameterException from here as bad usage: the message, usage, exit 2
+    if (source.onnx != null) {
+      return importOnnx();
+    }
+    if (preprocessing.anyGiven()
+        || logitsOutput != null
+        || featuresOutput != null
+        || classOrder != null) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--preset, --resize, --interpolation, --mean, --std, --logits-output, --features-output"
+              + " and --class-order apply to --onnx only");
+    }
     if (bundle.architecture == null) {
       throw new ParameterException(
           spec.commandLine(),
@@ -67,6 +122,22 @@ public class ImportCommand implements Callable<Integer> {
       return run();
     } catch (IOException | RuntimeException e) {
       // a clear one-line message; the stack trace only helps with bugs, not with bad input
+      spec.commandLine().getErr().println("import failed: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private int importOnnx() {
+    if (bundle.layout == null) {
+      // a head of C + K logits may be a group softmax or a flat one: the graph does not say
+      throw new ParameterException(
+          spec.commandLine(),
+          "Missing required option: '--layout=<layout>' with --onnx (flat, group sizes or a class"
+              + " table)");
+    }
+    try {
+      return new OnnxImportRun(this).run();
+    } catch (IOException | RuntimeException e) {
       spec.commandLine().getErr().println("import failed: " + e.getMessage());
       return 1;
     }
