@@ -11,6 +11,7 @@ import org.mos.common.onnx.ClassifierGraph;
 import org.mos.common.onnx.OnnxGraphException;
 import org.mos.common.onnx.OnnxImport;
 import org.mos.common.onnx.OnnxModels;
+import org.mos.trainer.export.autodiff.BundleGradients;
 import org.mos.trainer.imports.OnnxBundle;
 
 /** {@code import --onnx}: the options of {@link ImportCommand} turned into an imported bundle. */
@@ -46,6 +47,10 @@ final class OnnxImportRun {
       provenance.put("taxonomy_source", c.bundle.layout);
     }
     String name = file.getFileName().toString().replaceFirst("\\.onnx$", "");
+    BundleGradients gradients =
+        c.bundle.noGradientGraphs
+            ? BundleGradients.none("--no-gradient-graphs was given")
+            : BundleGradients.of(imported.graph());
     BundleManifest written =
         new OnnxBundle(
                 c.bundle.architecture != null ? c.bundle.architecture : name,
@@ -55,6 +60,7 @@ final class OnnxImportRun {
                 pre.preprocessing(),
                 classes.layout(),
                 classes.taxonomy(),
+                gradients,
                 provenance)
             .write(c.bundle.out, c.bundle.zip, c.bundle.replace);
     PrintWriter out = c.spec.commandLine().getOut();
@@ -86,7 +92,7 @@ final class OnnxImportRun {
           "  taxonomy: %d MOS groups of its classes in %s (for a new group head)%n",
           classes.taxonomy().numGroups(), org.mos.common.bundle.BundleTaxonomy.FILE);
     }
-    out.printf("  %s%n", OnnxBundle.NO_GRADIENT_GRAPHS);
+    out.printf("  %s%n", gradients.describe());
     out.flush();
     return 0;
   }

@@ -9,10 +9,10 @@ import org.mos.common.bundle.BundleManifest;
 import org.mos.common.bundle.BundleWriter;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.inference.BundleModel;
-import org.mos.common.inference.GradientGraphs;
 import org.mos.common.layout.GroupLayout;
 import org.mos.common.onnx.OnnxModels;
 import org.mos.trainer.export.BundleClasses;
+import org.mos.trainer.export.autodiff.BundleGradients;
 
 /**
  * Writes a trained head on its backbone as a new bundle: {@code model.onnx} is the backbone's graph
@@ -53,7 +53,8 @@ public final class HeadBundleExport {
     origin.put("backbone", backbone.source().toString());
     origin.put("backbone_checksum", backbone.checksum());
     origin.put("backbone_provenance", source.provenance());
-    origin.put("gradient_graphs", gradientNote(source));
+    BundleGradients gradients = BundleGradients.of(graph);
+    origin.put("gradient_graphs", gradients.describe());
     origin.put(
         "class_order",
         "bundle class i = i-th class logit, 'others' skipped; see " + BundleClasses.CLASS_TABLE);
@@ -68,22 +69,16 @@ public final class HeadBundleExport {
             classes.names(),
             classes.groupSizes(),
             source.outputs(),
-            null,
+            gradients.built()
+                ? Map.of(gradients.statistics().getKey(), gradients.statistics().getValue())
+                : null,
             origin,
             null);
-    return BundleWriter.to(target)
-        .replaceExisting(true)
-        .write(MODEL_FILE, graph::writeTo)
-        .write(BundleClasses.CLASS_TABLE, o -> o.write(classes.classTable()))
-        .commit(manifest);
-  }
-
-  /** What became of the backbone's gradient graphs: none, or left behind (the head changed). */
-  static String gradientNote(BundleManifest source) {
-    if (source.statistics().containsKey(GradientGraphs.STATISTICS_KEY)) {
-      return "not carried over: the backbone's gradient graphs differentiate its old head; this"
-          + " bundle has none (no ODIN input perturbation) until they are rebuilt for the new head";
-    }
-    return "none (the backbone has none)";
+    BundleWriter writer =
+        BundleWriter.to(target)
+            .replaceExisting(true)
+            .write(MODEL_FILE, graph::writeTo)
+            .write(BundleClasses.CLASS_TABLE, o -> o.write(classes.classTable()));
+    return gradients.addTo(writer).commit(manifest);
   }
 }

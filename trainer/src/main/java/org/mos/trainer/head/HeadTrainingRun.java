@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.mos.common.bundle.BundleManifest;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.data.DatasetException;
 import org.mos.common.image.BadFilePolicy;
@@ -164,13 +165,11 @@ public final class HeadTrainingRun {
       if (last != null) {
         provenance.put("val_top1", last.top1());
       }
-      HeadBundleExport.write(bundle, head, trainer.weight(), trainer.bias(), provenance, target);
+      BundleManifest written =
+          HeadBundleExport.write(
+              bundle, head, trainer.weight(), trainer.bias(), provenance, target);
       listener.onMessage(
-          "bundle written to "
-              + target
-              + " ("
-              + HeadBundleExport.gradientNote(bundle.manifest())
-              + ")");
+          "bundle written to " + target + " (" + written.provenance().get("gradient_graphs") + ")");
     }
     return outcome;
   }

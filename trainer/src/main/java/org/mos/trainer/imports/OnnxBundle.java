@@ -15,6 +15,7 @@ import org.mos.common.onnx.BundleGraph;
 import org.mos.common.onnx.OnnxImport;
 import org.mos.trainer.export.BundleClasses;
 import org.mos.trainer.export.BundleExport;
+import org.mos.trainer.export.autodiff.BundleGradients;
 
 /**
  * The bundle of an imported ONNX classifier ({@code mos import --onnx}): the rewritten graph as
@@ -39,13 +40,8 @@ public record OnnxBundle(
     BundleManifest.Preprocessing preprocessing,
     GroupLayout layout,
     GroupLayout taxonomy,
+    BundleGradients gradients,
     Map<String, Object> provenance) {
-
-  /** Why an imported bundle has no gradient graphs (manifest provenance and import output). */
-  public static final String NO_GRADIENT_GRAPHS =
-      "no gradient graphs: import does not build them for foreign graphs yet, so ODIN with"
-          + " epsilon > 0 and Mahalanobis with a magnitude > 0 are not available for this bundle"
-          + " (every method on logits and features is)";
 
   /** Writes the bundle folder {@code out}, or with {@code zip} one zip file. */
   public BundleManifest write(Path out, boolean zip, boolean replace) throws IOException {
@@ -56,11 +52,11 @@ public record OnnxBundle(
     origin.put(
         "class_order",
         "bundle class i = i-th class logit, 'others' skipped; see " + BundleClasses.CLASS_TABLE);
-    // gradient graphs: wired by the lead (the generic builder of org.mos.trainer.export.autodiff
-    // turns imported.graph() into vjp_logits.onnx / odin_gradient.onnx and the statistics entry
-    // input_gradients; until then the bundle says why it has none)
-    origin.put("gradient_graphs", NO_GRADIENT_GRAPHS);
+    origin.put("gradient_graphs", gradients.describe());
     Map<String, BundleManifest.Statistics> statistics = new LinkedHashMap<>();
+    if (gradients.built()) {
+      statistics.put(gradients.statistics().getKey(), gradients.statistics().getValue());
+    }
     if (taxonomy != null) {
       statistics.put(BundleTaxonomy.STATISTICS_KEY, BundleTaxonomy.statistics(taxonomy));
     }
@@ -103,7 +99,7 @@ public record OnnxBundle(
     if (taxonomy != null) {
       w.write(BundleTaxonomy.FILE, o -> o.write(BundleTaxonomy.classTable(taxonomy)));
     }
-    return w;
+    return gradients.addTo(w);
   }
 
   /** What import found in the graph and measured, for the provenance. */

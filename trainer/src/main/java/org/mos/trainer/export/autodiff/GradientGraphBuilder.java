@@ -70,7 +70,7 @@ public final class GradientGraphBuilder {
       Optional<ModelProto> odinGradient,
       Optional<String> unsupported) {
 
-    static Result refused(String why) {
+    public static Result refused(String why) {
       return new Result(Optional.empty(), Optional.empty(), Optional.of(why));
     }
   }
