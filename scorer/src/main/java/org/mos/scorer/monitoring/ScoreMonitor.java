@@ -1,5 +1,6 @@
 package org.mos.scorer.monitoring;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -22,7 +23,10 @@ import org.mos.scorer.service.LoadedModel;
  * Records what the scorer serves, per model and method, as Prometheus series (docs/monitoring.md):
  *
  * <ul>
- *   <li>{@code mos_scorer_score}: every served score (count and sum);
+ *   <li>{@code mos_scorer_scores_total}: the number of served scores;
+ *   <li>{@code mos_scorer_score_window_mean}: the mean of the latest {@code
+ *       scorer.monitoring.window} scores (also for methods without calibration scores; raw scores
+ *       are on each method's own scale, and may be negative, which Micrometer's summaries drop);
  *   <li>{@code mos_scorer_score_rank_percent}: for calibrated methods, a histogram of each score's
  *       rank among the bundle's ID calibration scores (its p-value, in percent); bucket {@code
  *       le=q} counts the served scores at or below the calibration q% quantile, so buckets mean the
@@ -103,11 +107,11 @@ public class ScoreMonitor {
                 if (s == null || score == null) {
                   return;
                 }
-                s.scores.record(score);
+                s.scores.increment();
                 ImageResult.Decision d = image.decisions().get(method);
-                if (s.window != null && d != null) {
+                s.window.add(score, d != null && d.ood());
+                if (s.rank != null && d != null) {
                   s.rank.record(100 * d.pValue());
-                  s.window.add(score, d.ood());
                 }
               });
     }
@@ -133,14 +137,22 @@ public class ScoreMonitor {
             .register(meters));
     Map<String, MethodState> methods = new HashMap<>();
     for (String method : m.scorer().methods()) {
-      DistributionSummary scores =
-          DistributionSummary.builder("mos.scorer.score")
-              .description("Served OOD scores (higher = more in-distribution)")
+      Counter scores =
+          Counter.builder("mos.scorer.scores")
+              .description("Served OOD scores")
               .tags("model", m.name(), "method", method)
               .register(meters);
+      ScoreWindow window = new ScoreWindow(config.window());
       registered.add(scores);
+      registered.add(
+          Gauge.builder("mos.scorer.score.window.mean", window, ScoreWindow::mean)
+              .description(
+                  "Mean of the latest served scores (scorer.monitoring.window; higher = more"
+                      + " in-distribution)")
+              .tags("model", m.name(), "method", method)
+              .register(meters));
       if (!calibration.has(method)) {
-        methods.put(method, new MethodState(scores, null, null));
+        methods.put(method, new MethodState(scores, null, window));
         continue;
       }
       DistributionSummary rank =
@@ -151,7 +163,6 @@ public class ScoreMonitor {
               .tags("model", m.name(), "method", method)
               .serviceLevelObjectives(RANK_BUCKETS)
               .register(meters);
-      ScoreWindow window = new ScoreWindow(config.window());
       int calibrationCount = calibration.count(method);
       registered.add(rank);
       registered.add(
@@ -191,6 +202,5 @@ public class ScoreMonitor {
   private record ModelState(
       String checksum, Map<String, MethodState> methods, List<Meter> meters) {}
 
-  private record MethodState(
-      DistributionSummary scores, DistributionSummary rank, ScoreWindow window) {}
+  private record MethodState(Counter scores, DistributionSummary rank, ScoreWindow window) {}
 }

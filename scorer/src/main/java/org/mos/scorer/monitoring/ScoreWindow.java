@@ -47,6 +47,15 @@ final class ScoreWindow {
     return (double) n / size;
   }
 
+  /** The mean of the window's scores, NaN when empty. */
+  synchronized double mean() {
+    double sum = 0;
+    for (int i = 0; i < size; i++) {
+      sum += scores[i];
+    }
+    return size == 0 ? Double.NaN : sum / size;
+  }
+
   synchronized int size() {
     return size;
   }

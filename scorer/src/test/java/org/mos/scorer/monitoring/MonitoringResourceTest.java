@@ -84,7 +84,9 @@ class MonitoringResourceTest {
     assertThat(series(after4, "mos_scorer_drift_p_value", model + "," + mos))
         .isCloseTo(0.036631, within(1e-5));
     // rank 0 for every green: in every bucket
-    assertThat(series(after4, "mos_scorer_score_rank_percent_bucket", model + "," + mos + ",le=\"1.0\""))
+    assertThat(
+            series(
+                after4, "mos_scorer_score_rank_percent_bucket", model + "," + mos + ",le=\"1.0\""))
         .isEqualTo(4.0);
 
     for (int i = 0; i < 4; i++) {
@@ -97,14 +99,22 @@ class MonitoringResourceTest {
     assertThat(series(after8, "mos_scorer_drift_ks", model + "," + mos))
         .isCloseTo(0.75, within(1e-12));
     // reds rank 75%: above the le=50 bucket, inside le=75 (at its boundary) and le=90
-    assertThat(series(after8, "mos_scorer_score_rank_percent_bucket", model + "," + mos + ",le=\"50.0\""))
+    assertThat(
+            series(
+                after8, "mos_scorer_score_rank_percent_bucket", model + "," + mos + ",le=\"50.0\""))
         .isEqualTo(4.0);
-    assertThat(series(after8, "mos_scorer_score_rank_percent_bucket", model + "," + mos + ",le=\"90.0\""))
+    assertThat(
+            series(
+                after8, "mos_scorer_score_rank_percent_bucket", model + "," + mos + ",le=\"90.0\""))
         .isEqualTo(8.0);
     assertThat(
-            series(after8, "mos_scorer_score_rank_percent_bucket", model + "," + mos + ",le=\"75.0\""))
+            series(
+                after8, "mos_scorer_score_rank_percent_bucket", model + "," + mos + ",le=\"75.0\""))
         .isEqualTo(8.0);
-    assertThat(series(after8, "mos_scorer_score_count", model + "," + mos)).isEqualTo(8.0);
+    assertThat(series(after8, "mos_scorer_scores_total", model + "," + mos)).isEqualTo(8.0);
+    // the window mean of the 4 reds' mos scores
+    assertThat(series(after8, "mos_scorer_score_window_mean", model + "," + mos))
+        .isCloseTo(-1 / (1 + Math.E + Math.exp(-0.6)), within(1e-6));
   }
 
   @Test
