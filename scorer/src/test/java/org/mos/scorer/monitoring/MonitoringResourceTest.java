@@ -112,9 +112,18 @@ class MonitoringResourceTest {
                 after8, "mos_scorer_score_rank_percent_bucket", model + "," + mos + ",le=\"75.0\""))
         .isEqualTo(8.0);
     assertThat(series(after8, "mos_scorer_scores_total", model + "," + mos)).isEqualTo(8.0);
-    // the window mean of the 4 reds' mos scores
+    // the window mean of the 4 reds' mos scores: the red's score itself
+    double red =
+        given()
+            .contentType("image/png")
+            .body(TestBundles.png(255, 0, 0))
+            .post("/v1/models/grouped/score?methods=mos")
+            .then()
+            .extract()
+            .jsonPath()
+            .getDouble("images[0].scores.mos");
     assertThat(series(after8, "mos_scorer_score_window_mean", model + "," + mos))
-        .isCloseTo(-1 / (1 + Math.E + Math.exp(-0.6)), within(1e-6));
+        .isCloseTo(red, within(1e-12));
   }
 
   @Test
