@@ -178,6 +178,24 @@ class ChecksDetectBrokenManifestsTest {
   }
 
   @Test
+  void reportsAnAlertOnASeriesTheScorerDoesNotExportAndOneWithoutSeverity() {
+    Rendering r =
+        broken(
+            "overlays/cpu",
+            "PrometheusRule",
+            "mos-scorer",
+            "[{op: replace, path: /spec/groups/0/rules/0/expr, value: 'mos_scorer_ood_rate > 0.2'},"
+                + "{op: remove, path: /spec/groups/0/rules/1/labels}]");
+    assertThat(
+            MonitoringChecks.check(
+                r, MonitoringChecks.exportedSeries(Repo.ROOT.resolve("scorer/src/main/java"))))
+        .containsExactly(
+            "PrometheusRule mos-scorer alert MosScorerOodShareHigh queries mos_scorer_ood_rate,"
+                + " which the scorer does not export",
+            "PrometheusRule mos-scorer alert MosScorerScoreDrift has no severity label");
+  }
+
+  @Test
   void reportsAMountOfNoVolumeAndAClaimOutsideTheRendering() {
     Rendering r =
         broken(

@@ -22,6 +22,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class DeployManifestsTest {
 
+  private static final java.util.Set<String> SCORER_SERIES =
+      MonitoringChecks.exportedSeries(Repo.ROOT.resolve("scorer/src/main/java"));
+
   static List<String> renderings() {
     return Renderings.all();
   }
@@ -93,6 +96,32 @@ class DeployManifestsTest {
         WiringChecks.selectors(r),
         WiringChecks.autoscaling(r),
         WiringChecks.monitoring(r, Repo.SCORER));
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderings")
+  void dashboardsAndAlertsQueryOnlySeriesTheScorerExports(String dir) {
+    assertThat(MonitoringChecks.check(Renderings.of(dir), SCORER_SERIES)).isEmpty();
+  }
+
+  @Test
+  void theCpuOverlayShipsTheDashboardAndTheAlerts() {
+    Rendering r = Renderings.of("overlays/cpu");
+    assertThat(r.all(io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule.class))
+        .extracting(p -> p.getMetadata().getName())
+        .containsExactly("mos-scorer");
+    assertThat(r.all(io.fabric8.kubernetes.api.model.ConfigMap.class))
+        .filteredOn(
+            m ->
+                m.getMetadata().getLabels() != null
+                    && "1".equals(m.getMetadata().getLabels().get("grafana_dashboard")))
+        .hasSize(1);
+    assertThat(SCORER_SERIES)
+        .contains(
+            "mos_scorer_ood_share",
+            "mos_scorer_drift_ks",
+            "mos_scorer_score_rank_percent_bucket",
+            "mos_scorer_request_latency_seconds_bucket");
   }
 
   @ParameterizedTest

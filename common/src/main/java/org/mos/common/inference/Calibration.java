@@ -125,6 +125,43 @@ public final class Calibration {
     return Optional.of((double) upperBound(s, score) / s.length);
   }
 
+  /**
+   * The calibration scores of {@code method} at the given probabilities, by linear interpolation
+   * between order statistics (NumPy's default {@code quantile} rule: position p (n - 1)).
+   *
+   * @throws IllegalArgumentException when a probability is outside [0, 1]
+   */
+  public Optional<double[]> quantiles(String method, double[] probabilities) {
+    double[] s = sortedScores.get(method);
+    if (s == null) {
+      return Optional.empty();
+    }
+    double[] q = new double[probabilities.length];
+    for (int i = 0; i < q.length; i++) {
+      double p = probabilities[i];
+      if (!(p >= 0 && p <= 1)) {
+        throw new IllegalArgumentException("quantile probability " + p + " is outside [0, 1]");
+      }
+      double pos = p * (s.length - 1);
+      int lo = (int) Math.floor(pos);
+      int hi = Math.min(s.length - 1, lo + 1);
+      q[i] = s[lo] + (pos - lo) * (s[hi] - s[lo]);
+    }
+    return Optional.of(q);
+  }
+
+  /**
+   * The two-sample Kolmogorov-Smirnov statistic between {@code sortedSample} (ascending) and the
+   * calibration scores of {@code method}: how far live scores have drifted from ID ones.
+   */
+  public Optional<Double> ksStatistic(String method, double[] sortedSample) {
+    double[] s = sortedScores.get(method);
+    if (s == null || sortedSample.length == 0) {
+      return Optional.empty();
+    }
+    return Optional.of(org.mos.common.metrics.KolmogorovSmirnov.statistic(sortedSample, s));
+  }
+
   /** First index whose value is >= t. */
   private static int lowerBound(double[] s, double t) {
     int lo = 0;

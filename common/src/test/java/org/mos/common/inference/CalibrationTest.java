@@ -41,4 +41,24 @@ class CalibrationTest {
     assertThatThrownBy(() -> Calibration.of(Map.of("msp", new double[] {Double.NaN})))
         .hasMessageContaining("msp");
   }
+
+  @Test
+  void quantilesInterpolateOrderStatisticsLikeNumpy() {
+    // numpy.quantile([3, 1, 4, 1.5, 9, 2.6], [0, 0.1, 0.5, 0.95, 1]) = [1, 1.25, 2.8, 7.75, 9]
+    Calibration c = Calibration.of(Map.of("msp", new double[] {3, 1, 4, 1.5, 9, 2.6}));
+    assertThat(c.quantiles("msp", new double[] {0, 0.1, 0.5, 0.95, 1}).orElseThrow())
+        .containsExactly(
+            new double[] {1, 1.25, 2.8, 7.75, 9}, org.assertj.core.api.Assertions.within(1e-12));
+    assertThat(c.quantiles("mos", new double[] {0.5})).isEmpty();
+    assertThatThrownBy(() -> c.quantiles("msp", new double[] {1.5})).hasMessageContaining("1.5");
+  }
+
+  @Test
+  void ksStatisticComparesALiveSampleWithTheCalibrationScores() {
+    Calibration c = Calibration.of(Map.of("msp", new double[] {1, 2, 3, 4}));
+    assertThat(c.ksStatistic("msp", new double[] {1, 2, 3, 4})).contains(0.0);
+    // every live score below every ID score: the distribution functions are 1 apart
+    assertThat(c.ksStatistic("msp", new double[] {-2, -1})).contains(1.0);
+    assertThat(c.ksStatistic("mos", new double[] {1})).isEmpty();
+  }
 }

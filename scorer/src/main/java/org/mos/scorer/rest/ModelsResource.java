@@ -7,6 +7,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestPath;
+import org.mos.scorer.config.ScorerConfig;
 import org.mos.scorer.service.LoadedModel;
 import org.mos.scorer.service.ModelRegistry;
 
@@ -16,9 +17,11 @@ import org.mos.scorer.service.ModelRegistry;
 public class ModelsResource {
 
   private final ModelRegistry registry;
+  private final ScorerConfig config;
 
-  public ModelsResource(ModelRegistry registry) {
+  public ModelsResource(ModelRegistry registry, ScorerConfig config) {
     this.registry = registry;
+    this.config = config;
   }
 
   @GET
@@ -34,6 +37,20 @@ public class ModelsResource {
     LoadedModel m = registry.acquire(model);
     try {
       return ModelInfo.of(m);
+    } finally {
+      m.release();
+    }
+  }
+
+  @GET
+  @Path("{model}/calibration")
+  @Operation(
+      summary =
+          "The ID calibration scores' quantiles per calibrated method, and the default threshold")
+  public CalibrationInfo calibration(@RestPath String model) {
+    LoadedModel m = registry.acquire(model);
+    try {
+      return CalibrationInfo.of(m, config.defaultTpr());
     } finally {
       m.release();
     }

@@ -25,6 +25,7 @@ import org.mos.common.inference.BundleScorer;
 import org.mos.common.inference.Device;
 import org.mos.common.inference.InferenceOptions;
 import org.mos.scorer.config.ScorerConfig;
+import org.mos.scorer.monitoring.ScoreMonitor;
 
 /**
  * The models the scorer serves: every bundle folder (or {@code .zip}) of {@code scorer.models-dir},
@@ -41,14 +42,16 @@ public class ModelRegistry {
 
   private final ScorerConfig config;
   private final MeterRegistry meters;
+  private final ScoreMonitor monitor;
   private final Map<String, LoadedModel> models = new ConcurrentHashMap<>();
   private final Map<String, String> failures = new ConcurrentHashMap<>();
   private volatile boolean scanned;
   private ScheduledExecutorService watcher;
 
-  public ModelRegistry(ScorerConfig config, MeterRegistry meters) {
+  public ModelRegistry(ScorerConfig config, MeterRegistry meters, ScoreMonitor monitor) {
     this.config = config;
     this.meters = meters;
+    this.monitor = monitor;
   }
 
   void onStart(@Observes StartupEvent event) {
@@ -149,6 +152,7 @@ public class ModelRegistry {
       }
     }
     failures.keySet().retainAll(found.keySet());
+    monitor.modelsChanged(models());
   }
 
   private void scanSafely() {

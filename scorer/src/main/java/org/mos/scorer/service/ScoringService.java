@@ -19,6 +19,7 @@ import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.ScoredBatch;
 import org.mos.common.score.OdinSettings;
 import org.mos.scorer.config.ScorerConfig;
+import org.mos.scorer.monitoring.ScoreMonitor;
 
 /**
  * Scores requests for the REST and gRPC layers: checks limits, decodes images (400) and tensors
@@ -32,9 +33,12 @@ public class ScoringService {
   private final ModelRegistry registry;
   private final ScorerConfig config;
   private final MeterRegistry meters;
+  private final ScoreMonitor monitor;
   private final ImageDecoder decoder = ImageDecoder.pillowCompatible();
 
-  public ScoringService(ModelRegistry registry, ScorerConfig config, MeterRegistry meters) {
+  public ScoringService(
+      ModelRegistry registry, ScorerConfig config, MeterRegistry meters, ScoreMonitor monitor) {
+    this.monitor = monitor;
     this.registry = registry;
     this.config = config;
     this.meters = meters;
@@ -129,6 +133,7 @@ public class ScoringService {
       Timed result = scoreUntimed(modelName, inputs, request);
       outcome = "ok";
       countDecisions(modelName, result.scored());
+      monitor.record(modelName, result.scored());
       return result;
     } catch (ScoringProblem p) {
       outcome = String.valueOf(p.status());
