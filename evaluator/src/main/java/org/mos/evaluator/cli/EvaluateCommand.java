@@ -305,7 +305,14 @@ public class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--scorer (gRPC) and --kafka / --transport messaging are different transports; pick one");
     }
-    if (tokenFile != null && scorer == null) {
+    // MOS_TOKEN_FILE may be set for every run; only an explicit --token-file without --scorer is
+    // a mistake
+    boolean explicitToken =
+        spec != null
+            && spec.commandLine() != null
+            && spec.commandLine().getParseResult() != null
+            && spec.commandLine().getParseResult().hasMatchedOption("--token-file");
+    if (explicitToken && scorer == null) {
       throw new IllegalArgumentException(
           "--token-file " + tokenFile + " is for a scorer's gRPC API: give --scorer HOST:PORT too");
     }
