@@ -245,14 +245,16 @@ class ChecksDetectBrokenManifestsTest {
             "Job",
             "mos-evaluate",
             "[{op: add, path: /spec/template/spec/containers/0/args/-, value: --lr},"
-                + "{op: replace, path: /spec/template/spec/containers/0/args/14, value: /tmp/table}]");
+                + "{op: replace, path: /spec/template/spec/containers/0/args/14, value: /scratch/table}]");
     assertThat(
             WorkloadChecks.commandLine(
                 r.workload("mos-evaluate"), "evaluate", EvaluateOptions.CONTRACT))
         .hasSize(2)
         .anyMatch(m -> m.contains("'evaluate' has no option --lr"))
         .anyMatch(
-            m -> m.contains("/tmp/table is on none of the mounts [/models, /data, /results]"));
+            m ->
+                m.contains(
+                    "/scratch/table is on none of the mounts [/models, /data, /results, /tmp]"));
   }
 
   @Test
@@ -280,5 +282,63 @@ class ChecksDetectBrokenManifestsTest {
     assertThat(KafkaChecks.wiring(r, "mos-scorer", "mos-evaluate"))
         .containsExactly(
             "mos-evaluate passes --kafka-request-topic requests, expected mos-score-requests");
+  }
+
+  @Test
+  void reportsAWritableRootFilesystemAndAMissingSeccompProfile() {
+    Rendering r = scorerContainerWith("/securityContext/readOnlyRootFilesystem", "false");
+    assertThat(SecurityChecks.podSecurity(r))
+        .containsExactly(SCORER + " does not set readOnlyRootFilesystem: true");
+    Rendering noSeccomp =
+        broken(
+            "overlays/cpu",
+            "Deployment",
+            "mos-scorer",
+            "[{op: remove, path: /spec/template/spec/securityContext/seccompProfile}]");
+    assertThat(SecurityChecks.podSecurity(noSeccomp))
+        .containsExactly(SCORER + " runs without the RuntimeDefault seccomp profile");
+  }
+
+  @Test
+  void reportsANetworkPolicyRuleThatAdmitsEveryone() {
+    Rendering r =
+        broken(
+            "overlays/cpu",
+            "NetworkPolicy",
+            "mos-scorer",
+            "[{op: remove, path: /spec/ingress/0/from}]");
+    assertThat(SecurityChecks.networkPolicies(r))
+        .containsExactly(
+            "NetworkPolicy mos-scorer has a rule without 'from': it admits every source",
+            "Deployment mos-scorer: no NetworkPolicy admits EVALUATOR");
+  }
+
+  @Test
+  void reportsAPeerThatIsNotMeantToReachTheScorer() {
+    Rendering r =
+        broken(
+            "overlays/cpu",
+            "NetworkPolicy",
+            "mos-scorer",
+            "[{op: replace, path: /spec/ingress/1/from/0/namespaceSelector/matchLabels,"
+                + " value: {team: anyone}}]");
+    assertThat(SecurityChecks.networkPolicies(r))
+        .containsExactly(
+            "NetworkPolicy mos-scorer admits namespaces {team=anyone}, not one of "
+                + SecurityChecks.SERVICES.get("mos-scorer"),
+            "Deployment mos-scorer: no NetworkPolicy admits INGRESS");
+  }
+
+  @Test
+  void reportsAScorerWithAuthenticationOffOrItsTokenOutsideTheSecret() {
+    // env: the base's four variables, then MOS_AUTH_ENABLED and MOS_AUTH_TOKEN_FILE
+    // (components/auth)
+    Rendering off = scorerContainerWith("/env/4/value", "'false'");
+    assertThat(SecurityChecks.authentication(off, "mos-scorer"))
+        .containsExactly(SCORER + " does not set MOS_AUTH_ENABLED=true");
+    Rendering elsewhere = scorerContainerWith("/env/5/value", "/tmp/token");
+    assertThat(SecurityChecks.authentication(elsewhere, "mos-scorer"))
+        .containsExactly(
+            SCORER + ": MOS_AUTH_TOKEN_FILE /tmp/token is not on a mount of Secret mos-auth");
   }
 }

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +61,8 @@ class DeployManifestsTest {
     assertThat(renderings())
         .contains("base", "overlays/cpu", "overlays/gpu", "overlays/kafka")
         .anyMatch(d -> d.endsWith("base-with-components-trainer-service"))
-        .anyMatch(d -> d.endsWith("base-with-components-monitoring"));
+        .anyMatch(d -> d.endsWith("base-with-components-monitoring"))
+        .anyMatch(d -> d.endsWith("base-with-components-auth"));
   }
 
   /** Asserts that the checks found no problem, listing all of them when they did. */
@@ -186,6 +188,31 @@ class DeployManifestsTest {
                   .isEqualTo(String.valueOf(Repo.TRAINER.httpPort()));
             });
     assertThat(problems).isEmpty();
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderings")
+  void podsRunHardenedAndOnlyTheirPeersReachTheServices(String dir) {
+    Rendering r = Renderings.of(dir);
+    assertNoProblems(SecurityChecks.podSecurity(r), SecurityChecks.networkPolicies(r));
+    assertThat(r.all(NetworkPolicy.class))
+        .extracting(p -> p.getMetadata().getName())
+        .contains("mos-scorer");
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderings")
+  void theOverlaysAndTheTrainerServiceNeedTheTokenOfTheSecret(String dir) {
+    Rendering r = Renderings.of(dir);
+    assertNoProblems(
+        SecurityChecks.authentication(r, "mos-trainer-service"), SecurityChecks.jobRoots(r));
+    boolean scorerAuth = dir.startsWith("overlays/") || dir.endsWith("base-with-components-auth");
+    if (scorerAuth) {
+      assertThat(SecurityChecks.authentication(r, "mos-scorer")).isEmpty();
+    } else {
+      assertThat(WorkloadChecks.env(r.firstContainerOf("mos-scorer"), "MOS_AUTH_ENABLED"))
+          .isEmpty();
+    }
   }
 
   @ParameterizedTest

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.LongSupplier;
+import org.mos.common.auth.BearerTokens;
 import org.mos.common.data.DatasetException;
 import org.mos.common.image.BadFilePolicy;
 import org.mos.common.inference.Device;
@@ -167,6 +168,16 @@ public class EvaluateCommand implements Callable<Integer> {
   String scorer;
 
   @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      defaultValue = "${env:MOS_TOKEN_FILE}",
+      description =
+          "With --scorer: send the bearer token in FILE (its first line that is not blank or a"
+              + " # comment) to a scorer with authentication on (mos.auth.enabled); default: the"
+              + " file named by the environment variable MOS_TOKEN_FILE, else no token.")
+  Path tokenFile;
+
+  @Option(
       names = "--kafka",
       paramLabel = "BOOTSTRAP",
       description =
@@ -294,12 +305,26 @@ public class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--scorer (gRPC) and --kafka / --transport messaging are different transports; pick one");
     }
+    // MOS_TOKEN_FILE may be set for every run; only an explicit --token-file without --scorer is
+    // a mistake
+    boolean explicitToken =
+        spec != null
+            && spec.commandLine() != null
+            && spec.commandLine().getParseResult() != null
+            && spec.commandLine().getParseResult().hasMatchedOption("--token-file");
+    if (explicitToken && scorer == null) {
+      throw new IllegalArgumentException(
+          "--token-file " + tokenFile + " is for a scorer's gRPC API: give --scorer HOST:PORT too");
+    }
     if (scorer != null) {
+      String token = tokenFile == null ? null : BearerTokens.readClientToken(tokenFile);
       return new RemoteTransports(
           scorer,
           (name, bundle) ->
               GrpcTransport.connect(
-                  GrpcTransport.Settings.of(scorer, name).withWindow(batchSize, 4)));
+                  GrpcTransport.Settings.of(scorer, name)
+                      .withWindow(batchSize, 4)
+                      .withToken(token)));
     }
     if (kafka != null) {
       return new RemoteTransports(

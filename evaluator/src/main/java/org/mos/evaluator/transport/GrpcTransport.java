@@ -3,8 +3,10 @@ package org.mos.evaluator.transport;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.smallrye.mutiny.Multi;
 import java.nio.file.Files;
@@ -15,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.mos.common.auth.BearerTokens;
 import org.mos.common.score.OdinSettings;
 import org.mos.scorer.grpc.v1.Image;
 import org.mos.scorer.grpc.v1.ImageResult;
@@ -44,13 +47,16 @@ public final class GrpcTransport implements ScoringTransport {
    * @param batchSize most images in one request (the scorer's default limit is 64)
    * @param maxInFlightRequests most requests sent and not yet answered
    * @param connectTimeout how long {@code ListModels} may take before the scorer is unreachable
+   * @param token the bearer token sent with every call ({@code --token-file}), or null for a scorer
+   *     without authentication
    */
   public record Settings(
       ScorerAddress address,
       String model,
       int batchSize,
       int maxInFlightRequests,
-      Duration connectTimeout) {
+      Duration connectTimeout,
+      String token) {
 
     public Settings {
       if (model == null || model.isBlank()) {
@@ -68,13 +74,21 @@ public final class GrpcTransport implements ScoringTransport {
 
     /** 16 images a request, 4 requests in flight, 10 s to connect. */
     public static Settings of(String scorer, String model) {
-      return new Settings(ScorerAddress.parse(scorer), model, 16, 4, Duration.ofSeconds(10));
+      return new Settings(ScorerAddress.parse(scorer), model, 16, 4, Duration.ofSeconds(10), null);
     }
 
     public Settings withWindow(int batchSize, int maxInFlightRequests) {
-      return new Settings(address, model, batchSize, maxInFlightRequests, connectTimeout);
+      return new Settings(address, model, batchSize, maxInFlightRequests, connectTimeout, token);
+    }
+
+    /** Sends {@code authorization: Bearer TOKEN} with every call (null: no token). */
+    public Settings withToken(String token) {
+      return new Settings(address, model, batchSize, maxInFlightRequests, connectTimeout, token);
     }
   }
+
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private final Settings settings;
   private final ManagedChannel channel;
@@ -88,16 +102,30 @@ public final class GrpcTransport implements ScoringTransport {
     this.checksum = model.getChecksum();
   }
 
+  private static String hint(Status.Code code, boolean tokenSent) {
+    if (code != Status.Code.UNAUTHENTICATED) {
+      return "); is it running? Start one with ./mos serve scorer --models DIR";
+    }
+    return tokenSent
+        ? "); the scorer refused the token of --token-file: give one of its tokens"
+        : "); the scorer needs a bearer token: give --token-file FILE";
+  }
+
   /**
    * Connects to the scorer and looks the model up with {@code ListModels}.
    *
    * @throws TransportException when the scorer does not answer or does not serve the model
    */
   public static GrpcTransport connect(Settings settings) {
-    ManagedChannel channel =
+    ManagedChannelBuilder<?> builder =
         ManagedChannelBuilder.forAddress(settings.address().host(), settings.address().port())
-            .usePlaintext()
-            .build();
+            .usePlaintext();
+    if (settings.token() != null) {
+      Metadata headers = new Metadata();
+      headers.put(AUTHORIZATION, BearerTokens.authorization(settings.token()));
+      builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+    ManagedChannel channel = builder.build();
     try {
       List<ModelInfo> models =
           ScorerGrpc.newBlockingStub(channel)
@@ -126,7 +154,7 @@ public final class GrpcTransport implements ScoringTransport {
               + (e.getStatus().getDescription() == null
                   ? ""
                   : ": " + e.getStatus().getDescription())
-              + "); is it running? Start one with ./mos serve scorer --models DIR",
+              + hint(e.getStatus().getCode(), settings.token() != null),
           e);
     } catch (RuntimeException e) {
       channel.shutdownNow();

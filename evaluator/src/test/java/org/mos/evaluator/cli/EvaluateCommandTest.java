@@ -499,6 +499,20 @@ class EvaluateCommandTest {
     assertThat(help.toString()).contains("--ood=NAME=DIR|LIST").contains("--on-bad-image");
   }
 
+  @Test
+  void tokenFileIsInTheHelpAndNeedsScorer() {
+    StringWriter help = new StringWriter();
+    CommandLine cli = new CommandLine(new MosCommand());
+    cli.setOut(new PrintWriter(help));
+    cli.execute("evaluate", "--help");
+    assertThat(help.toString()).contains("--token-file=FILE").contains("MOS_TOKEN_FILE");
+    int code = run(null, args(dir.resolve("out"), "--token-file", dir.resolve("t").toString()));
+    assertThat(code).isNotZero();
+    assertThat(err.toString())
+        .contains("--token-file " + dir.resolve("t") + " is for a scorer's gRPC API")
+        .contains("give --scorer HOST:PORT too");
+  }
+
   // --- transports wrapping the in-process one
 
   /** Passes through the first {@code limit} results of the first model, then breaks. */

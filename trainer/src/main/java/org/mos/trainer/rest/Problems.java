@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import org.mos.common.data.DatasetException;
+import org.mos.trainer.service.PathOutsideRootsException;
 
 /** Errors as RFC 9457 problem details ({@code application/problem+json}). */
 public class Problems {
@@ -19,6 +20,11 @@ public class Problems {
   @ServerExceptionMapper
   public Response badData(DatasetException e) {
     return problem(Response.Status.BAD_REQUEST, "Invalid job spec", e.getMessage());
+  }
+
+  @ServerExceptionMapper
+  public Response outsideRoots(PathOutsideRootsException e) {
+    return problem(Response.Status.BAD_REQUEST, "Path outside the job roots", e.getMessage());
   }
 
   @ServerExceptionMapper

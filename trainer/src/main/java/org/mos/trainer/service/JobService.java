@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -37,10 +38,14 @@ public class JobService {
 
   private JobQueue queue;
   private JobStore store;
+  private JobPaths paths;
 
   @PostConstruct
   void start() {
     store = new JobStore(config.workDir());
+    List<Path> roots = new ArrayList<>(config.jobRoots());
+    roots.add(config.workDir()); // outputs default to WORK/jobs/ID/out
+    paths = new JobPaths(roots);
     Counter steps = registry.counter("trainer.steps");
     Timer stepTime = registry.timer("trainer.step");
     queue =
@@ -68,7 +73,9 @@ public class JobService {
           .register(registry);
     }
     queue.start();
-    LOG.infof("trainer job queue in %s", config.workDir().toAbsolutePath());
+    LOG.infof(
+        "trainer job queue in %s; jobs may use paths under %s",
+        config.workDir().toAbsolutePath(), paths.roots());
   }
 
   private static double count(JobQueue q, JobState state) {
@@ -89,12 +96,14 @@ public class JobService {
    * Checks and queues a job.
    *
    * @throws IllegalArgumentException or DatasetException with the reason the spec is invalid
+   * @throws PathOutsideRootsException when a path of the job lies outside the job roots
    */
   public JobStatus submit(TrainSpec spec) {
     if (spec == null) {
       throw new IllegalArgumentException("the request has no job spec");
     }
     spec.validate();
+    paths.confine(spec);
     requireExists(spec.train, "train");
     if (spec.val != null) {
       requireExists(spec.val, "val");
