@@ -26,9 +26,17 @@ function fmt(x, digits = 4) {
   return a !== 0 && (a >= 1e5 || a < 1e-3) ? x.toExponential(3) : x.toFixed(digits);
 }
 
+/** The bearer token the user entered, when the scorer requires one (this tab only). */
+function token() {
+  return sessionStorage.getItem('mos-token');
+}
+
 /** Calls the API; errors become Error objects carrying the problem's message. */
-async function api(path, options) {
-  const response = await fetch(path, options);
+async function api(path, options = {}) {
+  const headers = new Headers(options.headers || {});
+  if (token()) headers.set('Authorization', `Bearer ${token()}`);
+  const response = await fetch(path, { ...options, headers });
+  if (response.status === 401) $('auth').hidden = false;
   const type = response.headers.get('content-type') || '';
   const body = type.includes('json') ? await response.json() : await response.text();
   if (!response.ok) {
@@ -188,6 +196,16 @@ function renderTiming(header) {
     parts.map((q) => `${q.name} ${fmt(q.dur, 3)} ms${q.desc ? ` (${q.desc})` : ''}`).join(' · ')));
 }
 
+function wireAuth() {
+  $('auth-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    sessionStorage.setItem('mos-token', $('auth-token').value.trim());
+    $('auth').hidden = true;
+    showError('');
+    loadModels();
+  });
+}
+
 function wireInput() {
   const zone = $('drop-zone');
   $('file-input').addEventListener('change', (e) => { if (e.target.files[0]) score(e.target.files[0]); });
@@ -201,5 +219,6 @@ function wireInput() {
   zone.addEventListener('keydown', (e) => { if (e.key === 'Enter') $('file-input').click(); });
 }
 
+wireAuth();
 wireInput();
 loadModels();

@@ -137,6 +137,13 @@ class AuthOnResourceTest {
   }
 
   @Test
+  void theConsolesStaticFilesLoadWithoutATokenButItsApiCallsNeedOne() {
+    given().get("/").then().statusCode(200).body(containsString("auth-token"));
+    given().get("/console.js").then().statusCode(200).body(containsString("Authorization"));
+    unauthorized(given().get("/v1/models/grouped/calibration").then(), "needs a bearer token");
+  }
+
+  @Test
   void healthAndMetricsStayOpen() {
     given().get("/q/health/live").then().statusCode(200);
     given().get("/q/health/ready").then().statusCode(200);
