@@ -88,6 +88,9 @@ public final class BundleScorer {
             .layout(m.isGrouped() ? layoutOf(m) : null)
             .klMeans(kl)
             .mahalanobis(maha)
+            .vim(BundleStatistics.vim(bundle))
+            .knnBank(BundleStatistics.knnBank(bundle))
+            .knnK(BundleStatistics.knnK(bundle))
             .build();
     return new BundleScorer(
         m,
