@@ -42,6 +42,11 @@ public final class KnnBankAccumulator implements AutoCloseable {
     }
   }
 
+  /** The width of a row. */
+  public int dims() {
+    return dims;
+  }
+
   /** The rows added. */
   public long rows() {
     return spill.rows();

@@ -8,6 +8,7 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.mos.common.linalg.Blas;
 import org.mos.common.onnx.OnnxModels.FloatTensor;
 import org.mos.common.score.FloatMatrix;
 
@@ -45,7 +46,13 @@ public record LinearHead(String features, String logits, FloatMatrix weight, flo
     return weight.cols();
   }
 
-  /** The logits of each row of {@code features}: features W^T + b, accumulated in double. */
+  /** Below this many rows a plain loop beats converting W for one BLAS product. */
+  private static final int BLAS_MIN_ROWS = 8;
+
+  /**
+   * The logits of each row of {@code features}: features W^T + b, accumulated in double (one
+   * float64 BLAS product, {@link Blas}, for batches of {@value #BLAS_MIN_ROWS} rows or more).
+   */
   public FloatMatrix logits(FloatMatrix features) {
     if (features.cols() != dim()) {
       throw new IllegalArgumentException(
@@ -55,16 +62,35 @@ public record LinearHead(String features, String logits, FloatMatrix weight, flo
     int k = classes();
     int d = dim();
     float[] w = weight.toArray();
+    float[] x = features.toArray();
     float[] out = new float[n * k];
+    if (n >= BLAS_MIN_ROWS) {
+      double[] xd = new double[n * d];
+      for (int i = 0; i < xd.length; i++) {
+        xd[i] = x[i];
+      }
+      double[] wd = new double[k * d];
+      for (int i = 0; i < wd.length; i++) {
+        wd[i] = w[i];
+      }
+      double[] z = new double[n * k];
+      Blas.multiplyTransposedB(xd, n, d, wd, k, z);
+      for (int i = 0; i < n; i++) {
+        for (int c = 0; c < k; c++) {
+          out[i * k + c] = (float) (z[i * k + c] + bias[c]);
+        }
+      }
+      return FloatMatrix.wrap(out, n, k);
+    }
     for (int i = 0; i < n; i++) {
-      float[] x = features.row(i);
+      int row = i * d;
       for (int c = 0; c < k; c++) {
-        double s = bias[c];
+        double s = 0;
         int base = c * d;
         for (int j = 0; j < d; j++) {
-          s += (double) x[j] * w[base + j];
+          s += (double) x[row + j] * w[base + j];
         }
-        out[i * k + c] = (float) s;
+        out[i * k + c] = (float) (s + bias[c]);
       }
     }
     return FloatMatrix.wrap(out, n, k);

@@ -55,54 +55,76 @@ final class BundleFitter {
       OutputCollector collector =
           new OutputCollector(model, plan.batchSize(), plan.workers(), plan.badImages(), err);
       NewBundle next = new NewBundle(input);
-      if (plan.setsOdin()) {
-        putOdin(manifest, model, next);
+      FeatureSpaceFit featureSpace =
+          new FeatureSpaceFit(
+              collector, out, plan.paper(), plan.out().toAbsolutePath().normalize().getParent());
+      try (featureSpace) {
+        return fitAndWrite(input, model, manifest, sets, collector, next, featureSpace);
       }
-      if (sets.kl != null) {
-        fitKl(collector, sets.kl, manifest, next);
-      }
-      if (sets.mahalanobisFit != null) {
-        MahalanobisFit fit = new MahalanobisFit(collector);
-        MahalanobisFit.Result r =
-            plan.mahalanobisTune() != null
-                ? new MahalanobisTune(fit, collector, plan.mahalanobisTune(), out)
-                    .tune(
-                        sets.mahalanobisFit, sets.layers, sets.validation, plan.mahalanobisCount())
-                : fit.fit(
-                    sets.mahalanobisFit,
-                    sets.layers,
-                    plan.combiner(),
-                    sets.validation,
-                    sets.negatives,
-                    new MahalanobisMagnitude(plan.mahalanobisMagnitude()));
-        ObjectMapper mapper = new ObjectMapper();
-        out.println(
-            "mos fit: mahalanobis combiner: "
-                + mapper.writeValueAsString(r.parameters().get("combiner")));
-        byte[] json = mapper.writeValueAsBytes(r.statistics());
-        Map<String, Object> params = new LinkedHashMap<>(r.parameters());
-        params.put("choices", plan.paper() ? "paper" : "custom");
-        next.put(
-            "mahalanobis",
-            new BundleManifest.Statistics(Map.of("statistics", MAHALANOBIS), params),
-            Map.of(MAHALANOBIS, o -> o.write(json)));
-      }
-      List<String> fitted = new ArrayList<>(next.refitted());
-      if (sets.calibration != null) {
-        fitted.add(Calibration.STATISTICS_KEY);
-        next.dropCalibration();
-      } else {
-        next.dropStaleCalibration(err);
-      }
-      BundleManifest base = next.manifest(provenance(input, fitted));
-      BundleManifest written;
-      if (sets.calibration == null) {
-        written = next.writeTo(plan.out(), plan.replace(), base, Map.of());
-      } else {
-        written = calibrateAndWrite(collector, model, next, base, sets.calibration);
-      }
-      return written;
     }
+  }
+
+  private BundleManifest fitAndWrite(
+      ModelBundle input,
+      BundleModel model,
+      BundleManifest manifest,
+      Sets sets,
+      OutputCollector collector,
+      NewBundle next,
+      FeatureSpaceFit featureSpace)
+      throws IOException {
+    if (plan.setsOdin()) {
+      putOdin(manifest, model, next);
+    }
+    if (sets.kl != null) {
+      fitKl(collector, sets.kl, manifest, next);
+    }
+    if (sets.knn != null) {
+      featureSpace.fitKnn(sets.knn, plan.featureSpace().knnK(), next);
+    }
+    if (sets.vim != null) {
+      featureSpace.fitVim(input, sets.vim, plan.featureSpace().vimDim(), next);
+    }
+    if (sets.mahalanobisFit != null) {
+      MahalanobisFit fit = new MahalanobisFit(collector);
+      MahalanobisFit.Result r =
+          plan.mahalanobisTune() != null
+              ? new MahalanobisTune(fit, collector, plan.mahalanobisTune(), out)
+                  .tune(sets.mahalanobisFit, sets.layers, sets.validation, plan.mahalanobisCount())
+              : fit.fit(
+                  sets.mahalanobisFit,
+                  sets.layers,
+                  plan.combiner(),
+                  sets.validation,
+                  sets.negatives,
+                  new MahalanobisMagnitude(plan.mahalanobisMagnitude()));
+      ObjectMapper mapper = new ObjectMapper();
+      out.println(
+          "mos fit: mahalanobis combiner: "
+              + mapper.writeValueAsString(r.parameters().get("combiner")));
+      byte[] json = mapper.writeValueAsBytes(r.statistics());
+      Map<String, Object> params = new LinkedHashMap<>(r.parameters());
+      params.put("choices", plan.paper() ? "paper" : "custom");
+      next.put(
+          "mahalanobis",
+          new BundleManifest.Statistics(Map.of("statistics", MAHALANOBIS), params),
+          Map.of(MAHALANOBIS, o -> o.write(json)));
+    }
+    List<String> fitted = new ArrayList<>(next.refitted());
+    if (sets.calibration != null) {
+      fitted.add(Calibration.STATISTICS_KEY);
+      next.dropCalibration();
+    } else {
+      next.dropStaleCalibration(err);
+    }
+    BundleManifest base = next.manifest(provenance(input, fitted));
+    BundleManifest written;
+    if (sets.calibration == null) {
+      written = next.writeTo(plan.out(), plan.replace(), base, Map.of());
+    } else {
+      written = calibrateAndWrite(collector, model, next, base, sets.calibration);
+    }
+    return written;
   }
 
   /**
@@ -242,7 +264,9 @@ final class BundleFitter {
       List<String> layers,
       ImageSet validation,
       ImageSet negatives,
-      ImageSet calibration) {}
+      ImageSet calibration,
+      ImageSet knn,
+      ImageSet vim) {}
 
   private Sets readSets(BundleManifest manifest, BundleModel model) {
     Path root = plan.dataRoot();
@@ -279,6 +303,9 @@ final class BundleFitter {
         plan.calibrate() == null
             ? null
             : ImageSet.unlabelled("--calibrate", plan.calibrate(), root);
-    return new Sets(kl, maha, layers, validation, negatives, calibration);
+    FeatureSpaceFit.Settings fs = plan.featureSpace();
+    ImageSet knn = fs.knnFit() == null ? null : ImageSet.unlabelled("--knn-fit", fs.knnFit(), root);
+    ImageSet vim = fs.vimFit() == null ? null : ImageSet.unlabelled("--vim-fit", fs.vimFit(), root);
+    return new Sets(kl, maha, layers, validation, negatives, calibration, knn, vim);
   }
 }
