@@ -127,7 +127,16 @@ class FeatureSpaceFitTest {
     assertThat(code).isNotZero();
     assertThat(err.toString()).contains("K = 1000 but the fit set lists 12 images", "--knn-k");
     code =
-        FixtureImages.fit(bundle, out, err, "--out", dir.resolve("b").toString(), "--vim-dim", "2");
+        FixtureImages.fit(
+            bundle,
+            out,
+            err,
+            "--out",
+            dir.resolve("b").toString(),
+            "--knn-fit",
+            val.toString(),
+            "--vim-dim",
+            "2");
     assertThat(code).isNotZero();
     assertThat(err.toString()).contains("--vim-dim needs --vim-fit");
     code =
