@@ -17,7 +17,7 @@ import org.mos.common.score.MahalanobisStatistics;
 import org.mos.common.score.VimStatistics;
 
 /**
- * Reads the fitted statistics of KL matching and Mahalanobis from a bundle.
+ * Reads the fitted statistics of KL matching, Mahalanobis, ViM and KNN from a bundle.
  *
  * <ul>
  *   <li>{@code kl}: file role {@code class_means}, a 2-D {@code .npy} (one class-mean softmax per

@@ -49,6 +49,9 @@ public record LinearHead(String features, String logits, FloatMatrix weight, flo
   /** Below this many rows a plain loop beats converting W for one BLAS product. */
   private static final int BLAS_MIN_ROWS = 8;
 
+  /** Rows per BLAS product: bounds the float64 copies. */
+  private static final int BLOCK_ROWS = 1024;
+
   /**
    * The logits of each row of {@code features}: features W^T + b, accumulated in double (one
    * float64 BLAS product, {@link Blas}, for batches of {@value #BLAS_MIN_ROWS} rows or more).
@@ -62,26 +65,29 @@ public record LinearHead(String features, String logits, FloatMatrix weight, flo
     int k = classes();
     int d = dim();
     float[] w = weight.toArray();
-    float[] x = features.toArray();
     float[] out = new float[n * k];
     if (n >= BLAS_MIN_ROWS) {
-      double[] xd = new double[n * d];
-      for (int i = 0; i < xd.length; i++) {
-        xd[i] = x[i];
-      }
       double[] wd = new double[k * d];
       for (int i = 0; i < wd.length; i++) {
         wd[i] = w[i];
       }
-      double[] z = new double[n * k];
-      Blas.multiplyTransposedB(xd, n, d, wd, k, z);
-      for (int i = 0; i < n; i++) {
-        for (int c = 0; c < k; c++) {
-          out[i * k + c] = (float) (z[i * k + c] + bias[c]);
+      // blocks of rows: the float64 copy of the features stays small
+      int block = Math.min(n, BLOCK_ROWS);
+      double[] xd = new double[block * d];
+      double[] z = new double[block * k];
+      for (int r0 = 0; r0 < n; r0 += block) {
+        int rows = Math.min(block, n - r0);
+        features.copyRows(r0, rows, xd);
+        Blas.multiplyTransposedB(xd, rows, d, wd, k, z);
+        for (int i = 0; i < rows; i++) {
+          for (int c = 0; c < k; c++) {
+            out[(r0 + i) * k + c] = (float) (z[i * k + c] + bias[c]);
+          }
         }
       }
       return FloatMatrix.wrap(out, n, k);
     }
+    float[] x = features.toArray();
     for (int i = 0; i < n; i++) {
       int row = i * d;
       for (int c = 0; c < k; c++) {
