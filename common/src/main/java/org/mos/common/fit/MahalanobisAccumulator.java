@@ -37,6 +37,12 @@ public final class MahalanobisAccumulator {
   /** X^T X of the centred rows, d x d row-major; only the upper triangle is accumulated. */
   private final double[] scatter;
 
+  /** Rows gathered before one {@code dsyrk}: small batches would make it memory-bound. */
+  private static final int PENDING_ROWS = 512;
+
+  private final double[] pending;
+  private int pendingRows;
+
   /** An empty accumulator for features of {@code dims} dimensions. */
   public MahalanobisAccumulator(int dims) {
     if (dims < 1) {
@@ -44,6 +50,7 @@ public final class MahalanobisAccumulator {
     }
     this.dims = dims;
     this.scatter = new double[dims * dims];
+    this.pending = new double[PENDING_ROWS * dims];
   }
 
   /** Adds a batch of (spatially averaged) features with the class label of every row (>= 0). */
@@ -66,25 +73,35 @@ public final class MahalanobisAccumulator {
         reference[i] = v[i];
       }
     }
-    double[] centred = new double[n * dims];
     for (int r = 0; r < n; r++) {
       int y = labels[r];
       if (y < 0) {
         throw new IllegalArgumentException("label of row " + r + " is " + y);
       }
+    }
+    for (int r = 0; r < n; r++) {
+      int y = labels[r];
       grow(y + 1);
       if (sums[y] == null) {
         sums[y] = new double[dims];
       }
+      int at = pendingRows * dims;
       for (int i = 0; i < dims; i++) {
         double c = v[r * dims + i] - reference[i];
-        centred[r * dims + i] = c;
+        pending[at + i] = c;
         sums[y][i] += c;
       }
       counts[y]++;
+      if (++pendingRows == PENDING_ROWS) {
+        flush();
+      }
     }
-    Blas.addGram(centred, n, dims, scatter);
     rows += n;
+  }
+
+  private void flush() {
+    Blas.addGram(pending, pendingRows, dims, scatter);
+    pendingRows = 0;
   }
 
   private void grow(int classes) {
@@ -114,22 +131,22 @@ public final class MahalanobisAccumulator {
         kept.add(k);
       }
     }
-    // P = (V / lambda) V^T over the kept eigenpairs, as one matrix product: rows of `vectors` and
-    // `scaled` are the kept eigenvectors (k x d), P = scaled^T vectors
+    // P = sum_k v_k v_k^T / lambda_k over the kept eigenpairs, as one matrix product: rows of
+    // `vectors` and `scaled` are the kept eigenvectors (m x d), P = scaled^T vectors
     int m = kept.size();
-    double[] scaledT = new double[d * m];
-    double[] vectorsT = new double[d * m];
+    double[] scaled = new double[m * d];
+    double[] vectors = new double[m * d];
     double[] v = eig.vectors();
     for (int c = 0; c < m; c++) {
       int k = kept.get(c);
       double inv = 1 / values[k];
+      System.arraycopy(v, k * d, vectors, c * d, d);
       for (int i = 0; i < d; i++) {
-        vectorsT[i * m + c] = v[k * d + i];
-        scaledT[i * m + c] = v[k * d + i] * inv;
+        scaled[c * d + i] = v[k * d + i] * inv;
       }
     }
     double[] product = new double[d * d];
-    Blas.multiplyTransposedB(scaledT, d, m, vectorsT, d, product);
+    Blas.addTransposedAProduct(1.0, scaled, vectors, m, d, product);
     double[][] p = new double[d][];
     for (int r = 0; r < d; r++) {
       p[r] = Arrays.copyOfRange(product, r * d, (r + 1) * d);
@@ -157,9 +174,12 @@ public final class MahalanobisAccumulator {
     }
     int[] ids = new int[classes];
     double[][] means = new double[classes][dims];
+    flush();
     double[] cov = scatter.clone();
     Blas.mirrorUpper(cov, dims);
-    double[] m = new double[dims];
+    // rows of `centredMeans` are mu_c - r, of `weighted` n_c (mu_c - r)
+    double[] centredMeans = new double[classes * dims];
+    double[] weighted = new double[classes * dims];
     int k = 0;
     for (int c = 0; c < counts.length; c++) {
       if (counts[c] == 0) {
@@ -167,20 +187,15 @@ public final class MahalanobisAccumulator {
       }
       ids[k] = c;
       for (int i = 0; i < dims; i++) {
-        m[i] = sums[c][i] / counts[c]; // mu_c - r
-        means[k][i] = m[i] + reference[i];
-      }
-      // cov -= n_c (mu_c - r)(mu_c - r)^T
-      double nc = counts[c];
-      for (int i = 0; i < dims; i++) {
-        double a = nc * m[i];
-        int row = i * dims;
-        for (int j = 0; j < dims; j++) {
-          cov[row + j] -= a * m[j];
-        }
+        double mu = sums[c][i] / counts[c]; // mu_c - r
+        centredMeans[k * dims + i] = mu;
+        weighted[k * dims + i] = counts[c] * mu;
+        means[k][i] = mu + reference[i];
       }
       k++;
     }
+    // cov -= sum_c n_c (mu_c - r)(mu_c - r)^T
+    Blas.addTransposedAProduct(-1.0, weighted, centredMeans, classes, dims, cov);
     for (int i = 0; i < cov.length; i++) {
       cov[i] /= rows;
     }

@@ -67,6 +67,22 @@ public final class Blas {
   }
 
   /**
+   * {@code C += alpha A^T B} in float64: A and B are m x d, C is d x d, all row-major (sums of
+   * outer products of rows, such as {@code V^T diag(1/lambda) V}).
+   */
+  public static void addTransposedAProduct(
+      double alpha, double[] a, double[] b, int m, int d, double[] c) {
+    check(a.length >= (long) m * d, "A", a.length, (long) m * d);
+    check(b.length >= (long) m * d, "B", b.length, (long) m * d);
+    check(c.length >= (long) d * d, "C", c.length, (long) d * d);
+    if (m == 0) {
+      return;
+    }
+    // column-major: C^T (d x d) += alpha B^T A, with A, B read column-major as A^T, B^T (d x m)
+    blas().dgemm("N", "T", d, d, m, alpha, b, d, a, d, 1.0, c, d);
+  }
+
+  /**
    * {@code S += X^T X} for X n x d row-major; S is d x d and only its upper triangle (row-major,
    * {@code j >= i}) is updated. Finish with {@link #mirrorUpper}.
    */
