@@ -23,7 +23,7 @@ import org.mos.common.score.MahalanobisLayerStatistics;
  * so the Mahalanobis reference use): a symmetric eigendecomposition, eigenvalues at or below {@code
  * D * eps * max|lambda|} dropped. It matches the tests' one-shot fit (an SVD pseudo-inverse) to
  * rounding and is several times faster at BiT's widths (1024, 2048). The scatter (BLAS {@code
- * dsyrk}), the decomposition (LAPACK {@code dsyevd}) and the product back run on the BLAS of {@link
+ * dsyrk}), the decomposition (LAPACK {@code dsyevr}) and the product back run on the BLAS of {@link
  * Blas}. Not thread-safe.
  */
 public final class MahalanobisAccumulator {

@@ -15,7 +15,7 @@ import org.mos.common.score.VimStatistics;
  *   <li>origin {@code u = -pinv(W) b} from the head (before any feature is read);
  *   <li>{@code Sigma = (X - u)^T (X - u) / N} (uncentred around u, sklearn's {@code
  *       EmpiricalCovariance(assume_centered=True)}), accumulated in float64 by BLAS {@code dsyrk};
- *   <li>its symmetric eigendecomposition (LAPACK {@code dsyevd}); NS = the eigenvectors of all
+ *   <li>its symmetric eigendecomposition (LAPACK {@code dsyevr}); NS = the eigenvectors of all
  *       eigenvalues after the largest {@code DIM};
  *   <li>{@code alpha = mean_i max_c z_ic / mean_i ||(x_i - u) NS||}: the residuals need NS, so the
  *       features are spilled to disk ({@link FeatureSpill}) and read a second time.

@@ -106,7 +106,7 @@ public final class Blas {
   }
 
   /**
-   * The eigen-decomposition of a symmetric d x d matrix (LAPACK {@code dsyevd}).
+   * The eigen-decomposition of a symmetric d x d matrix (LAPACK {@code dsyevr}).
    *
    * @param values the eigenvalues, ascending
    * @param vectors row k (d values from {@code k * d}) is the unit eigenvector of {@code values[k]}
@@ -121,26 +121,59 @@ public final class Blas {
    */
   public static SymmetricEigen symmetricEigen(double[] a, int d) {
     check(a.length >= (long) d * d, "A", a.length, (long) d * d);
+    // dsyevr (relatively robust representations), the driver scipy's eigh uses by default
     double[] v = java.util.Arrays.copyOf(a, d * d);
     double[] w = new double[d];
+    double[] z = new double[d * d];
+    int[] support = new int[2 * d];
+    intW found = new intW(0);
     intW info = new intW(0);
     double[] workSize = new double[1];
     int[] iworkSize = new int[1];
     // row-major upper = column-major lower
-    lapack().dsyevd("V", "L", d, v, d, w, workSize, -1, iworkSize, -1, info);
+    lapack()
+        .dsyevr(
+            "V", "A", "L", d, v, d, 0, 0, 0, 0, 0, found, w, z, d, support, workSize, -1, iworkSize,
+            -1, info);
     double[] work = new double[Math.max(1, (int) workSize[0])];
     int[] iwork = new int[Math.max(1, iworkSize[0])];
     info.val = 0;
-    lapack().dsyevd("V", "L", d, v, d, w, work, work.length, iwork, iwork.length, info);
-    if (info.val != 0) {
+    lapack()
+        .dsyevr(
+            "V",
+            "A",
+            "L",
+            d,
+            v,
+            d,
+            0,
+            0,
+            0,
+            0,
+            0,
+            found,
+            w,
+            z,
+            d,
+            support,
+            work,
+            work.length,
+            iwork,
+            iwork.length,
+            info);
+    if (info.val != 0 || found.val != d) {
       throw new IllegalStateException(
-          "the symmetric eigendecomposition (LAPACK dsyevd) of a "
+          "the symmetric eigendecomposition (LAPACK dsyevr) of a "
               + d
               + " x "
               + d
               + " matrix failed with info "
-              + info.val);
+              + info.val
+              + " ("
+              + found.val
+              + " eigenvalues found)");
     }
+    v = z;
     // column k of the column-major result is eigenvector k: row k of the row-major array
     return new SymmetricEigen(w, v);
   }
