@@ -26,8 +26,9 @@ import org.mos.evaluator.evaluate.OdinOptions;
 
 /**
  * Carries out a {@link FitPlan}: reads the data sets (failing early on bad ones), fits KL class
- * means and Mahalanobis statistics, computes ID calibration scores with the new bundle's own
- * scorer, and writes the new bundle atomically. The input bundle is only read.
+ * means, Mahalanobis statistics and the feature-space methods ({@link FeatureSpaceFit}), computes
+ * ID calibration scores with the new bundle's own scorer, and writes the new bundle atomically. The
+ * input bundle is only read.
  */
 final class BundleFitter {
 
@@ -49,82 +50,69 @@ final class BundleFitter {
   /** Fits and writes; returns the manifest of the new bundle. */
   BundleManifest run() throws IOException {
     try (ModelBundle input = ModelBundle.open(plan.bundle());
-        BundleModel model = BundleModel.open(input, plan.inference())) {
+        BundleModel model = BundleModel.open(input, plan.inference());
+        FeatureSpaceFit featureSpace =
+            new FeatureSpaceFit(
+                out, plan.paper(), plan.out().toAbsolutePath().normalize().getParent())) {
       BundleManifest manifest = input.manifest();
       Sets sets = readSets(manifest, model);
       OutputCollector collector =
           new OutputCollector(model, plan.batchSize(), plan.workers(), plan.badImages(), err);
       NewBundle next = new NewBundle(input);
-      FeatureSpaceFit featureSpace =
-          new FeatureSpaceFit(
-              collector, out, plan.paper(), plan.out().toAbsolutePath().normalize().getParent());
-      try (featureSpace) {
-        return fitAndWrite(input, model, manifest, sets, collector, next, featureSpace);
+      if (plan.setsOdin()) {
+        putOdin(manifest, model, next);
       }
+      if (sets.kl != null) {
+        fitKl(collector, sets.kl, manifest, next);
+      }
+      if (sets.knn != null) {
+        featureSpace.fitKnn(collector, sets.knn, plan.featureSpace().knnK(), next);
+      }
+      if (sets.vim != null) {
+        featureSpace.fitVim(collector, input, sets.vim, plan.featureSpace().vimDim(), next);
+      }
+      if (sets.mahalanobisFit != null) {
+        MahalanobisFit fit = new MahalanobisFit(collector);
+        MahalanobisFit.Result r =
+            plan.mahalanobisTune() != null
+                ? new MahalanobisTune(fit, collector, plan.mahalanobisTune(), out)
+                    .tune(
+                        sets.mahalanobisFit, sets.layers, sets.validation, plan.mahalanobisCount())
+                : fit.fit(
+                    sets.mahalanobisFit,
+                    sets.layers,
+                    plan.combiner(),
+                    sets.validation,
+                    sets.negatives,
+                    new MahalanobisMagnitude(plan.mahalanobisMagnitude()));
+        ObjectMapper mapper = new ObjectMapper();
+        out.println(
+            "mos fit: mahalanobis combiner: "
+                + mapper.writeValueAsString(r.parameters().get("combiner")));
+        byte[] json = mapper.writeValueAsBytes(r.statistics());
+        Map<String, Object> params = new LinkedHashMap<>(r.parameters());
+        params.put("choices", plan.paper() ? "paper" : "custom");
+        next.put(
+            "mahalanobis",
+            new BundleManifest.Statistics(Map.of("statistics", MAHALANOBIS), params),
+            Map.of(MAHALANOBIS, o -> o.write(json)));
+      }
+      List<String> fitted = new ArrayList<>(next.refitted());
+      if (sets.calibration != null) {
+        fitted.add(Calibration.STATISTICS_KEY);
+        next.dropCalibration();
+      } else {
+        next.dropStaleCalibration(err);
+      }
+      BundleManifest base = next.manifest(provenance(input, fitted));
+      BundleManifest written;
+      if (sets.calibration == null) {
+        written = next.writeTo(plan.out(), plan.replace(), base, Map.of());
+      } else {
+        written = calibrateAndWrite(collector, model, next, base, sets.calibration);
+      }
+      return written;
     }
-  }
-
-  private BundleManifest fitAndWrite(
-      ModelBundle input,
-      BundleModel model,
-      BundleManifest manifest,
-      Sets sets,
-      OutputCollector collector,
-      NewBundle next,
-      FeatureSpaceFit featureSpace)
-      throws IOException {
-    if (plan.setsOdin()) {
-      putOdin(manifest, model, next);
-    }
-    if (sets.kl != null) {
-      fitKl(collector, sets.kl, manifest, next);
-    }
-    if (sets.knn != null) {
-      featureSpace.fitKnn(sets.knn, plan.featureSpace().knnK(), next);
-    }
-    if (sets.vim != null) {
-      featureSpace.fitVim(input, sets.vim, plan.featureSpace().vimDim(), next);
-    }
-    if (sets.mahalanobisFit != null) {
-      MahalanobisFit fit = new MahalanobisFit(collector);
-      MahalanobisFit.Result r =
-          plan.mahalanobisTune() != null
-              ? new MahalanobisTune(fit, collector, plan.mahalanobisTune(), out)
-                  .tune(sets.mahalanobisFit, sets.layers, sets.validation, plan.mahalanobisCount())
-              : fit.fit(
-                  sets.mahalanobisFit,
-                  sets.layers,
-                  plan.combiner(),
-                  sets.validation,
-                  sets.negatives,
-                  new MahalanobisMagnitude(plan.mahalanobisMagnitude()));
-      ObjectMapper mapper = new ObjectMapper();
-      out.println(
-          "mos fit: mahalanobis combiner: "
-              + mapper.writeValueAsString(r.parameters().get("combiner")));
-      byte[] json = mapper.writeValueAsBytes(r.statistics());
-      Map<String, Object> params = new LinkedHashMap<>(r.parameters());
-      params.put("choices", plan.paper() ? "paper" : "custom");
-      next.put(
-          "mahalanobis",
-          new BundleManifest.Statistics(Map.of("statistics", MAHALANOBIS), params),
-          Map.of(MAHALANOBIS, o -> o.write(json)));
-    }
-    List<String> fitted = new ArrayList<>(next.refitted());
-    if (sets.calibration != null) {
-      fitted.add(Calibration.STATISTICS_KEY);
-      next.dropCalibration();
-    } else {
-      next.dropStaleCalibration(err);
-    }
-    BundleManifest base = next.manifest(provenance(input, fitted));
-    BundleManifest written;
-    if (sets.calibration == null) {
-      written = next.writeTo(plan.out(), plan.replace(), base, Map.of());
-    } else {
-      written = calibrateAndWrite(collector, model, next, base, sets.calibration);
-    }
-    return written;
   }
 
   /**

@@ -48,7 +48,6 @@ final class FeatureSpaceFit implements AutoCloseable {
     }
   }
 
-  private final OutputCollector collector;
   private final PrintWriter out;
   private final boolean paper;
   private final Path spillParent;
@@ -59,8 +58,7 @@ final class FeatureSpaceFit implements AutoCloseable {
    * @param spillParent where a temporary folder for the spilled features is made (the new bundle's
    *     parent folder: the bank is as large as the fit set's features)
    */
-  FeatureSpaceFit(OutputCollector collector, PrintWriter out, boolean paper, Path spillParent) {
-    this.collector = collector;
+  FeatureSpaceFit(PrintWriter out, boolean paper, Path spillParent) {
     this.out = out;
     this.paper = paper;
     this.spillParent = spillParent;
@@ -92,8 +90,8 @@ final class FeatureSpaceFit implements AutoCloseable {
   }
 
   /** Fits KNN's bank into {@code next}. */
-  void fitKnn(ImageSet set, int k, NewBundle next) throws IOException {
-    requireFeatures();
+  void fitKnn(OutputCollector collector, ImageSet set, int k, NewBundle next) throws IOException {
+    requireFeatures(collector);
     if (set.samples().size() < k) {
       throw FitException.usage(
           "knn: K = "
@@ -138,7 +136,7 @@ final class FeatureSpaceFit implements AutoCloseable {
     Map<String, Object> params = new LinkedHashMap<>();
     params.put("k", k);
     params.put("normaliser", "x / ||x|| + 1e-10 (knn-ood run_imagenet.py)");
-    params.putAll(provenance(set, read, width));
+    params.putAll(provenance(collector, set, read, width));
     out.println("mos fit: knn: bank of " + read.images() + " x " + width + ", K " + k);
     next.put(
         "knn",
@@ -147,10 +145,11 @@ final class FeatureSpaceFit implements AutoCloseable {
   }
 
   /** Fits ViM's statistics into {@code next}. */
-  void fitVim(ModelBundle input, ImageSet set, Integer dimOption, NewBundle next)
+  void fitVim(
+      OutputCollector collector, ModelBundle input, ImageSet set, Integer dimOption, NewBundle next)
       throws IOException {
     Path spillDir = spillDir();
-    requireFeatures();
+    requireFeatures(collector);
     LinearHead head;
     try {
       head = LinearHead.read(input.model(), BundleModel.LOGITS);
@@ -207,7 +206,7 @@ final class FeatureSpaceFit implements AutoCloseable {
       params.put("eigenvalue_at_dim", eig[dim - 1]);
       params.put("eigenvalue_after_dim", eig[dim]);
     }
-    params.putAll(provenance(set, read, width));
+    params.putAll(provenance(collector, set, read, width));
     out.println(
         "mos fit: vim: principal dimension " + dim + " of " + width + ", alpha " + s.alpha());
     int r = s.residualDims();
@@ -243,7 +242,7 @@ final class FeatureSpaceFit implements AutoCloseable {
    * images read and skipped, the preprocessing, the feature width and how the choices were made.
    */
   private Map<String, Object> provenance(
-      ImageSet set, OutputCollector.Report read, int featureWidth) {
+      OutputCollector collector, ImageSet set, OutputCollector.Report read, int featureWidth) {
     Map<String, Object> p = new LinkedHashMap<>();
     Map<String, Object> data = set.describe();
     data.put("images", read.images());
@@ -255,7 +254,7 @@ final class FeatureSpaceFit implements AutoCloseable {
     return p;
   }
 
-  private void requireFeatures() {
+  private static void requireFeatures(OutputCollector collector) {
     if (!collector.model().outputNames().contains(BundleModel.FEATURES)) {
       throw FitException.usage(
           "knn and vim read the penultimate features, but the bundle has no '"
