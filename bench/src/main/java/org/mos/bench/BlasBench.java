@@ -116,7 +116,8 @@ public final class BlasBench {
   }
 
   private static double[] time(String what, int repeats, Supplier<double[]> run) {
-    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    var os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     double[] out = run.get(); // warm-up
     double bestWall = Double.MAX_VALUE;
     double cpuOfBest = 0;
