@@ -3,11 +3,7 @@ package org.mos.common.fit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
-import org.ejml.dense.row.CommonOps_MT_DDRM;
-import org.ejml.dense.row.factory.DecompositionFactory_MT_DDRM;
-import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
+import org.mos.common.linalg.Blas;
 import org.mos.common.score.FloatMatrix;
 import org.mos.common.score.MahalanobisLayerStatistics;
 
@@ -26,8 +22,9 @@ import org.mos.common.score.MahalanobisLayerStatistics;
  * pseudo-inverse computed as scipy's {@code pinvh} (which sklearn's {@code EmpiricalCovariance} and
  * so the Mahalanobis reference use): a symmetric eigendecomposition, eigenvalues at or below {@code
  * D * eps * max|lambda|} dropped. It matches the tests' one-shot fit (an SVD pseudo-inverse) to
- * rounding and is several times faster at BiT's widths (1024, 2048). The scatter and the
- * decomposition use EJML's multi-threaded kernels. Not thread-safe.
+ * rounding and is several times faster at BiT's widths (1024, 2048). The scatter (BLAS {@code
+ * dsyrk}), the decomposition (LAPACK {@code dsyevr}) and the product back run on the BLAS of {@link
+ * Blas}. Not thread-safe.
  */
 public final class MahalanobisAccumulator {
 
@@ -36,7 +33,15 @@ public final class MahalanobisAccumulator {
   private double[][] sums = new double[0][];
   private long[] counts = new long[0];
   private long rows;
-  private final DMatrixRMaj scatter;
+
+  /** X^T X of the centred rows, d x d row-major; only the upper triangle is accumulated. */
+  private final double[] scatter;
+
+  /** Rows gathered before one {@code dsyrk}: small batches would make it memory-bound. */
+  private static final int PENDING_ROWS = 512;
+
+  private final double[] pending;
+  private int pendingRows;
 
   /** An empty accumulator for features of {@code dims} dimensions. */
   public MahalanobisAccumulator(int dims) {
@@ -44,7 +49,8 @@ public final class MahalanobisAccumulator {
       throw new IllegalArgumentException("features need at least 1 dimension, got " + dims);
     }
     this.dims = dims;
-    this.scatter = new DMatrixRMaj(dims, dims);
+    this.scatter = new double[dims * dims];
+    this.pending = new double[PENDING_ROWS * dims];
   }
 
   /** Adds a batch of (spatially averaged) features with the class label of every row (>= 0). */
@@ -67,25 +73,35 @@ public final class MahalanobisAccumulator {
         reference[i] = v[i];
       }
     }
-    DMatrixRMaj centred = new DMatrixRMaj(n, dims);
     for (int r = 0; r < n; r++) {
       int y = labels[r];
       if (y < 0) {
         throw new IllegalArgumentException("label of row " + r + " is " + y);
       }
+    }
+    for (int r = 0; r < n; r++) {
+      int y = labels[r];
       grow(y + 1);
       if (sums[y] == null) {
         sums[y] = new double[dims];
       }
+      int at = pendingRows * dims;
       for (int i = 0; i < dims; i++) {
         double c = v[r * dims + i] - reference[i];
-        centred.data[r * dims + i] = c;
+        pending[at + i] = c;
         sums[y][i] += c;
       }
       counts[y]++;
+      if (++pendingRows == PENDING_ROWS) {
+        flush();
+      }
     }
-    CommonOps_MT_DDRM.multAddTransA(centred, centred, scatter);
     rows += n;
+  }
+
+  private void flush() {
+    Blas.addGram(pending, pendingRows, dims, scatter);
+    pendingRows = 0;
   }
 
   private void grow(int classes) {
@@ -98,50 +114,42 @@ public final class MahalanobisAccumulator {
 
   /**
    * scipy's {@code pinvh(a)} with its default tolerance: {@code V diag(1/lambda) V^T} over the
-   * eigenvalues {@code |lambda| > D * eps * max|lambda|}.
+   * eigenvalues {@code |lambda| > D * eps * max|lambda|}; {@code a} is d x d row-major, symmetric
+   * (read from its upper triangle).
    */
-  static double[][] pseudoInverseSymmetric(DMatrixRMaj a) {
-    int d = a.numRows;
-    // symmetrise exactly: the scatter is symmetric up to the rounding of the two halves
-    for (int i = 0; i < d; i++) {
-      for (int j = 0; j < i; j++) {
-        double v = 0.5 * (a.get(i, j) + a.get(j, i));
-        a.set(i, j, v);
-        a.set(j, i, v);
-      }
-    }
-    EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_MT_DDRM.eig(d, true, true);
-    if (!eig.decompose(a.copy())) {
-      throw new IllegalStateException("the eigendecomposition of a covariance did not converge");
-    }
+  static double[][] pseudoInverseSymmetric(double[] a, int d) {
+    Blas.SymmetricEigen eig = Blas.symmetricEigen(a, d);
+    double[] values = eig.values();
     double max = 0;
     for (int k = 0; k < d; k++) {
-      max = Math.max(max, Math.abs(eig.getEigenvalue(k).real));
+      max = Math.max(max, Math.abs(values[k]));
     }
     double cutoff = d * Math.ulp(1.0) * max;
     List<Integer> kept = new ArrayList<>();
     for (int k = 0; k < d; k++) {
-      if (Math.abs(eig.getEigenvalue(k).real) > cutoff) {
+      if (Math.abs(values[k]) > cutoff) {
         kept.add(k);
       }
     }
-    // P = (V / lambda) V^T over the kept eigenpairs, as one matrix product
-    DMatrixRMaj scaled = new DMatrixRMaj(d, kept.size());
-    DMatrixRMaj vectors = new DMatrixRMaj(d, kept.size());
-    for (int c = 0; c < kept.size(); c++) {
+    // P = sum_k v_k v_k^T / lambda_k over the kept eigenpairs, as one matrix product: rows of
+    // `vectors` and `scaled` are the kept eigenvectors (m x d), P = scaled^T vectors
+    int m = kept.size();
+    double[] scaled = new double[m * d];
+    double[] vectors = new double[m * d];
+    double[] v = eig.vectors();
+    for (int c = 0; c < m; c++) {
       int k = kept.get(c);
-      double inv = 1 / eig.getEigenvalue(k).real;
-      double[] v = eig.getEigenVector(k).data;
+      double inv = 1 / values[k];
+      System.arraycopy(v, k * d, vectors, c * d, d);
       for (int i = 0; i < d; i++) {
-        vectors.set(i, c, v[i]);
-        scaled.set(i, c, v[i] * inv);
+        scaled[c * d + i] = v[k * d + i] * inv;
       }
     }
-    DMatrixRMaj product = new DMatrixRMaj(d, d);
-    CommonOps_MT_DDRM.multTransB(scaled, vectors, product);
+    double[] product = new double[d * d];
+    Blas.addTransposedAProduct(1.0, scaled, vectors, m, d, product);
     double[][] p = new double[d][];
     for (int r = 0; r < d; r++) {
-      p[r] = Arrays.copyOfRange(product.data, r * d, (r + 1) * d);
+      p[r] = Arrays.copyOfRange(product, r * d, (r + 1) * d);
     }
     return p;
   }
@@ -166,8 +174,12 @@ public final class MahalanobisAccumulator {
     }
     int[] ids = new int[classes];
     double[][] means = new double[classes][dims];
-    DMatrixRMaj cov = scatter.copy();
-    DMatrixRMaj m = new DMatrixRMaj(dims, 1);
+    flush();
+    double[] cov = scatter.clone();
+    Blas.mirrorUpper(cov, dims);
+    // rows of `centredMeans` are mu_c - r, of `weighted` n_c (mu_c - r)
+    double[] centredMeans = new double[classes * dims];
+    double[] weighted = new double[classes * dims];
     int k = 0;
     for (int c = 0; c < counts.length; c++) {
       if (counts[c] == 0) {
@@ -175,15 +187,19 @@ public final class MahalanobisAccumulator {
       }
       ids[k] = c;
       for (int i = 0; i < dims; i++) {
-        m.data[i] = sums[c][i] / counts[c]; // mu_c - r
-        means[k][i] = m.data[i] + reference[i];
+        double mu = sums[c][i] / counts[c]; // mu_c - r
+        centredMeans[k * dims + i] = mu;
+        weighted[k * dims + i] = counts[c] * mu;
+        means[k][i] = mu + reference[i];
       }
-      // cov -= n_c (mu_c - r)(mu_c - r)^T
-      CommonOps_DDRM.multAddTransB(-counts[c], m, m, cov);
       k++;
     }
-    CommonOps_DDRM.divide(cov, rows);
-    double[][] p = pseudoInverseSymmetric(cov);
+    // cov -= sum_c n_c (mu_c - r)(mu_c - r)^T
+    Blas.addTransposedAProduct(-1.0, weighted, centredMeans, classes, dims, cov);
+    for (int i = 0; i < cov.length; i++) {
+      cov[i] /= rows;
+    }
+    double[][] p = pseudoInverseSymmetric(cov, dims);
     return new MahalanobisLayerStatistics(ids, means, p);
   }
 }

@@ -31,12 +31,12 @@ import org.mos.common.score.ScoreSettings;
  * requests (then {@link ScoringPass#score} per request).
  *
  * <p>The methods come from the registry ({@link ScoreMethod}): {@code mos} for group bundles;
- * {@code msp}, {@code maxlogit}, {@code energy}, {@code odin}; {@code kl} and {@code mahalanobis}
- * when the bundle carries their statistics. Each runs behind {@link MethodScorer}, so ODIN's input
- * perturbation (epsilon from the request or else the bundle, {@link GradientGraphs#odinDefaults})
- * and Mahalanobis' (the magnitude its statistics were fitted with) are no special case here. The
- * score functions are those of {@code org.mos.common.score}, so a score served equals the score
- * computed in training and evaluation. Immutable and thread-safe.
+ * {@code msp}, {@code maxlogit}, {@code energy}, {@code odin}; {@code kl}, {@code mahalanobis},
+ * {@code knn} and {@code vim} when the bundle carries their statistics. Each runs behind {@link
+ * MethodScorer}, so ODIN's input perturbation (epsilon from the request or else the bundle, {@link
+ * GradientGraphs#odinDefaults}) and Mahalanobis' (the magnitude its statistics were fitted with)
+ * are no special case here. The score functions are those of {@code org.mos.common.score}, so a
+ * score served equals the score computed in training and evaluation. Immutable and thread-safe.
  */
 public final class BundleScorer {
 
@@ -88,6 +88,9 @@ public final class BundleScorer {
             .layout(m.isGrouped() ? layoutOf(m) : null)
             .klMeans(kl)
             .mahalanobis(maha)
+            .vim(BundleStatistics.vim(bundle))
+            .knnBank(BundleStatistics.knnBank(bundle))
+            .knnK(BundleStatistics.knnK(bundle))
             .build();
     return new BundleScorer(
         m,

@@ -11,11 +11,13 @@ import org.mos.common.io.Npy;
 import org.mos.common.io.NpyArray;
 import org.mos.common.score.KlClassMeans;
 import org.mos.common.score.KlLabelSource;
+import org.mos.common.score.KnnBank;
 import org.mos.common.score.MahalanobisMagnitude;
 import org.mos.common.score.MahalanobisStatistics;
+import org.mos.common.score.VimStatistics;
 
 /**
- * Reads the fitted statistics of KL matching and Mahalanobis from a bundle.
+ * Reads the fitted statistics of KL matching, Mahalanobis, ViM and KNN from a bundle.
  *
  * <ul>
  *   <li>{@code kl}: file role {@code class_means}, a 2-D {@code .npy} (one class-mean softmax per
@@ -25,6 +27,11 @@ import org.mos.common.score.MahalanobisStatistics;
  *   <li>{@code mahalanobis}: file role {@code statistics}, a JSON file of {@link
  *       MahalanobisStatistics}; parameter {@code layers}, the list of graph output names whose
  *       (spatially averaged) features feed the layers, in layer order.
+ *   <li>{@code vim}: file roles {@code origin} (1-D float64 {@code .npy}, u) and {@code
+ *       residual_basis} (2-D float64, NS, D x (D - DIM)); parameters {@code principal_dim} and
+ *       {@code alpha}.
+ *   <li>{@code knn}: file role {@code bank}, a 2-D float32 {@code .npy} of normalised features,
+ *       memory-mapped; parameter {@code k}.
  * </ul>
  */
 final class BundleStatistics {
@@ -106,6 +113,64 @@ final class BundleStatistics {
               + ": "
               + e.getMessage());
     }
+  }
+
+  /** ViM statistics, or null when the bundle has none. */
+  static VimStatistics vim(ModelBundle bundle) throws IOException {
+    BundleManifest.Statistics s = bundle.manifest().statistics().get("vim");
+    if (s == null) {
+      return null;
+    }
+    NpyArray origin = Npy.read(bundle.file(require(bundle, s, "vim", "origin")));
+    NpyArray basis = Npy.read(bundle.file(require(bundle, s, "vim", "residual_basis")));
+    try {
+      if (origin.rank() != 1 || basis.rank() != 2 || basis.shape()[0] != origin.shape()[0]) {
+        throw new IllegalArgumentException(
+            "origin of shape "
+                + Arrays.toString(origin.shape())
+                + " and residual basis of shape "
+                + Arrays.toString(basis.shape())
+                + " do not fit (expected (D,) and (D, D - DIM))");
+      }
+      int d = origin.shape()[0];
+      return new VimStatistics(
+          origin.values(),
+          d - basis.shape()[1],
+          basis.values(),
+          number(s.parameters().get("alpha"), "alpha"));
+    } catch (IllegalArgumentException e) {
+      throw new BundleException(bundle.source() + ": vim statistics: " + e.getMessage());
+    }
+  }
+
+  /** The KNN feature bank (memory-mapped), or null when the bundle has none. */
+  static KnnBank knnBank(ModelBundle bundle) throws IOException {
+    BundleManifest.Statistics s = bundle.manifest().statistics().get("knn");
+    if (s == null) {
+      return null;
+    }
+    return KnnBank.open(bundle.file(require(bundle, s, "knn", "bank")));
+  }
+
+  /** KNN's K as fitted, or null when the bundle names none. */
+  static Integer knnK(ModelBundle bundle) throws BundleException {
+    BundleManifest.Statistics s = bundle.manifest().statistics().get("knn");
+    Object k = s == null ? null : s.parameters().get("k");
+    if (k == null) {
+      return null;
+    }
+    if (!(k instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 1) {
+      throw new BundleException(
+          bundle.source() + ": knn parameter k is '" + k + "', expected an integer >= 1");
+    }
+    return n.intValue();
+  }
+
+  private static double number(Object value, String name) {
+    if (!(value instanceof Number n)) {
+      throw new IllegalArgumentException("parameter " + name + " is '" + value + "', not a number");
+    }
+    return n.doubleValue();
   }
 
   private static String require(

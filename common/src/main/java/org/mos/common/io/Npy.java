@@ -152,6 +152,15 @@ public final class Npy {
   /** Writes one array (header and raw little-endian data) to a stream. */
   public static void write(OutputStream out, String descr, int[] shape, byte[] data)
       throws IOException {
+    writeHeader(out, descr, shape);
+    out.write(data);
+  }
+
+  /**
+   * Writes the header of a C-order array; the caller then writes its raw data (for arrays too large
+   * to hold in memory, such as a KNN feature bank).
+   */
+  public static void writeHeader(OutputStream out, String descr, int[] shape) throws IOException {
     StringBuilder dims = new StringBuilder();
     for (int d : shape) {
       dims.append(d).append(", ");
@@ -171,7 +180,57 @@ public final class Npy {
     out.write(header.length() & 0xff);
     out.write((header.length() >> 8) & 0xff);
     out.write(header.getBytes(StandardCharsets.ISO_8859_1));
-    out.write(data);
+  }
+
+  /**
+   * The header of a {@code .npy} file: its dtype, order, shape and where its data starts, without
+   * reading the data (which callers may map into memory instead).
+   *
+   * @param descr the dtype, e.g. {@code <f4}
+   * @param fortranOrder whether the data is column-major
+   * @param shape the shape
+   * @param dataOffset the byte offset of the first element in the file
+   */
+  public record Header(String descr, boolean fortranOrder, int[] shape, long dataOffset) {}
+
+  /** Reads only the header of a {@code .npy} file; the message of any failure names the file. */
+  public static Header readHeader(Path file) throws IOException {
+    try (DataInputStream in =
+        new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 4096))) {
+      byte[] magic = new byte[6];
+      readFully(in, magic, "the magic string");
+      if (!Arrays.equals(magic, MAGIC)) {
+        throw new IOException("not a .npy file (bad magic string)");
+      }
+      int major = in.readUnsignedByte();
+      in.readUnsignedByte();
+      long headerLen;
+      long offset;
+      if (major == 1) {
+        headerLen = Short.toUnsignedInt(Short.reverseBytes(in.readShort()));
+        offset = 10;
+      } else if (major == 2 || major == 3) {
+        headerLen = Integer.toUnsignedLong(Integer.reverseBytes(in.readInt()));
+        offset = 12;
+      } else {
+        throw new IOException("unsupported .npy version " + major);
+      }
+      if (headerLen > MAX_HEADER) {
+        throw new IOException("header length " + headerLen + " is implausible (corrupt file?)");
+      }
+      byte[] headerBytes = new byte[(int) headerLen];
+      readFully(in, headerBytes, "the header");
+      String header =
+          new String(
+              headerBytes, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+      String descr = find(DESCR, header, "descr");
+      Dtype.parse(descr);
+      boolean fortran = "True".equals(find(FORTRAN, header, "fortran_order"));
+      return new Header(
+          descr, fortran, parseShape(find(SHAPE, header, "shape")), offset + headerLen);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new IOException(file + ": " + e.getMessage(), e);
+    }
   }
 
   private static void write(Path file, String descr, int[] shape, byte[] data) throws IOException {

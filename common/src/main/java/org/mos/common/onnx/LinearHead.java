@@ -8,6 +8,7 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.mos.common.linalg.Blas;
 import org.mos.common.onnx.OnnxModels.FloatTensor;
 import org.mos.common.score.FloatMatrix;
 
@@ -45,7 +46,16 @@ public record LinearHead(String features, String logits, FloatMatrix weight, flo
     return weight.cols();
   }
 
-  /** The logits of each row of {@code features}: features W^T + b, accumulated in double. */
+  /** Below this many rows a plain loop beats converting W for one BLAS product. */
+  private static final int BLAS_MIN_ROWS = 8;
+
+  /** Rows per BLAS product: bounds the float64 copies. */
+  private static final int BLOCK_ROWS = 1024;
+
+  /**
+   * The logits of each row of {@code features}: features W^T + b, accumulated in double (one
+   * float64 BLAS product, {@link Blas}, for batches of {@value #BLAS_MIN_ROWS} rows or more).
+   */
   public FloatMatrix logits(FloatMatrix features) {
     if (features.cols() != dim()) {
       throw new IllegalArgumentException(
@@ -56,15 +66,37 @@ public record LinearHead(String features, String logits, FloatMatrix weight, flo
     int d = dim();
     float[] w = weight.toArray();
     float[] out = new float[n * k];
+    if (n >= BLAS_MIN_ROWS) {
+      double[] wd = new double[k * d];
+      for (int i = 0; i < wd.length; i++) {
+        wd[i] = w[i];
+      }
+      // blocks of rows: the float64 copy of the features stays small
+      int block = Math.min(n, BLOCK_ROWS);
+      double[] xd = new double[block * d];
+      double[] z = new double[block * k];
+      for (int r0 = 0; r0 < n; r0 += block) {
+        int rows = Math.min(block, n - r0);
+        features.copyRows(r0, rows, xd);
+        Blas.multiplyTransposedB(xd, rows, d, wd, k, z);
+        for (int i = 0; i < rows; i++) {
+          for (int c = 0; c < k; c++) {
+            out[(r0 + i) * k + c] = (float) (z[i * k + c] + bias[c]);
+          }
+        }
+      }
+      return FloatMatrix.wrap(out, n, k);
+    }
+    float[] x = features.toArray();
     for (int i = 0; i < n; i++) {
-      float[] x = features.row(i);
+      int row = i * d;
       for (int c = 0; c < k; c++) {
-        double s = bias[c];
+        double s = 0;
         int base = c * d;
         for (int j = 0; j < d; j++) {
-          s += (double) x[j] * w[base + j];
+          s += (double) x[row + j] * w[base + j];
         }
-        out[i * k + c] = (float) s;
+        out[i * k + c] = (float) (s + bias[c]);
       }
     }
     return FloatMatrix.wrap(out, n, k);

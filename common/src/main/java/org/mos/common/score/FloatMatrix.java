@@ -108,6 +108,22 @@ public final class FloatMatrix {
     return Arrays.copyOfRange(values, row * cols, (row + 1) * cols);
   }
 
+  /**
+   * Copies rows {@code [first, first + count)} into {@code dst} as doubles, row-major from index 0:
+   * for blocked float64 matrix products without a copy of the whole batch.
+   */
+  public void copyRows(int first, int count, double[] dst) {
+    if (first < 0 || count < 0 || first + count > rows) {
+      throw new IndexOutOfBoundsException(
+          "rows [" + first + ", " + (first + count) + ") are outside a batch of " + rows);
+    }
+    int from = first * cols;
+    int n = count * cols;
+    for (int i = 0; i < n; i++) {
+      dst[i] = values[from + i];
+    }
+  }
+
   /** A copy of all values, row-major. */
   public float[] toArray() {
     return values.clone();

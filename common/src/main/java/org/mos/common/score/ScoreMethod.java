@@ -52,7 +52,22 @@ public enum ScoreMethod {
       "Mahalanobis",
       3,
       "-P(OOD) from per-layer Mahalanobis scores (needs layer features and fitted statistics)",
-      EnumSet.of(Need.LAYER_FEATURES, Need.FITTED_STATISTICS, Need.INPUT_GRADIENTS));
+      EnumSet.of(Need.LAYER_FEATURES, Need.FITTED_STATISTICS, Need.INPUT_GRADIENTS)),
+  /** KNN (Sun et al. 2022); needs the fitted feature bank. */
+  KNN(
+      "knn",
+      "KNN",
+      15,
+      "-squared L2 distance of the normalised features to their K-th nearest row of the fitted"
+          + " bank (K default 1000)",
+      EnumSet.of(Need.FEATURES, Need.FITTED_STATISTICS)),
+  /** ViM (Wang et al. 2022); needs the fitted origin, residual basis and alpha. */
+  VIM(
+      "vim",
+      "ViM",
+      16,
+      "energy - alpha * ||(f - u) NS|| (needs the fitted origin u, residual basis NS, alpha)",
+      EnumSet.of(Need.LOGITS, Need.FEATURES, Need.FITTED_STATISTICS));
 
   /** What a method reads or needs besides its parameters. */
   public enum Need {
@@ -159,6 +174,8 @@ public enum ScoreMethod {
       case MOS -> settings.layout() != null;
       case KL -> settings.klMeans() != null;
       case MAHALANOBIS -> settings.mahalanobis() != null;
+      case KNN -> settings.knnBank() != null;
+      case VIM -> settings.vim() != null;
       default -> true;
     };
   }
@@ -194,6 +211,21 @@ public enum ScoreMethod {
               "score method 'mahalanobis' needs fitted Mahalanobis statistics");
         }
         yield new MahalanobisScore(settings.mahalanobis());
+      }
+      case KNN -> {
+        if (settings.knnBank() == null) {
+          throw new IllegalArgumentException(
+              "score method 'knn' needs a fitted feature bank (mos fit --knn-fit)");
+        }
+        yield new KnnScore(
+            settings.knnBank(), settings.knnK() == null ? KnnScore.DEFAULT_K : settings.knnK());
+      }
+      case VIM -> {
+        if (settings.vim() == null) {
+          throw new IllegalArgumentException(
+              "score method 'vim' needs fitted ViM statistics (mos fit --vim-fit)");
+        }
+        yield new VimScore(settings.vim());
       }
     };
   }

@@ -12,16 +12,22 @@ import org.mos.common.layout.GroupLayout;
  *     default (1 and 1000)
  * @param klMeans fitted class-mean softmax vectors (needed by {@code kl}), or null
  * @param mahalanobis fitted Mahalanobis statistics (needed by {@code mahalanobis}), or null
+ * @param vim fitted ViM statistics (needed by {@code vim}), or null
+ * @param knnBank the fitted KNN feature bank (needed by {@code knn}), or null
+ * @param knnK KNN's K, or null for {@link KnnScore#DEFAULT_K}
  */
 public record ScoreSettings(
     GroupLayout layout,
     Double temperature,
     KlClassMeans klMeans,
-    MahalanobisStatistics mahalanobis) {
+    MahalanobisStatistics mahalanobis,
+    VimStatistics vim,
+    KnnBank knnBank,
+    Integer knnK) {
 
   /** No layout, default temperatures, no fitted statistics. */
   public static ScoreSettings none() {
-    return new ScoreSettings(null, null, null, null);
+    return new ScoreSettings(null, null, null, null, null, null, null);
   }
 
   public static Builder builder() {
@@ -34,6 +40,9 @@ public record ScoreSettings(
     private Double temperature;
     private KlClassMeans klMeans;
     private MahalanobisStatistics mahalanobis;
+    private VimStatistics vim;
+    private KnnBank knnBank;
+    private Integer knnK;
 
     private Builder() {}
 
@@ -57,8 +66,23 @@ public record ScoreSettings(
       return this;
     }
 
+    public Builder vim(VimStatistics vim) {
+      this.vim = vim;
+      return this;
+    }
+
+    public Builder knnBank(KnnBank knnBank) {
+      this.knnBank = knnBank;
+      return this;
+    }
+
+    public Builder knnK(Integer knnK) {
+      this.knnK = knnK;
+      return this;
+    }
+
     public ScoreSettings build() {
-      return new ScoreSettings(layout, temperature, klMeans, mahalanobis);
+      return new ScoreSettings(layout, temperature, klMeans, mahalanobis, vim, knnBank, knnK);
     }
   }
 }

@@ -12,7 +12,8 @@ class ScoreMethodTest {
   @Test
   void registryHoldsThePapersMethods() {
     assertThat(Arrays.stream(ScoreMethod.values()).map(ScoreMethod::id))
-        .containsExactly("mos", "msp", "maxlogit", "energy", "odin", "kl", "mahalanobis");
+        .containsExactly(
+            "mos", "msp", "maxlogit", "energy", "odin", "kl", "mahalanobis", "knn", "vim");
     for (ScoreMethod m : ScoreMethod.values()) {
       assertThat(ScoreMethod.byId(m.id())).isEqualTo(m);
     }
@@ -21,7 +22,8 @@ class ScoreMethodTest {
   @Test
   void tableOrderAndLabelsAreThePapersThenMaxLogit() {
     assertThat(ScoreMethod.inTableOrder().stream().map(ScoreMethod::label))
-        .containsExactly("MSP", "ODIN", "Mahalanobis", "Energy", "KL matching", "MOS", "MaxLogit");
+        .containsExactly(
+            "MSP", "ODIN", "Mahalanobis", "Energy", "KL matching", "MOS", "MaxLogit", "KNN", "ViM");
     assertThat(ScoreMethod.MAHALANOBIS.needs(ScoreMethod.Need.LAYER_FEATURES)).isTrue();
     assertThat(ScoreMethod.MAHALANOBIS.needsOnlyLogits()).isFalse();
     assertThat(ScoreMethod.MOS.needs(ScoreMethod.Need.GROUP_LAYOUT)).isTrue();
@@ -65,9 +67,14 @@ class ScoreMethodTest {
 
   @Test
   void unknownIdsAndMissingSettingsAreNamed() {
-    assertThatThrownBy(() -> ScoreMethod.byId("vim"))
+    assertThatThrownBy(() -> ScoreMethod.byId("nope"))
         .hasMessage(
-            "unknown score method 'vim'; known: mos, msp, maxlogit, energy, odin, kl, mahalanobis");
+            "unknown score method 'nope'; known: mos, msp, maxlogit, energy, odin, kl, mahalanobis,"
+                + " knn, vim");
+    assertThatThrownBy(() -> ScoreMethod.KNN.create(ScoreSettings.none()))
+        .hasMessageContaining("'knn' needs a fitted feature bank (mos fit --knn-fit)");
+    assertThatThrownBy(() -> ScoreMethod.VIM.create(ScoreSettings.none()))
+        .hasMessageContaining("'vim' needs fitted ViM statistics (mos fit --vim-fit)");
     assertThatThrownBy(() -> ScoreMethod.MOS.create(ScoreSettings.none()))
         .hasMessage("score method 'mos' needs a group layout");
     assertThatThrownBy(() -> ScoreMethod.KL.create(ScoreSettings.none()))

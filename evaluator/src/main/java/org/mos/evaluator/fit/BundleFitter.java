@@ -26,8 +26,9 @@ import org.mos.evaluator.evaluate.OdinOptions;
 
 /**
  * Carries out a {@link FitPlan}: reads the data sets (failing early on bad ones), fits KL class
- * means and Mahalanobis statistics, computes ID calibration scores with the new bundle's own
- * scorer, and writes the new bundle atomically. The input bundle is only read.
+ * means, Mahalanobis statistics and the feature-space methods ({@link FeatureSpaceFit}), computes
+ * ID calibration scores with the new bundle's own scorer, and writes the new bundle atomically. The
+ * input bundle is only read.
  */
 final class BundleFitter {
 
@@ -49,7 +50,10 @@ final class BundleFitter {
   /** Fits and writes; returns the manifest of the new bundle. */
   BundleManifest run() throws IOException {
     try (ModelBundle input = ModelBundle.open(plan.bundle());
-        BundleModel model = BundleModel.open(input, plan.inference())) {
+        BundleModel model = BundleModel.open(input, plan.inference());
+        FeatureSpaceFit featureSpace =
+            new FeatureSpaceFit(
+                out, plan.paper(), plan.out().toAbsolutePath().normalize().getParent())) {
       BundleManifest manifest = input.manifest();
       Sets sets = readSets(manifest, model);
       OutputCollector collector =
@@ -60,6 +64,12 @@ final class BundleFitter {
       }
       if (sets.kl != null) {
         fitKl(collector, sets.kl, manifest, next);
+      }
+      if (sets.knn != null) {
+        featureSpace.fitKnn(collector, sets.knn, plan.featureSpace().knnK(), next);
+      }
+      if (sets.vim != null) {
+        featureSpace.fitVim(collector, input, sets.vim, plan.featureSpace().vimDim(), next);
       }
       if (sets.mahalanobisFit != null) {
         MahalanobisFit fit = new MahalanobisFit(collector);
@@ -242,7 +252,9 @@ final class BundleFitter {
       List<String> layers,
       ImageSet validation,
       ImageSet negatives,
-      ImageSet calibration) {}
+      ImageSet calibration,
+      ImageSet knn,
+      ImageSet vim) {}
 
   private Sets readSets(BundleManifest manifest, BundleModel model) {
     Path root = plan.dataRoot();
@@ -279,6 +291,9 @@ final class BundleFitter {
         plan.calibrate() == null
             ? null
             : ImageSet.unlabelled("--calibrate", plan.calibrate(), root);
-    return new Sets(kl, maha, layers, validation, negatives, calibration);
+    FeatureSpaceFit.Settings fs = plan.featureSpace();
+    ImageSet knn = fs.knnFit() == null ? null : ImageSet.unlabelled("--knn-fit", fs.knnFit(), root);
+    ImageSet vim = fs.vimFit() == null ? null : ImageSet.unlabelled("--vim-fit", fs.vimFit(), root);
+    return new Sets(kl, maha, layers, validation, negatives, calibration, knn, vim);
   }
 }

@@ -24,6 +24,8 @@ import picocli.CommandLine.Spec;
       "  kl           class-mean softmax vectors (--kl-fit)",
       "  mahalanobis  class means, tied precision, combiner (--mahalanobis-*)",
       "  odin         the bundle's ODIN settings (--odin-eps, --odin-temperature)",
+      "  knn          normalised feature bank, float32 .npy, memory-mapped (--knn-fit)",
+      "  vim          origin, residual basis, alpha (--vim-fit)",
       "  calibration  ID scores per method: thresholds, p-values (--calibrate)",
       "DIR|LIST: a folder (an ImageFolder tree where labels are needed) or a list",
       "file ('path label', 'path group index_in_group').",
@@ -143,6 +145,33 @@ public class FitCommand implements Callable<Integer> {
       paramLabel = "T",
       description = "ODIN's temperature the new bundle serves by default (the paper's: 1000).")
   Double odinTemperature;
+
+  @Option(
+      names = "--knn-fit",
+      paramLabel = "DIR|LIST",
+      description = "KNN's bank: ID images (labels not needed), e.g. ImageNet train.")
+  Path knnFit;
+
+  @Option(
+      names = "--knn-k",
+      paramLabel = "K",
+      description =
+          "KNN's K, the neighbour whose distance is the score (default 1000, the authors').")
+  Integer knnK;
+
+  @Option(
+      names = "--vim-fit",
+      paramLabel = "DIR|LIST",
+      description = "ViM's fit set: ID images (labels not needed), e.g. 200,000 train images.")
+  Path vimFit;
+
+  @Option(
+      names = "--vim-dim",
+      paramLabel = "DIM",
+      description =
+          "ViM's principal subspace dimension (default: the authors' 1000 for D >= 2048, 512 for"
+              + " D >= 768, else D / 2).")
+  Integer vimDim;
 
   @Option(names = "--calibrate", paramLabel = "DIR|LIST", description = "ID calibration set.")
   Path calibrate;

@@ -73,6 +73,7 @@ final class FitOptions {
       throw FitException.usage("the --mahalanobis-* options need --mahalanobis-fit DIR|LIST");
     }
     checkOdin(c, choices);
+    FeatureSpaceFit.Settings featureSpace = featureSpace(c, choices);
     List<String> methods = c.calibrateMethods == null ? List.of() : c.calibrateMethods;
     for (String id : methods) {
       try {
@@ -117,18 +118,53 @@ final class FitOptions {
         workers(c),
         inference(c),
         policy,
-        choices);
+        choices,
+        featureSpace);
+  }
+
+  /** KNN's and ViM's fit sets, K and principal dimension, checked and recorded. */
+  private static FeatureSpaceFit.Settings featureSpace(FitCommand c, Map<String, String> choices) {
+    if (c.knnFit == null && c.knnK != null) {
+      throw FitException.usage("--knn-k needs --knn-fit DIR|LIST");
+    }
+    if (c.vimFit == null && c.vimDim != null) {
+      throw FitException.usage("--vim-dim needs --vim-fit DIR|LIST");
+    }
+    int k = c.knnK == null ? org.mos.common.score.KnnScore.DEFAULT_K : c.knnK;
+    if (k < 1) {
+      throw FitException.usage("--knn-k is " + k + "; expected 1 or more");
+    }
+    if (c.vimDim != null && c.vimDim < 0) {
+      throw FitException.usage("--vim-dim is " + c.vimDim + "; expected 0 or more");
+    }
+    if (c.knnFit != null) {
+      choices.put("knn.fit_set", c.knnFit.toString());
+      choices.put(
+          "knn.k", k + (c.knnK == null ? " (default: the authors' ImageNet K)" : " (--knn-k)"));
+    }
+    if (c.vimFit != null) {
+      choices.put("vim.fit_set", c.vimFit.toString());
+      choices.put(
+          "vim.dim",
+          c.vimDim == null
+              ? "the authors' rule on the feature width D: 1000 if D >= 2048, 512 if D >= 768,"
+                  + " else D / 2 (default)"
+              : c.vimDim + " (--vim-dim)");
+    }
+    return new FeatureSpaceFit.Settings(c.knnFit, k, c.vimFit, c.vimDim);
   }
 
   private static void checkTargets(FitCommand c) {
     if (c.klFit == null
+        && c.knnFit == null
+        && c.vimFit == null
         && c.mahalanobisFit == null
         && c.calibrate == null
         && c.odinEps == null
         && c.odinTemperature == null) {
       throw FitException.usage(
-          "nothing to fit: give --kl-fit, --mahalanobis-fit, --odin-eps/--odin-temperature"
-              + " and/or --calibrate (see --help)");
+          "nothing to fit: give --kl-fit, --mahalanobis-fit, --knn-fit, --vim-fit,"
+              + " --odin-eps/--odin-temperature and/or --calibrate (see --help)");
     }
     if (!Files.exists(c.bundle)) {
       throw FitException.usage("--bundle " + c.bundle + " does not exist");
