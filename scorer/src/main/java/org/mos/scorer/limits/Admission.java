@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,6 +26,7 @@ public class Admission {
   private final Counter refused;
   private long inFlight; // guarded by this
 
+  @Inject
   public Admission(ScorerLimits limits, MeterRegistry meters) {
     this(capacityOf(limits), limits.retryAfter(), meters);
   }

@@ -1,6 +1,8 @@
 package org.mos.scorer.service;
 
+import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
 
 /**
  * A request the scorer refuses, with the HTTP status and title of its RFC 7807 problem document
@@ -9,9 +11,12 @@ import java.util.regex.Pattern;
  */
 public class ScoringProblem extends RuntimeException {
 
-  // "java.io.EOFException: x" / "IIOException: x" / "org.foo.Bar" -> the words only
+  private static final Logger LOG = Logger.getLogger(ScoringProblem.class);
+
+  // "java.io.EOFException: x" / "IIOException: x" / "org.foo.Bar" -> the words only; a package
+  // has at least two parts here, so that option names like "odin.T" stay as they are
   private static final Pattern QUALIFIED =
-      Pattern.compile("\\b(?:[a-z_][a-z0-9_]*\\.)+([A-Z][A-Za-z0-9_$]*)");
+      Pattern.compile("\\b(?:[a-z_][a-z0-9_]*\\.){2,}([A-Z][A-Za-z0-9_$]*)");
   private static final Pattern THROWABLE =
       Pattern.compile("\\b[A-Z][A-Za-z0-9_$]*(?:Exception|Error)\\b:?\\s*");
   private static final int MAX_ECHO = 100;
@@ -51,14 +56,14 @@ public class ScoringProblem extends RuntimeException {
 
   /**
    * {@code text} without Java class names (qualified names become their last part, exception and
-   * error type names are dropped); null becomes "no detail".
+   * error type names are dropped) and with control characters as '?'; null becomes "no detail".
    */
   public static String clean(String text) {
     if (text == null || text.isBlank()) {
       return "no detail";
     }
     String simple = QUALIFIED.matcher(text).replaceAll("$1");
-    String cleaned = THROWABLE.matcher(simple).replaceAll("").strip();
+    String cleaned = THROWABLE.matcher(simple).replaceAll("").strip().replaceAll("\\p{Cntrl}", "?");
     return cleaned.isEmpty() ? "no detail" : cleaned;
   }
 
@@ -97,6 +102,19 @@ public class ScoringProblem extends RuntimeException {
 
   public static ScoringProblem unavailable(String detail) {
     return new ScoringProblem(503, "Model unavailable", detail);
+  }
+
+  /**
+   * 500 for a failure nobody foresaw: logs {@code cause} with its stack trace under a fresh error
+   * id, and answers only that id (never the cause's class or message).
+   */
+  public static ScoringProblem internal(Throwable cause, String during) {
+    String id = UUID.randomUUID().toString();
+    LOG.errorf(cause, "error id %s: unexpected failure %s", id, during);
+    return new ScoringProblem(
+        500,
+        "Internal error",
+        "the scorer failed unexpectedly; error id " + id + " (the scorer's log has the details)");
   }
 
   /** 503: the service is at its limit of work in flight; retry after the given seconds. */

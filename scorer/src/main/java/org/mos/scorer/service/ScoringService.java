@@ -95,6 +95,9 @@ public class ScoringService {
         }
       }
     }
+    if (topK != null && topK < 0) {
+      throw ScoringProblem.badRequest("top_k is " + topK + "; expected 0 or more");
+    }
     double target = tpr == null ? config.defaultTpr() : tpr;
     int k = top ? (topK == null || topK == 0 ? config.defaultTopK() : topK) : 0;
     try {
@@ -175,17 +178,7 @@ public class ScoringService {
   private Timed scoreUntimed(
       String modelName, List<ImageInput> inputs, ScoreRequest request, String endpoint) {
     JobTiming timing = new JobTiming(System.nanoTime());
-    if (inputs.isEmpty()) {
-      throw ScoringProblem.badRequest("the request holds no image");
-    }
-    if (inputs.size() > limits.maxImages()) {
-      throw ScoringProblem.tooLarge(
-          "the request holds "
-              + inputs.size()
-              + " images; at most "
-              + limits.maxImages()
-              + " are allowed (scorer.limits.max-images)");
-    }
+    checkImageCount(inputs.size());
     LoadedModel model = registry.acquire(modelName);
     Admission.Permit permit = null;
     try {
@@ -232,6 +225,25 @@ public class ScoringService {
         permit.close();
       }
       model.release();
+    }
+  }
+
+  /**
+   * Checks the number of images of a request, before its images are read.
+   *
+   * @throws ScoringProblem 400 for none, 413 for more than {@code scorer.limits.max-images}
+   */
+  public void checkImageCount(int images) {
+    if (images == 0) {
+      throw ScoringProblem.badRequest("the request holds no image");
+    }
+    if (images > limits.maxImages()) {
+      throw ScoringProblem.tooLarge(
+          "the request holds "
+              + images
+              + " images; at most "
+              + limits.maxImages()
+              + " are allowed (scorer.limits.max-images)");
     }
   }
 
