@@ -1,5 +1,6 @@
 package org.mos.scorer.rest;
 
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -15,7 +16,8 @@ import org.mos.scorer.service.ScoringProblem;
  * scorer.limits.max-body-bytes} gets 413, both as problem documents. (Quarkus' own body-size check,
  * which this one runs before, would answer an empty 413; it still cuts chunked bodies that grow
  * past the limit, and the HTTP codec answers an empty 414 to request lines over {@code
- * quarkus.http.limits.max-initial-line-length}.)
+ * quarkus.http.limits.max-initial-line-length}.) Failures that reach the HTTP layer unmapped become
+ * problem documents too: a 500 carries only a logged error id.
  */
 @ApplicationScoped
 public class HttpLimits {
@@ -27,6 +29,42 @@ public class HttpLimits {
     int maxUrl = limits.maxUrlLength();
     long maxBody = limits.maxBodyBytes();
     router.route().order(ORDER).handler(ctx -> check(ctx, maxUrl, maxBody));
+    // failures outside the REST layer's mappers (Quarkus' own error page would show the
+    // exception's class, and in dev and test mode its stack trace)
+    router.route().order(ORDER).failureHandler(ctx -> failed(ctx, maxBody));
+  }
+
+  private static void failed(RoutingContext ctx, long maxBody) {
+    if (ctx.response().ended() || ctx.response().headWritten()) {
+      return;
+    }
+    int status = ctx.statusCode();
+    if (ctx.failure() != null && !(ctx.failure() instanceof ScoringProblem) && status < 400) {
+      status = 500;
+    }
+    if (status == 413) {
+      refuse(
+          ctx,
+          413,
+          "Request too large",
+          "the body is over " + maxBody + " bytes (scorer.limits.max-body-bytes)");
+    } else if (status >= 400 && status < 500) {
+      refuse(
+          ctx,
+          status,
+          HttpResponseStatus.valueOf(status).reasonPhrase(),
+          "refused by the HTTP layer");
+    } else {
+      ScoringProblem p =
+          ctx.failure() instanceof ScoringProblem known
+              ? known
+              : ScoringProblem.internal(
+                  ctx.failure() == null
+                      ? new IllegalStateException("status " + status)
+                      : ctx.failure(),
+                  "in the HTTP layer");
+      refuse(ctx, p.status(), p.title(), p.getMessage());
+    }
   }
 
   private static void check(RoutingContext ctx, int maxUrl, long maxBody) {

@@ -311,6 +311,23 @@ class HostileInputResourceTest {
   }
 
   @Test
+  void aChunkedBodyGrowingPastTheLimitIsRefusedAndTheServiceKeepsServing() {
+    // no Content-Length: the body is cut while it is read
+    HttpRequest chunked =
+        HttpRequest.newBuilder(uri(SCORE))
+            .header("Content-Type", "image/png")
+            .POST(
+                HttpRequest.BodyPublishers.ofInputStream(
+                    () -> new java.io.ByteArrayInputStream(new byte[1_048_577 * 2])))
+            .build();
+    HttpResponse<String> r = send(chunked);
+    System.out.println("chunked over the limit: " + r.statusCode() + " " + r.headers().map() + " " + r.body());
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(r.body()).doesNotContain("Exception", "\tat ");
+    assertStillServes();
+  }
+
+  @Test
   void controlCharactersOfEchoedValuesAreReplaced() {
     HttpResponse<String> r = send(png(SCORE + "?methods=a%0Ab%1B", RED));
     assertProblem(r, 400, "'a?b?'");
