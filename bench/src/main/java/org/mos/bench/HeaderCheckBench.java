@@ -11,9 +11,9 @@ import org.mos.common.image.ImageDecoder;
 import org.mos.common.image.ImageHeader;
 
 /**
- * What the scorer's pixel budget costs per image: CPU time of decoding the JPEGs of a folder as
- * the scorer did before (decode only) and as it does now (the header read that checks the budget,
- * then decode), in alternating rounds on one thread, so that the box's load swings hit both alike.
+ * What the scorer's pixel budget costs per image: CPU time of decoding the JPEGs of a folder as the
+ * scorer did before (decode only) and as it does now (the header read that checks the budget, then
+ * decode), in alternating rounds on one thread, so that the box's load swings hit both alike.
  *
  * <pre>
  * java -cp ... org.mos.bench.HeaderCheckBench DIR [ROUNDS]

@@ -29,6 +29,29 @@ class ImageHeaderTest {
   }
 
   @Test
+  void theDirectPngAndJpegReadsAgreeWithImageIoOnEveryFixture() throws Exception {
+    int compared = 0;
+    try (var files = java.nio.file.Files.list(Fixtures.dir())) {
+      for (var f : files.filter(p -> p.toString().matches(".*\\.(jpg|png|JPEG)$")).toList()) {
+        byte[] bytes = java.nio.file.Files.readAllBytes(f);
+        if (bytes.length == 0) {
+          continue;
+        }
+        ImageHeader expected;
+        try {
+          expected = ImageHeader.viaImageIO(bytes, "f");
+        } catch (ImageDecodeException e) { // not_an_image.jpg
+          assertThatThrownBy(() -> ImageHeader.read(bytes, "f")).hasMessage(e.getMessage());
+          continue;
+        }
+        assertThat(ImageHeader.read(bytes, "f")).as(f.toString()).isEqualTo(expected);
+        compared++;
+      }
+    }
+    assertThat(compared).isGreaterThan(20); // the JPEG kinds (CMYK, progressive, ...) and PNGs
+  }
+
+  @Test
   void theDecoderRefusesEveryBombBeforeAllocatingItsPixels() {
     for (byte[] bomb :
         new byte[][] {

@@ -321,7 +321,8 @@ class HostileInputResourceTest {
                     () -> new java.io.ByteArrayInputStream(new byte[1_048_577 * 2])))
             .build();
     HttpResponse<String> r = send(chunked);
-    System.out.println("chunked over the limit: " + r.statusCode() + " " + r.headers().map() + " " + r.body());
+    System.out.println(
+        "chunked over the limit: " + r.statusCode() + " " + r.headers().map() + " " + r.body());
     assertThat(r.statusCode()).isEqualTo(413);
     assertThat(r.body()).doesNotContain("Exception", "\tat ");
     assertStillServes();
