@@ -308,7 +308,7 @@ def grpc_checks(pb, stub, grpc):
     check("grpc refuses data count mismatch", refused(grpc.StatusCode.INVALID_ARGUMENT,
                                                        ["97", "96"], bad_count))
     check("grpc refuses tensor over budget", refused(grpc.StatusCode.RESOURCE_EXHAUSTED,
-                                                      ["mos.scorer.limits.max-tensor-elements"],
+                                                      ["scorer.limits.max-tensor-elements"],
                                                       tensor_bomb))
     check("grpc refuses wrong input name", refused(grpc.StatusCode.INVALID_ARGUMENT,
                                                     ["pixels"], bad_name))
@@ -528,7 +528,7 @@ def rest_checks(base, version):
     check("rest refuses non-numeric data", refused(400, ["not a number"], "POST", infer,
                                                    enc(with_input(data=["a"] * 48))))
     check("rest refuses tensor over budget", refused(
-        413, ["mos.scorer.limits.max-tensor-elements"], "POST", infer,
+        413, ["scorer.limits.max-tensor-elements"], "POST", infer,
         enc(with_input(shape=[100000, 3, 4096, 4096], data=[]))))
     check("rest refuses bad base64", refused(400, ["base64"], "POST", infer, enc(
         with_input(datatype="BYTES", shape=[1], data=["***"]))))

@@ -30,8 +30,11 @@ import javax.imageio.stream.ImageInputStream;
  * CMYK is converted with Pillow's naive formula by default ({@link CmykConversion}).
  *
  * <p>Unreadable input (missing, empty, not an image, truncated, corrupt) raises {@link
- * ImageDecodeException} naming the source and the reason; no replacement image is ever returned.
- * Instances are immutable and thread-safe.
+ * ImageDecodeException} naming the source and the reason; no replacement image is ever returned. So
+ * does an image whose header ({@link ImageHeader}) declares more pixels than {@link #maxPixels()},
+ * before any pixel is allocated: by default Pillow's own decompression-bomb limit, {@value
+ * #PILLOW_MAX_PIXELS} pixels (twice {@code Image.MAX_IMAGE_PIXELS}), above which Pillow refuses to
+ * open an image too. Instances are immutable and thread-safe.
  */
 public final class ImageDecoder {
 
@@ -46,7 +49,14 @@ public final class ImageDecoder {
     ICC_PROFILE
   }
 
-  private static final ImageDecoder PILLOW_COMPATIBLE = new ImageDecoder(CmykConversion.PILLOW);
+  /**
+   * Pillow's {@code DecompressionBombError} limit: {@code 2 * Image.MAX_IMAGE_PIXELS} = 2 *
+   * 89,478,485 pixels.
+   */
+  public static final long PILLOW_MAX_PIXELS = 2L * 89_478_485L;
+
+  private static final ImageDecoder PILLOW_COMPATIBLE =
+      new ImageDecoder(CmykConversion.PILLOW, PILLOW_MAX_PIXELS);
 
   static {
     // ImageIO's registry is filled from the class path it first sees; under application servers
@@ -55,9 +65,11 @@ public final class ImageDecoder {
   }
 
   private final CmykConversion cmykConversion;
+  private final long maxPixels;
 
-  private ImageDecoder(CmykConversion cmykConversion) {
+  private ImageDecoder(CmykConversion cmykConversion, long maxPixels) {
     this.cmykConversion = cmykConversion;
+    this.maxPixels = maxPixels;
   }
 
   /** The decoder that reproduces Pillow's {@code convert('RGB')}, including its CMYK formula. */
@@ -67,11 +79,30 @@ public final class ImageDecoder {
 
   /** A decoder with the given CMYK conversion. */
   public static ImageDecoder withCmykConversion(CmykConversion conversion) {
-    return conversion == CmykConversion.PILLOW ? PILLOW_COMPATIBLE : new ImageDecoder(conversion);
+    return conversion == CmykConversion.PILLOW
+        ? PILLOW_COMPATIBLE
+        : new ImageDecoder(conversion, PILLOW_MAX_PIXELS);
+  }
+
+  /**
+   * This decoder, refusing images whose header declares more than {@code maxPixels} pixels.
+   *
+   * @throws IllegalArgumentException when {@code maxPixels} is not positive
+   */
+  public ImageDecoder withMaxPixels(long maxPixels) {
+    if (maxPixels <= 0) {
+      throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
+    }
+    return maxPixels == this.maxPixels ? this : new ImageDecoder(cmykConversion, maxPixels);
   }
 
   public CmykConversion cmykConversion() {
     return cmykConversion;
+  }
+
+  /** The most pixels (width x height from the header) an image may declare. */
+  public long maxPixels() {
+    return maxPixels;
   }
 
   /** Decodes the file at {@code path}; errors name the path. */
@@ -118,7 +149,23 @@ public final class ImageDecoder {
     List<String> warnings = new ArrayList<>(1);
     reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
     reader.setInput(in, true, true);
-    String format = reader.getFormatName().toUpperCase(Locale.ROOT);
+    ImageHeader header = ImageHeader.of(reader, source);
+    if (header.pixels() > maxPixels) {
+      throw new ImageDecodeException(
+          source,
+          "the "
+              + header.format()
+              + " header declares "
+              + header.width()
+              + " x "
+              + header.height()
+              + " = "
+              + header.pixels()
+              + " pixels; at most "
+              + maxPixels
+              + " are decoded");
+    }
+    String format = header.format();
     JpegRaster.Kind kind =
         format.equals("JPEG") ? JpegRaster.kindOf(encoded) : JpegRaster.Kind.OTHER;
     boolean rawJpeg =

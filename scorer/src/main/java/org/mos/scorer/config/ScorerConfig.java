@@ -5,7 +5,11 @@ import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** Configuration of the scorer ({@code scorer.*}). */
+/**
+ * Configuration of the scorer ({@code scorer.*}); request limits are {@link
+ * org.mos.scorer.limits.ScorerLimits} ({@code scorer.limits.*}), Kafka is {@link
+ * org.mos.scorer.messaging.KafkaScoringConfig} ({@code scorer.kafka.*}).
+ */
 @ConfigMapping(prefix = "scorer")
 public interface ScorerConfig {
 
@@ -74,22 +78,8 @@ public interface ScorerConfig {
   @WithDefault("true")
   boolean serverTiming();
 
-  /** Request limits. */
-  Limits limits();
-
   /** Micro-batching: concurrent requests to one model are coalesced into one ONNX run. */
   Batching batching();
-
-  /** Request limits (beyond them: 413). */
-  interface Limits {
-    /** Most images in one request. */
-    @WithDefault("64")
-    int maxImages();
-
-    /** Largest encoded image in bytes. */
-    @WithDefault("20971520")
-    int maxImageBytes();
-  }
 
   /** Micro-batching settings. */
   interface Batching {

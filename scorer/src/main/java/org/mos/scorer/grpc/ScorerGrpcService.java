@@ -21,6 +21,7 @@ import org.mos.scorer.grpc.v1.ModelInfo;
 import org.mos.scorer.grpc.v1.ScoreRequest;
 import org.mos.scorer.grpc.v1.ScoreResponse;
 import org.mos.scorer.grpc.v1.Scorer;
+import org.mos.scorer.limits.ScorerLimits;
 import org.mos.scorer.service.ImageInput;
 import org.mos.scorer.service.LoadedModel;
 import org.mos.scorer.service.ModelRegistry;
@@ -31,18 +32,24 @@ import org.mos.scorer.service.ServerTiming;
 /**
  * The gRPC face of the scorer (see {@code scorer.proto}): the same service layer as REST, run on
  * worker threads. Unary errors are gRPC statuses; stream errors are {@code error} fields, so one
- * bad request does not end a stream.
+ * bad request, whatever its fault (an unexpected failure too: a 500 with an error id), does not end
+ * a stream. A message over {@code quarkus.grpc.server.max-inbound-message-size} (= {@code
+ * scorer.limits.max-body-bytes}) or one that is not protobuf is refused by gRPC itself, before this
+ * service sees it, and ends the call with {@code RESOURCE_EXHAUSTED} / {@code INTERNAL}.
  */
 @GrpcService
 public class ScorerGrpcService implements Scorer {
 
   private final ScoringService service;
   private final ModelRegistry registry;
+  private final ScorerLimits limits;
   private final boolean serverTiming;
 
-  public ScorerGrpcService(ScoringService service, ModelRegistry registry, ScorerConfig config) {
+  public ScorerGrpcService(
+      ScoringService service, ModelRegistry registry, ScorerConfig config, ScorerLimits limits) {
     this.service = service;
     this.registry = registry;
+    this.limits = limits;
     this.serverTiming = config.serverTiming();
   }
 
@@ -51,8 +58,8 @@ public class ScorerGrpcService implements Scorer {
     return Uni.createFrom()
         .item(() -> run(request))
         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-        .onFailure(ScoringProblem.class)
-        .transform(e -> toStatus((ScoringProblem) e));
+        .onFailure()
+        .transform(e -> toStatus(problemOf(e)));
   }
 
   @Override
@@ -95,10 +102,12 @@ public class ScorerGrpcService implements Scorer {
     return b.build();
   }
 
+  /** A stream's answer to one request: its scores, or its error; never a failure of the stream. */
   private ScoreResponse runOrError(ScoreRequest r) {
     try {
       return run(r);
-    } catch (ScoringProblem p) {
+    } catch (RuntimeException | java.lang.Error e) {
+      ScoringProblem p = problemOf(e);
       return ScoreResponse.newBuilder()
           .setRequestId(r.getRequestId())
           .setModel(r.getModel())
@@ -121,13 +130,24 @@ public class ScorerGrpcService implements Scorer {
                 r.getTopK()),
             r.hasOdinEps() ? r.getOdinEps() : null,
             r.hasOdinTemperature() ? r.getOdinTemperature() : null);
+    service.checkImageCount(r.getImagesCount()); // before any image is copied
     List<ImageInput> images = new ArrayList<>();
+    long tensorElements = 0;
     for (int i = 0; i < r.getImagesCount(); i++) {
       Image image = r.getImages(i);
       switch (image.getContentCase()) {
         case ENCODED ->
             images.add(new ImageInput.Encoded(image.getEncoded().toByteArray(), "image " + i));
-        case TENSOR -> images.add(tensor(image, i));
+        case TENSOR -> {
+          tensorElements += image.getTensor().getDataCount();
+          if (tensorElements > limits.maxTensorElements()) {
+            throw ScoringProblem.tooLarge(
+                "the request's tensors hold more than "
+                    + limits.maxTensorElements()
+                    + " elements (scorer.limits.max-tensor-elements)");
+          }
+          images.add(tensor(image, i));
+        }
         default -> throw ScoringProblem.badRequest("image " + i + " has neither bytes nor tensor");
       }
     }
@@ -160,13 +180,29 @@ public class ScorerGrpcService implements Scorer {
     return b.build();
   }
 
-  private static ImageInput tensor(Image image, int i) {
+  private ImageInput tensor(Image image, int i) {
     var t = image.getTensor();
-    if (t.getShapeCount() != 3 || t.getShape(0) != 3 || t.getShape(1) != t.getShape(2)) {
+    if (t.getShapeCount() != 3
+        || t.getShape(0) != 3
+        || t.getShape(1) <= 0
+        || t.getShape(1) != t.getShape(2)) {
       throw ScoringProblem.badTensor(
           "image " + i + " has tensor shape " + t.getShapeList() + "; expected [3, size, size]");
     }
-    long n = t.getShape(0) * t.getShape(1) * t.getShape(2);
+    // a shape entry up to 2^63 would overflow the product: compare before multiplying
+    long side = t.getShape(1);
+    long max = limits.maxTensorElements();
+    if (side > max || 3 * side * side > max) {
+      throw ScoringProblem.tooLarge(
+          "image "
+              + i
+              + " declares tensor shape "
+              + t.getShapeList()
+              + "; at most "
+              + max
+              + " elements are allowed (scorer.limits.max-tensor-elements)");
+    }
+    long n = 3 * side * side;
     if (t.getDataCount() != n) {
       throw ScoringProblem.badTensor(
           "image " + i + " has " + t.getDataCount() + " values for shape " + t.getShapeList());
@@ -219,13 +255,19 @@ public class ScorerGrpcService implements Scorer {
     return b.build();
   }
 
+  /** The problem a failure answers: itself, or a logged 500 with an error id. */
+  private static ScoringProblem problemOf(Throwable e) {
+    return e instanceof ScoringProblem p ? p : ScoringProblem.internal(e, "serving a gRPC request");
+  }
+
   /** A refusal as a gRPC status (shared with the KServe v2 service). */
   static StatusRuntimeException toStatus(ScoringProblem p) {
     Status status =
         switch (p.status()) {
           case 404 -> Status.NOT_FOUND;
           case 413 -> Status.RESOURCE_EXHAUSTED;
-          case 503 -> Status.UNAVAILABLE;
+          case 500 -> Status.INTERNAL;
+          case 503 -> p.busy() ? Status.RESOURCE_EXHAUSTED : Status.UNAVAILABLE;
           default -> Status.INVALID_ARGUMENT;
         };
     return status.withDescription(p.title() + ": " + p.getMessage()).asRuntimeException();

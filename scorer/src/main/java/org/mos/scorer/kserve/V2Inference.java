@@ -9,6 +9,7 @@ import java.util.Map;
 import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.ScoreRequest;
+import org.mos.scorer.limits.ScorerLimits;
 import org.mos.scorer.service.ImageInput;
 import org.mos.scorer.service.LoadedModel;
 import org.mos.scorer.service.ModelRegistry;
@@ -47,26 +48,29 @@ public class V2Inference {
 
   private final ModelRegistry registry;
   private final ScoringService service;
-  private final TensorBudget budget;
+  private final ScorerLimits limits;
   private final String serverVersion;
 
   public V2Inference(
       ModelRegistry registry,
       ScoringService service,
-      TensorBudget budget,
+      ScorerLimits limits,
       @org.eclipse.microprofile.config.inject.ConfigProperty(
               name = "quarkus.application.version",
               defaultValue = "0.1.0")
           String serverVersion) {
     this.registry = registry;
     this.service = service;
-    this.budget = budget;
+    this.limits = limits;
     this.serverVersion = serverVersion;
   }
 
-  /** The budget of elements per input tensor. */
+  /**
+   * The budget of elements a request's input tensors may declare ({@code
+   * scorer.limits.max-tensor-elements}).
+   */
   public long maxTensorElements() {
-    return budget.maxElements();
+    return limits.maxTensorElements();
   }
 
   /**

@@ -20,6 +20,9 @@ import org.mos.scorer.service.ScoringProblem;
 public record V2Input(
     String name, V2Datatype datatype, long[] shape, float[] numbers, List<byte[]> bytes) {
 
+  /** The configuration key of the element budget, named in refusals. */
+  public static final String MAX_TENSOR_ELEMENTS_KEY = "scorer.limits.max-tensor-elements";
+
   /** How many images the tensor holds: its first dimension. */
   public int batch() {
     return (int) shape[0];
@@ -58,7 +61,7 @@ public record V2Input(
               + "; at most "
               + budget
               + " are allowed ("
-              + TensorBudget.KEY
+              + MAX_TENSOR_ELEMENTS_KEY
               + ")");
     }
     return empty ? 0 : n;

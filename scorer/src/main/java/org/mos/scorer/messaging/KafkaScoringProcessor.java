@@ -75,10 +75,10 @@ public class KafkaScoringProcessor {
     ScoreResponse reply;
     try {
       reply = reply(in.getPayload());
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | java.lang.Error e) {
       // never fail the stream: a failure here would stop the partition
-      LOG.errorf(e, "scoring a Kafka request failed");
-      reply = error("", "", 500, "scoring failed", e.toString());
+      ScoringProblem p = ScoringProblem.internal(e, "scoring a Kafka request");
+      reply = error("", "", p.status(), p.title(), p.getMessage());
     }
     String key =
         Optional.ofNullable(RequestId.runOf(reply.getRequestId())).orElseGet(() -> incomingKey(in));
@@ -119,6 +119,7 @@ public class KafkaScoringProcessor {
               service.request(r.getMethodsList(), r.getIncludeList(), null, r.getTopK()),
               r.hasOdinEps() ? r.getOdinEps() : null,
               r.hasOdinTemperature() ? r.getOdinTemperature() : null);
+      service.checkImageCount(r.getImagesCount()); // before any image is copied
       List<ImageInput> images = new ArrayList<>();
       for (int i = 0; i < r.getImagesCount(); i++) {
         Image image = r.getImages(i);
@@ -155,7 +156,10 @@ public class KafkaScoringProcessor {
         .setRequestId(requestId)
         .setModel(model)
         .setError(
-            Error.newBuilder().setStatus(status).setTitle(title).setDetail(String.valueOf(detail)))
+            Error.newBuilder()
+                .setStatus(status)
+                .setTitle(title)
+                .setDetail(ScoringProblem.clean(detail)))
         .build();
   }
 }

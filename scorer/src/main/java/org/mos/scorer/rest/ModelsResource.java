@@ -5,6 +5,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestPath;
 import org.mos.scorer.config.ScorerConfig;
@@ -25,9 +27,18 @@ public class ModelsResource {
   }
 
   @GET
-  @Operation(summary = "Lists the loaded models")
+  @Operation(
+      summary =
+          "Lists the models by name: the loaded ones, and bundles that failed to load (ready"
+              + " false, with the reason)")
   public List<ModelInfo> list() {
-    return registry.models().stream().map(ModelInfo::of).toList();
+    Map<String, String> failures = registry.failures();
+    Map<String, ModelInfo> byName = new TreeMap<>();
+    for (LoadedModel m : registry.models()) {
+      byName.put(m.name(), ModelInfo.of(m, failures.get(m.name())));
+    }
+    failures.forEach((name, why) -> byName.putIfAbsent(name, ModelInfo.failed(name, why)));
+    return List.copyOf(byName.values());
   }
 
   @GET
@@ -36,7 +47,7 @@ public class ModelsResource {
   public ModelInfo get(@RestPath String model) {
     LoadedModel m = registry.acquire(model);
     try {
-      return ModelInfo.of(m);
+      return ModelInfo.of(m, registry.failures().get(m.name()));
     } finally {
       m.release();
     }

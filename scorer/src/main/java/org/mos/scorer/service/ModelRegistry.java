@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -44,7 +46,10 @@ public class ModelRegistry {
   private final MeterRegistry meters;
   private final ScoreMonitor monitor;
   private final Map<String, LoadedModel> models = new ConcurrentHashMap<>();
-  private final Map<String, String> failures = new ConcurrentHashMap<>();
+  // bundles whose current version failed to load, with that version's stamp (null when even the
+  // stamp was unreadable): a failed version is not tried again, nor logged again, until it changes
+  private final Map<String, Failure> failures = new ConcurrentHashMap<>();
+  private final Set<String> skipped = ConcurrentHashMap.newKeySet();
   private volatile boolean scanned;
   private ScheduledExecutorService watcher;
 
@@ -83,9 +88,16 @@ public class ModelRegistry {
     return scanned && !models.isEmpty();
   }
 
-  /** Bundles that failed to load, by name, with the reason. */
+  private record Failure(BundleStamp stamp, String reason) {}
+
+  /**
+   * Bundles whose current version failed to load, by name, with the reason. A name may also be
+   * loaded: then the previous version is still served.
+   */
   public Map<String, String> failures() {
-    return new TreeMap<>(failures);
+    Map<String, String> out = new TreeMap<>();
+    failures.forEach((name, f) -> out.put(name, f.reason()));
+    return out;
   }
 
   /** The loaded models, by name. */
@@ -97,12 +109,19 @@ public class ModelRegistry {
    * The model named {@code name}, registered as in use: release it with {@link
    * LoadedModel#release()}.
    *
-   * @throws ScoringProblem 404 when no such model is loaded (also for names that are not valid)
+   * @throws ScoringProblem 404 when no such model is loaded (also for names that are not valid);
+   *     503 naming the reason when its bundle is there but failed to load
    */
   public LoadedModel acquire(String name) {
     while (true) {
-      LoadedModel m = name == null || !NAME.matcher(name).matches() ? null : models.get(name);
+      boolean valid = name != null && NAME.matcher(name).matches();
+      LoadedModel m = valid ? models.get(name) : null;
       if (m == null) {
+        Failure failure = valid ? failures.get(name) : null;
+        if (failure != null) {
+          throw ScoringProblem.unavailable(
+              "model '" + name + "' is not ready: its bundle failed to load: " + failure.reason());
+        }
         throw ScoringProblem.unknownModel(name);
       }
       if (m.acquire()) {
@@ -132,7 +151,9 @@ public class ModelRegistry {
               return; // staging folders of the bundle writer, hidden files
             }
             if (!NAME.matcher(name).matches()) {
-              LOG.warnf("skipping %s: '%s' is not a valid model name (%s)", p, name, NAME);
+              if (skipped.add(name)) { // once, not on every rescan
+                LOG.warnf("skipping %s: '%s' is not a valid model name (%s)", p, name, NAME);
+              }
               return;
             }
             found.put(name, p);
@@ -168,12 +189,16 @@ public class ModelRegistry {
     try {
       stamp = BundleStamp.of(path);
     } catch (IOException e) {
-      failures.put(name, "cannot read " + path + ": " + e.getMessage());
+      fail(name, path, null, "cannot read " + path + ": " + e.getMessage());
       return;
     }
     LoadedModel current = models.get(name);
     if (current != null && current.stamp().equals(stamp)) {
       return;
+    }
+    Failure failed = failures.get(name);
+    if (failed != null && stamp.equals(failed.stamp())) {
+      return; // this version failed already; it is tried (and logged) again once it changes
     }
     try {
       LoadedModel loaded = load(name, path, stamp);
@@ -186,9 +211,24 @@ public class ModelRegistry {
           "loaded model %s from %s on %s (methods %s)",
           name, path, loaded.model().device().id(), loaded.scorer().methods());
     } catch (IOException | RuntimeException e) {
-      failures.put(name, e.getMessage());
-      LOG.errorf("cannot load model %s from %s: %s", name, path, e.getMessage());
+      fail(name, path, stamp, String.valueOf(e.getMessage()));
     }
+  }
+
+  /** Records a failed version and logs it, once per change of the bundle or of the reason. */
+  private void fail(String name, Path path, BundleStamp stamp, String reason) {
+    Failure previous = failures.put(name, new Failure(stamp, reason));
+    if (previous != null
+        && previous.reason().equals(reason)
+        && Objects.equals(previous.stamp(), stamp)) {
+      return;
+    }
+    LOG.errorf(
+        "cannot load model %s from %s: %s%s",
+        name,
+        path,
+        reason,
+        models.containsKey(name) ? " (still serving its previous version)" : "");
   }
 
   private LoadedModel load(String name, Path path, BundleStamp stamp) throws IOException {

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -13,35 +14,54 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.mos.common.image.ImageDecodeException;
 import org.mos.common.image.ImageDecoder;
+import org.mos.common.image.ImageHeader;
 import org.mos.common.image.RgbImage;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.ScoredBatch;
 import org.mos.common.score.OdinSettings;
 import org.mos.scorer.config.ScorerConfig;
+import org.mos.scorer.limits.Admission;
+import org.mos.scorer.limits.ScorerLimits;
 import org.mos.scorer.monitoring.ScoreMonitor;
 
 /**
- * Scores requests for the REST and gRPC layers: checks limits, decodes images (400) and tensors
- * (422), runs them through the model (micro-batched when on), and records metrics.
+ * Scores requests for the REST, gRPC and Kafka layers: checks the limits ({@link ScorerLimits}:
+ * sizes, header pixels, tensor shapes; 413) before anything is decoded, takes the request's work
+ * from the {@link Admission} budget (503 when full), decodes images (400) and tensors (422), runs
+ * them through the model (micro-batched when on), and records metrics.
  */
 @ApplicationScoped
 public class ScoringService {
 
   private static final long TIMEOUT_SECONDS = 120;
 
+  /** How long a Kafka request waits for room in the work in flight before its 503 reply. */
+  static final Duration KAFKA_ADMISSION_WAIT = Duration.ofSeconds(60);
+
   private final ModelRegistry registry;
   private final ScorerConfig config;
   private final MeterRegistry meters;
   private final ScoreMonitor monitor;
-  private final ImageDecoder decoder = ImageDecoder.pillowCompatible();
+  private final ScorerLimits limits;
+  private final Admission admission;
+  private final ImageDecoder decoder;
 
   public ScoringService(
-      ModelRegistry registry, ScorerConfig config, MeterRegistry meters, ScoreMonitor monitor) {
+      ModelRegistry registry,
+      ScorerConfig config,
+      ScorerLimits limits,
+      Admission admission,
+      MeterRegistry meters,
+      ScoreMonitor monitor) {
     this.monitor = monitor;
     this.registry = registry;
     this.config = config;
+    this.limits = limits;
+    this.admission = admission;
     this.meters = meters;
+    // the header is checked before decoding too; this is the decoder's own guard
+    this.decoder = ImageDecoder.pillowCompatible().withMaxPixels(limits.maxImagePixels());
   }
 
   /**
@@ -78,6 +98,9 @@ public class ScoringService {
           ids.add(m.strip());
         }
       }
+    }
+    if (topK != null && topK < 0) {
+      throw ScoringProblem.badRequest("top_k is " + topK + "; expected 0 or more");
     }
     double target = tpr == null ? config.defaultTpr() : tpr;
     int k = top ? (topK == null || topK == 0 ? config.defaultTopK() : topK) : 0;
@@ -130,7 +153,7 @@ public class ScoringService {
     Timer.Sample sample = Timer.start(meters);
     String outcome = "error";
     try {
-      Timed result = scoreUntimed(modelName, inputs, request);
+      Timed result = scoreUntimed(modelName, inputs, request, endpoint);
       outcome = "ok";
       countDecisions(modelName, result.scored());
       monitor.record(modelName, result.scored());
@@ -157,20 +180,12 @@ public class ScoringService {
     }
   }
 
-  private Timed scoreUntimed(String modelName, List<ImageInput> inputs, ScoreRequest request) {
+  private Timed scoreUntimed(
+      String modelName, List<ImageInput> inputs, ScoreRequest request, String endpoint) {
     JobTiming timing = new JobTiming(System.nanoTime());
-    if (inputs.isEmpty()) {
-      throw ScoringProblem.badRequest("the request holds no image");
-    }
-    if (inputs.size() > config.limits().maxImages()) {
-      throw ScoringProblem.tooLarge(
-          "the request holds "
-              + inputs.size()
-              + " images; at most "
-              + config.limits().maxImages()
-              + " are allowed (scorer.limits.max-images)");
-    }
+    checkImageCount(inputs.size());
     LoadedModel model = registry.acquire(modelName);
+    Admission.Permit permit = null;
     try {
       try {
         model.scorer().perturbedMethods(request); // also refuses unsupported methods
@@ -178,9 +193,15 @@ public class ScoringService {
         throw ScoringProblem.badRequest(e.getMessage());
       }
       int side = model.model().inputSize();
+      // every budget is checked before anything is decoded: sizes, header pixels, tensor shapes
+      long work = 0;
+      for (ImageInput input : inputs) {
+        work += check(input, side);
+      }
+      permit = admit(work, inputs.size(), endpoint);
       List<Object> prepared = new ArrayList<>(inputs.size());
       for (ImageInput input : inputs) {
-        Object p = prepare(input, side);
+        Object p = prepare(input);
         // resize and normalise here, on the request's thread, so that the batching thread
         // only copies tensors and runs the model
         prepared.add(p instanceof RgbImage image ? model.model().preprocess(image) : p);
@@ -200,35 +221,94 @@ public class ScoringService {
       if (cause instanceof IllegalArgumentException) {
         throw ScoringProblem.badTensor(cause.getMessage());
       }
+      if (cause instanceof ScoringProblem p) {
+        throw p;
+      }
       throw new IllegalStateException("scoring failed: " + cause.getMessage(), cause);
     } finally {
+      if (permit != null) {
+        permit.close();
+      }
       model.release();
     }
   }
 
-  private Object prepare(ImageInput input, int side) {
+  /**
+   * Checks the number of images of a request, before its images are read.
+   *
+   * @throws ScoringProblem 400 for none, 413 for more than {@code scorer.limits.max-images}
+   */
+  public void checkImageCount(int images) {
+    if (images == 0) {
+      throw ScoringProblem.badRequest("the request holds no image");
+    }
+    if (images > limits.maxImages()) {
+      throw ScoringProblem.tooLarge(
+          "the request holds "
+              + images
+              + " images; at most "
+              + limits.maxImages()
+              + " are allowed (scorer.limits.max-images)");
+    }
+  }
+
+  /**
+   * A permit for {@code work} elements: at once or 503 for request/response transports; Kafka waits
+   * (its consumer pulls, so waiting is its back-pressure) up to {@link #KAFKA_ADMISSION_WAIT}.
+   */
+  private Admission.Permit admit(long work, int images, String endpoint)
+      throws InterruptedException {
+    String what = "the request's " + images + (images == 1 ? " image" : " images");
+    return "kafka".equals(endpoint)
+        ? admission.admit(work, what, KAFKA_ADMISSION_WAIT)
+        : admission.tryAdmit(work, what);
+  }
+
+  /**
+   * Checks an input against the limits without decoding it (encoded size, header pixels, tensor
+   * shape and values) and returns its work in elements: decoded pixels plus the model input.
+   */
+  private long check(ImageInput input, int side) {
+    long modelInput = 3L * side * side;
     if (input instanceof ImageInput.Encoded enc) {
-      if (enc.bytes().length > config.limits().maxImageBytes()) {
+      if (enc.bytes().length > limits.maxImageBytes()) {
         throw ScoringProblem.tooLarge(
             enc.source()
                 + " has "
                 + enc.bytes().length
                 + " bytes; at most "
-                + config.limits().maxImageBytes()
+                + limits.maxImageBytes()
                 + " are allowed (scorer.limits.max-image-bytes)");
       }
       if (enc.bytes().length == 0) {
         throw ScoringProblem.badImage(enc.source() + " is empty");
       }
+      ImageHeader header;
       try {
-        return decoder.decode(enc.bytes(), enc.source());
-      } catch (ImageDecodeException | RuntimeException e) {
-        throw ScoringProblem.badImage("cannot decode " + enc.source() + ": " + e.getMessage());
+        header = ImageHeader.read(enc.bytes(), enc.source());
+      } catch (ImageDecodeException e) {
+        throw ScoringProblem.badImage("cannot decode " + enc.source() + ": " + e.reason());
       }
+      if (header.pixels() > limits.maxImagePixels()) {
+        throw ScoringProblem.tooLarge(
+            enc.source()
+                + " is a "
+                + header.format()
+                + " of "
+                + header.width()
+                + " x "
+                + header.height()
+                + " = "
+                + header.pixels()
+                + " pixels; at most "
+                + limits.maxImagePixels()
+                + " are allowed (scorer.limits.max-image-pixels)");
+      }
+      return header.pixels() + modelInput;
     }
     ImageInput.Tensor t = (ImageInput.Tensor) input;
     float[] chw = t.chw();
-    if (chw.length != 3 * side * side) {
+    if (chw.length != modelInput) {
       throw ScoringProblem.badTensor(
           t.source()
               + " has "
@@ -238,14 +318,27 @@ public class ScoringService {
               + ", "
               + side
               + "] = "
-              + (3 * side * side));
+              + modelInput);
     }
     for (int i = 0; i < chw.length; i++) {
       if (!Float.isFinite(chw[i])) {
         throw ScoringProblem.badTensor(t.source() + " value " + i + " is " + chw[i]);
       }
     }
-    return chw;
+    return modelInput;
+  }
+
+  private Object prepare(ImageInput input) {
+    if (input instanceof ImageInput.Encoded enc) {
+      try {
+        return decoder.decode(enc.bytes(), enc.source());
+      } catch (ImageDecodeException e) {
+        throw ScoringProblem.badImage("cannot decode " + enc.source() + ": " + e.reason());
+      } catch (RuntimeException e) {
+        throw ScoringProblem.badImage("cannot decode " + enc.source() + ": " + e.getMessage());
+      }
+    }
+    return ((ImageInput.Tensor) input).chw();
   }
 
   private void countDecisions(String model, ScoredBatch result) {

@@ -28,7 +28,7 @@ class V2InputTest {
   void refusesADeclaredShapeOverTheBudgetEvenWhenItsProductOverflows() {
     assertThatThrownBy(() -> V2Input.elementCount("input", new long[] {10, 11}, 100))
         .hasMessageContaining("110 elements")
-        .hasMessageContaining(TensorBudget.KEY)
+        .hasMessageContaining(V2Input.MAX_TENSOR_ELEMENTS_KEY)
         .extracting(e -> ((ScoringProblem) e).status())
         .isEqualTo(413);
     // 2^32 * 2^32 wraps to 0 in a long: still refused

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -23,8 +24,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.mos.common.bundle.ModelBundle;
+import org.mos.common.testkit.ImageBombs;
 import org.mos.contract.KafkaContract;
 import org.mos.scorer.TestBundles;
 import org.mos.scorer.grpc.v1.Image;
@@ -40,6 +45,7 @@ import org.mos.scorer.grpc.v1.ScoreResponse;
 @QuarkusTest
 @WithTestResource(TestBundles.class)
 @WithTestResource(KafkaBroker.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KafkaScoringTest {
 
   private static final String REQUESTS = KafkaContract.REQUEST_TOPIC;
@@ -55,6 +61,7 @@ class KafkaScoringTest {
   }
 
   @Test
+  @Order(1) // it reads the first replies of the topic
   void scoresRequestsAndRepliesWithAnErrorToPoisonWithoutBlocking() throws Exception {
     try (KafkaProducer<String, byte[]> producer = producer()) {
       // the poison goes first: the requests behind it on the same partition must still be scored
@@ -116,6 +123,37 @@ class KafkaScoringTest {
         .isEqualTo(checksum);
   }
 
+  @Test
+  @Order(2)
+  void hostileRequestsGetErrorRepliesNamingTheCauseAndThePartitionMovesOn() throws Exception {
+    ScoreRequest fiveImages = request("run2/1", "flat", TestBundles.png(1, 1, 1));
+    for (int i = 0; i < 4; i++) {
+      fiveImages = fiveImages.toBuilder().addImages(fiveImages.getImages(0)).build();
+    }
+    try (KafkaProducer<String, byte[]> producer = producer()) {
+      producer.send(rec(request("run2/0", "flat", ImageBombs.png(100_000, 100_000))));
+      producer.send(rec(fiveImages));
+      producer.send(rec(request("run2/2", "broken", TestBundles.png(0, 0, 0))));
+      producer.send(rec(request("run2/3", "..%2Fflat", TestBundles.png(0, 0, 0))));
+      producer.send(rec(request("run2/4", "flat", TestBundles.png(0, 0, 0))));
+      producer.flush();
+    }
+    Map<String, ScoreResponse> byId = new HashMap<>();
+    for (var r : readReplies(Set.of("run2/0", "run2/1", "run2/2", "run2/3", "run2/4")).values()) {
+      ScoreResponse reply = ScoreResponse.parseFrom(r.value());
+      byId.put(reply.getRequestId(), reply);
+    }
+    assertThat(byId.get("run2/0").getError().getStatus()).isEqualTo(413);
+    assertThat(byId.get("run2/0").getError().getDetail()).contains("max-image-pixels");
+    assertThat(byId.get("run2/1").getError().getStatus()).isEqualTo(413);
+    assertThat(byId.get("run2/1").getError().getDetail()).contains("max-images");
+    assertThat(byId.get("run2/2").getError().getStatus()).isEqualTo(503);
+    assertThat(byId.get("run2/2").getError().getDetail()).contains("failed to load");
+    assertThat(byId.get("run2/3").getError().getStatus()).isEqualTo(404);
+    // (0, 0, 0): f = (-1, -1, -1), logits (-0.5, -2, 1.25)
+    assertScore(byId.get("run2/4"), 2, 1.25);
+  }
+
   private static void assertScore(ScoreResponse reply, int predicted, double maxLogit) {
     assertThat(reply.hasError()).as(reply.getError().getDetail()).isFalse();
     assertThat(reply.getImages(0).getPredictedClass()).isEqualTo(predicted);
@@ -134,6 +172,20 @@ class KafkaScoringTest {
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     return new KafkaProducer<>(p);
+  }
+
+  /** The replies to the given request ids, read from the start of the reply topic. */
+  private static Map<String, ConsumerRecord<String, byte[]>> readReplies(Set<String> ids)
+      throws Exception {
+    Map<String, ConsumerRecord<String, byte[]>> out = new HashMap<>();
+    for (int count = ids.size(); !out.keySet().containsAll(ids); count++) {
+      out = readReplies(count);
+      if (out.size() < count) {
+        break; // nothing more came within readReplies' wait
+      }
+    }
+    out.keySet().retainAll(ids);
+    return out;
   }
 
   /** Replies by request id (the poison's under ""), read from the start of the reply topic. */

@@ -23,12 +23,14 @@ class ModelsResourceTest {
   @Inject ModelRegistry registry;
 
   @Test
-  void listsTheValidBundlesAndSkipsBadNamesAndBrokenOnes() {
+  void listsTheValidBundlesReadyAndBrokenOnesNotReadyAndSkipsBadNames() {
     given()
         .get("/v1/models")
         .then()
         .statusCode(200)
-        .body("name", equalTo(List.of("flat", "grouped", "maha")))
+        .body("name", equalTo(List.of("broken", "flat", "grouped", "maha")))
+        .body("ready", equalTo(List.of(false, true, true, true)))
+        .body("find { it.name == 'broken' }.error", containsString("failed to load"))
         .body("find { it.name == 'grouped' }.groupSizes", equalTo(List.of(1, 2)))
         .body("find { it.name == 'grouped' }.calibratedMethods", equalTo(List.of("mos")))
         .body(
