@@ -27,7 +27,7 @@ import java.util.stream.Collectors;
 public record MethodId(ScoreMethod score, ScoreMethod shaping, Map<String, Double> parameters) {
 
   public MethodId {
-    parameters = Map.copyOf(new TreeMap<>(parameters));
+    parameters = java.util.Collections.unmodifiableMap(new TreeMap<>(parameters));
   }
 
   /** The plain registry method {@code method} (a shaping: scored by energy). */

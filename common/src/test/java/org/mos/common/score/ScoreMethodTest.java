@@ -12,7 +12,21 @@ class ScoreMethodTest {
   @Test
   void registryHoldsThePapersMethods() {
     assertThat(Arrays.stream(ScoreMethod.values()).map(ScoreMethod::id))
-        .containsExactly("mos", "msp", "maxlogit", "energy", "odin", "kl", "mahalanobis");
+        .containsExactly(
+            "mos",
+            "msp",
+            "maxlogit",
+            "energy",
+            "odin",
+            "kl",
+            "mahalanobis",
+            "react",
+            "ash-p",
+            "ash-b",
+            "ash-s",
+            "scale",
+            "dice",
+            "gen");
     for (ScoreMethod m : ScoreMethod.values()) {
       assertThat(ScoreMethod.byId(m.id())).isEqualTo(m);
     }
@@ -21,7 +35,21 @@ class ScoreMethodTest {
   @Test
   void tableOrderAndLabelsAreThePapersThenMaxLogit() {
     assertThat(ScoreMethod.inTableOrder().stream().map(ScoreMethod::label))
-        .containsExactly("MSP", "ODIN", "Mahalanobis", "Energy", "KL matching", "MOS", "MaxLogit");
+        .containsExactly(
+            "MSP",
+            "ODIN",
+            "Mahalanobis",
+            "Energy",
+            "KL matching",
+            "MOS",
+            "MaxLogit",
+            "ReAct",
+            "ASH-P",
+            "ASH-B",
+            "ASH-S",
+            "SCALE",
+            "DICE",
+            "GEN");
     assertThat(ScoreMethod.MAHALANOBIS.needs(ScoreMethod.Need.LAYER_FEATURES)).isTrue();
     assertThat(ScoreMethod.MAHALANOBIS.needsOnlyLogits()).isFalse();
     assertThat(ScoreMethod.MOS.needs(ScoreMethod.Need.GROUP_LAYOUT)).isTrue();
@@ -67,7 +95,8 @@ class ScoreMethodTest {
   void unknownIdsAndMissingSettingsAreNamed() {
     assertThatThrownBy(() -> ScoreMethod.byId("vim"))
         .hasMessage(
-            "unknown score method 'vim'; known: mos, msp, maxlogit, energy, odin, kl, mahalanobis");
+            "unknown score method 'vim'; known: mos, msp, maxlogit, energy, odin, kl, mahalanobis,"
+                + " react, ash-p, ash-b, ash-s, scale, dice, gen");
     assertThatThrownBy(() -> ScoreMethod.MOS.create(ScoreSettings.none()))
         .hasMessage("score method 'mos' needs a group layout");
     assertThatThrownBy(() -> ScoreMethod.KL.create(ScoreSettings.none()))
