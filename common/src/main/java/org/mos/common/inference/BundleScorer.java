@@ -213,7 +213,14 @@ public final class BundleScorer {
     return switch (parsed.shaping()) {
       case REACT -> " (react needs its clip value: mos fit --react-fit, or react@clip=C)";
       case DICE -> " (dice needs its mean feature: mos fit --dice-fit)";
-      default -> "";
+      default -> {
+        try {
+          parsed.create(settings);
+          yield "";
+        } catch (IllegalArgumentException e) {
+          yield " (" + e.getMessage() + ")";
+        }
+      }
     };
   }
 
