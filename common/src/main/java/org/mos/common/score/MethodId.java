@@ -217,6 +217,26 @@ public record MethodId(ScoreMethod score, ScoreMethod shaping, Map<String, Doubl
     return v;
   }
 
+  /**
+   * Whether a model that lists {@code supported} registry ids (as a scorer's model info does)
+   * supports this id: a combination when both parts are listed, a parameterised id when its method
+   * is, and ReAct with its clip given ({@code react@clip=C}) when any shaping is (the model then
+   * has a head, and the clip needs no fit).
+   */
+  public boolean supportedAmong(java.util.Collection<String> supported) {
+    if (shaping == null) {
+      return supported.contains(score.id());
+    }
+    boolean scoreOk = score == ScoreMethod.ENERGY || supported.contains(score.id());
+    boolean shapingOk =
+        supported.contains(shaping.id())
+            || (shaping == ScoreMethod.REACT
+                && parameters.containsKey("clip")
+                && java.util.Arrays.stream(ScoreMethod.values())
+                    .anyMatch(m -> m.isShaping() && supported.contains(m.id())));
+    return scoreOk && shapingOk;
+  }
+
   /** Whether {@code settings} hold what this method needs. */
   public boolean supportedBy(ScoreSettings settings) {
     if (shaping == null) {

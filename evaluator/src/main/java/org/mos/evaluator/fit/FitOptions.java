@@ -76,7 +76,7 @@ final class FitOptions {
     List<String> methods = c.calibrateMethods == null ? List.of() : c.calibrateMethods;
     for (String id : methods) {
       try {
-        org.mos.common.score.ScoreMethod.byId(id);
+        org.mos.common.score.MethodId.parse(id);
       } catch (IllegalArgumentException e) {
         throw FitException.usage("--calibrate-methods: " + e.getMessage());
       }
