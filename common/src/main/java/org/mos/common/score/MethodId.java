@@ -46,7 +46,8 @@ public record MethodId(ScoreMethod score, ScoreMethod shaping, Map<String, Doubl
     if (text == null || text.isBlank()) {
       throw new IllegalArgumentException("empty method id; known: " + ScoreMethod.knownIds());
     }
-    String[] at = text.strip().toLowerCase(Locale.ROOT).split("@", -1);
+    // a '+' in a URL query decodes to a space: "mos react" is mos+react
+    String[] at = text.strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", "+").split("@", -1);
     String[] plus = at[0].split("\\+", -1);
     if (plus.length > 2) {
       throw new IllegalArgumentException(

@@ -29,6 +29,7 @@ class MethodIdTest {
   @Test
   void combinationsAndParametersHaveOneCanonicalSpelling() {
     assertThat(MethodId.parse("mos+react").id()).isEqualTo("mos+react");
+    assertThat(MethodId.parse("mos react").id()).as("a URL-decoded '+'").isEqualTo("mos+react");
     assertThat(MethodId.parse("MSP+SCALE@p=85.0").id()).isEqualTo("msp+scale@p=85");
     assertThat(MethodId.parse("gen+ash-s@p=80@gamma=0.50").id())
         .isEqualTo("gen+ash-s@gamma=0.5@p=80");

@@ -144,6 +144,8 @@ public class FitCommand implements Callable<Integer> {
       description = "ODIN's temperature the new bundle serves by default (the paper's: 1000).")
   Double odinTemperature;
 
+  @picocli.CommandLine.Mixin ShapingFitOptions shaping = new ShapingFitOptions();
+
   @Option(names = "--calibrate", paramLabel = "DIR|LIST", description = "ID calibration set.")
   Path calibrate;
 

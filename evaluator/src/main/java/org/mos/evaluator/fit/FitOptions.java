@@ -91,6 +91,7 @@ final class FitOptions {
     } else if (c.calibrateMethods != null) {
       throw FitException.usage("--calibrate-methods needs --calibrate DIR|LIST");
     }
+    ShapingPlan shaping = ShapingPlan.resolve(c.shaping, choices);
     BadFilePolicy policy = badImages(c.onBadImage);
     choices.put("on_bad_image", policy.name().toLowerCase(Locale.ROOT));
     return new FitPlan(
@@ -117,7 +118,8 @@ final class FitOptions {
         workers(c),
         inference(c),
         policy,
-        choices);
+        choices,
+        shaping);
   }
 
   private static void checkTargets(FitCommand c) {
@@ -125,9 +127,16 @@ final class FitOptions {
         && c.mahalanobisFit == null
         && c.calibrate == null
         && c.odinEps == null
-        && c.odinTemperature == null) {
+        && c.odinTemperature == null
+        && c.shaping.reactFit == null
+        && c.shaping.diceFit == null
+        && c.shaping.genGamma == null
+        && c.shaping.genM == null
+        && c.shaping.searchId == null
+        && c.shaping.searchOod == null) {
       throw FitException.usage(
-          "nothing to fit: give --kl-fit, --mahalanobis-fit, --odin-eps/--odin-temperature"
+          "nothing to fit: give --kl-fit, --mahalanobis-fit, --odin-eps/--odin-temperature,"
+              + " --react-fit, --dice-fit, --gen-gamma/--gen-m, --search-id/--search-ood"
               + " and/or --calibrate (see --help)");
     }
     if (!Files.exists(c.bundle)) {

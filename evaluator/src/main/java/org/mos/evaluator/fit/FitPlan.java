@@ -36,6 +36,7 @@ import org.mos.common.score.KlLabelSource;
  * @param inference device and ONNX Runtime threads
  * @param badImages what to do with an unreadable image
  * @param choices each recorded choice: name -> value and origin
+ * @param shaping the fits of the activation-shaping methods and GEN, and the parameter search
  */
 record FitPlan(
     Path bundle,
@@ -61,7 +62,8 @@ record FitPlan(
     int workers,
     InferenceOptions inference,
     BadFilePolicy badImages,
-    Map<String, String> choices) {
+    Map<String, String> choices,
+    ShapingPlan shaping) {
 
   /** The stem and blocks 1-4, the paper's Mahalanobis layers (BiT bundles export them). */
   static final List<String> PAPER_LAYERS = List.of("stem", "block1", "block2", "block3", "block4");
