@@ -122,8 +122,7 @@ public record MethodId(ScoreMethod score, ScoreMethod shaping, Map<String, Doubl
       throw new IllegalArgumentException(
           "unknown score method '"
               + name
-              + "' in '"
-              + text
+              + (name.equals(text.strip().toLowerCase(Locale.ROOT)) ? "" : "' in '" + text)
               + "'; known: "
               + ScoreMethod.knownIds()
               + ", and score+shaping combinations such as mos+react");

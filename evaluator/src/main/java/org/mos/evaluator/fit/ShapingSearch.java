@@ -92,16 +92,33 @@ final class ShapingSearch {
               }
             });
         MethodId mid = MethodId.parse(spelled.toString());
-        double[] idScores = mid.create(settings).score(id.outputs());
-        double[] oodScores = mid.create(settings).score(ood.outputs());
-        double auroc = OodMetrics.compute(idScores, oodScores, Convention.PAPER).auroc();
         Map<String, Object> row = new LinkedHashMap<>(params);
+        org.mos.common.score.OodScore score;
+        try {
+          score = mid.create(settings);
+        } catch (IllegalArgumentException e) {
+          // e.g. a percentile that keeps no activation of a narrow head: not a candidate
+          row.put("refused", e.getMessage());
+          points.add(row);
+          continue;
+        }
+        double auroc =
+            OodMetrics.compute(
+                    score.score(id.outputs()), score.score(ood.outputs()), Convention.PAPER)
+                .auroc();
         row.put("auroc", auroc);
         points.add(row);
         if (auroc > bestAuroc) {
           bestAuroc = auroc;
           best = params;
         }
+      }
+      if (best == null) {
+        throw FitException.usage(
+            "--search-ood: no point of "
+                + method
+                + "'s grid can be scored on this model: "
+                + points);
       }
       Map<String, Object> search = new LinkedHashMap<>(sets);
       search.put("rule", "OpenOOD APS: highest AUROC of ID vs OOD validation, first on ties");
