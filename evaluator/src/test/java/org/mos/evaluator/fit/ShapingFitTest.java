@@ -96,7 +96,8 @@ class ShapingFitTest {
       assertThat(react.get("images")).isEqualTo(12);
       float[] mean = Npy.read(b.file(m.statistics().get("dice").files().get("mean"))).toFloats();
       for (int j = 0; j < 3; j++) {
-        assertThat((double) mean[j]).isCloseTo(fit.get("dice_mean").get(j).asDouble(), within(1e-6));
+        assertThat((double) mean[j])
+            .isCloseTo(fit.get("dice_mean").get(j).asDouble(), within(1e-6));
       }
       assertThat(m.statistics().get("gen").parameters()).containsEntry("gamma", 0.5);
       Calibration calibration = Calibration.read(b);
