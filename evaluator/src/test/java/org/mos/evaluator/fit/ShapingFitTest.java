@@ -166,7 +166,15 @@ class ShapingFitTest {
   void shapingOptionsWithoutTheirSetAreRefused() {
     int code =
         FixtureImages.fit(
-            bundle, out, err, "--out", dir.resolve("x").toString(), "--react-percentile", "95");
+            bundle,
+            out,
+            err,
+            "--out",
+            dir.resolve("x").toString(),
+            "--gen-gamma",
+            "0.5",
+            "--react-percentile",
+            "95");
     assertThat(code).isNotZero();
     assertThat(err.toString()).contains("--react-percentile and --react-count need --react-fit");
   }
