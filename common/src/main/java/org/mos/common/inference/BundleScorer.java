@@ -19,7 +19,9 @@ import org.mos.common.score.KlClassMeans;
 import org.mos.common.score.MahalanobisMagnitude;
 import org.mos.common.score.MahalanobisScore;
 import org.mos.common.score.MahalanobisStatistics;
+import org.mos.common.score.MethodId;
 import org.mos.common.score.OdinSettings;
+import org.mos.common.score.OodScore;
 import org.mos.common.score.ScoreMethod;
 import org.mos.common.score.ScoreSettings;
 
@@ -43,6 +45,12 @@ public final class BundleScorer {
   private final BundleManifest manifest;
   private final GroupLayout layout;
   private final Map<String, MethodScorer> scorers;
+
+  /** Combined and parameterised methods ({@code mos+react}, {@code ash-s@p=85}), made on demand. */
+  private final Map<String, MethodScorer> derived = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private final ScoreSettings settings;
+  private final HeadCheck head;
   private final Calibration calibration;
   private final OdinSettings odinDefaults;
 
@@ -51,15 +59,18 @@ public final class BundleScorer {
       ScoreSettings settings,
       List<String> mahalanobisLayers,
       MahalanobisMagnitude mahalanobisMagnitude,
-      Calibration calibration) {
+      Calibration calibration,
+      HeadCheck head) {
     this.manifest = manifest;
+    this.settings = settings;
+    this.head = head;
     this.layout = layoutOf(manifest);
     this.calibration = calibration;
     this.odinDefaults = GradientGraphs.odinDefaults(manifest);
     boolean gradients = GradientGraphs.present(manifest);
     Map<String, MethodScorer> byId = new LinkedHashMap<>();
     for (ScoreMethod method : ScoreMethod.values()) {
-      if (!method.supportedBy(settings)) {
+      if (!method.supportedBy(settings) || !creatable(method, settings)) {
         continue;
       }
       MethodScorer scorer =
@@ -70,6 +81,8 @@ public final class BundleScorer {
                     (MahalanobisScore) method.create(settings),
                     mahalanobisLayers,
                     mahalanobisMagnitude);
+            case REACT, ASH_P, ASH_B, ASH_S, SCALE, DICE ->
+                new ShapedMethodScorer(method, method.id(), method.create(settings), head);
             default -> new PlainMethodScorer(method, method.create(settings));
           };
       byId.put(method.id(), scorer);
@@ -77,13 +90,33 @@ public final class BundleScorer {
     this.scorers = Collections.unmodifiableMap(byId);
   }
 
-  /** The scorer of an opened bundle: its methods, statistics and calibration scores. */
+  /**
+   * Whether the method can be made with the bundle's settings: a shaping at its default percentile
+   * keeps no activation of a very narrow head (ASH at p 90 of 3 features), and is then not offered.
+   */
+  private static boolean creatable(ScoreMethod method, ScoreSettings settings) {
+    if (!method.isShaping()) {
+      return true;
+    }
+    try {
+      method.create(settings);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The scorer of an opened bundle: its methods, statistics, calibration scores, and the classifier
+   * head read from its graph (once per bundle) for the activation-shaping methods.
+   */
   public static BundleScorer of(ModelBundle bundle) throws IOException {
     BundleManifest m = bundle.manifest();
     KlClassMeans kl = BundleStatistics.klMeans(bundle);
     MahalanobisStatistics maha = BundleStatistics.mahalanobis(bundle);
     List<String> layers = maha == null ? List.of() : BundleStatistics.mahalanobisLayers(bundle);
-    ScoreSettings settings =
+    HeadCheck head = BundleStatistics.head(bundle);
+    ScoreSettings.Builder settings =
         ScoreSettings.builder()
             .layout(m.isGrouped() ? layoutOf(m) : null)
             .klMeans(kl)
@@ -91,13 +124,16 @@ public final class BundleScorer {
             .vim(BundleStatistics.vim(bundle))
             .knnBank(BundleStatistics.knnBank(bundle))
             .knnK(BundleStatistics.knnK(bundle))
-            .build();
+            .head(head.head())
+            .diceMean(BundleStatistics.diceMean(bundle));
+    BundleStatistics.methodParameters(bundle).forEach(settings::parameters);
     return new BundleScorer(
         m,
-        settings,
+        settings.build(),
         layers,
         maha == null ? MahalanobisMagnitude.NONE : BundleStatistics.mahalanobisMagnitude(bundle),
-        Calibration.read(bundle));
+        Calibration.read(bundle),
+        head);
   }
 
   private static GroupLayout layoutOf(BundleManifest m) {
@@ -108,24 +144,87 @@ public final class BundleScorer {
     return layout.withClassNames(m.classNames());
   }
 
-  /** The supported method ids, in registry order. */
+  /**
+   * The supported registry methods, in registry order (the activation-shaping ones left out once
+   * the head was found not to explain the logits, {@link HeadCheck}). Combinations ({@code
+   * mos+react}) and parameterised ids ({@code ash-s@p=85}) of them are supported too.
+   */
   public List<String> methods() {
-    return List.copyOf(scorers.keySet());
+    if (head.refusal() == null) {
+      return List.copyOf(scorers.keySet());
+    }
+    return scorers.values().stream()
+        .filter(s -> !(s instanceof ShapedMethodScorer))
+        .map(MethodScorer::id)
+        .toList();
   }
 
   /**
-   * How the bundle runs method {@code id}.
+   * How the bundle runs method {@code id} (a registry id, a combination {@code score+shaping}, or
+   * either with {@code @name=value} parameters).
    *
-   * @throws IllegalArgumentException naming a method the bundle does not support
+   * @throws IllegalArgumentException naming a method the bundle does not support, or a bad id
    */
   public MethodScorer methodScorer(String id) {
-    String known = ScoreMethod.byId(id).id();
+    MethodId parsed = MethodId.parse(id);
+    String known = parsed.id();
+    if (parsed.shaping() != null && head.refusal() != null) {
+      throw new IllegalArgumentException(
+          "this model does not support method '" + known + "': " + head.refusal());
+    }
     MethodScorer scorer = scorers.get(known);
+    if (scorer == null && !parsed.isPlain() && parsed.supportedBy(settings)) {
+      scorer = derived.get(known);
+      if (scorer == null) {
+        scorer = derive(parsed);
+        if (derived.size() >= MAX_DERIVED) {
+          derived.clear(); // request parameters must not grow the cache without bound
+        }
+        derived.put(known, scorer);
+      }
+    }
     if (scorer == null) {
       throw new IllegalArgumentException(
-          "this model does not support method '" + known + "'; it supports " + methods());
+          "this model does not support method '"
+              + known
+              + "'; it supports "
+              + methods()
+              + why(parsed));
     }
     return scorer;
+  }
+
+  /** At most this many combined or parameterised methods are kept (a DICE mask is C x D). */
+  private static final int MAX_DERIVED = 32;
+
+  private MethodScorer derive(MethodId parsed) {
+    OodScore score = parsed.create(settings);
+    if (parsed.shaping() == null) {
+      return new PlainMethodScorer(parsed.score(), score, parsed.id());
+    }
+    return new ShapedMethodScorer(parsed.shaping(), parsed.id(), score, head);
+  }
+
+  /** Why a shaping method is not supported, for the error message. */
+  private String why(MethodId parsed) {
+    if (parsed.shaping() == null) {
+      return "";
+    }
+    if (settings.head() == null) {
+      return " (" + (head.refusal() != null ? head.refusal() : "no usable classifier head") + ")";
+    }
+    return switch (parsed.shaping()) {
+      case REACT -> " (react needs its clip value: mos fit --react-fit, or react@clip=C)";
+      case DICE -> " (dice needs its mean feature: mos fit --dice-fit)";
+      default -> {
+        try {
+          parsed.create(settings);
+          yield "";
+        } catch (IllegalArgumentException e) {
+          yield " (" + e.getMessage() + ")";
+        }
+      }
+    };
   }
 
   /** The calibration scores of the bundle (possibly empty). */
@@ -144,12 +243,7 @@ public final class BundleScorer {
     }
     Set<String> out = new LinkedHashSet<>();
     for (String id : request.methods()) {
-      String known = ScoreMethod.byId(id).id();
-      if (!scorers.containsKey(known)) {
-        throw new IllegalArgumentException(
-            "this model does not support method '" + known + "'; it supports " + methods());
-      }
-      out.add(known);
+      out.add(methodScorer(id).id());
     }
     return List.copyOf(out);
   }
@@ -170,7 +264,7 @@ public final class BundleScorer {
   public List<String> perturbedMethods(ScoreRequest request) {
     List<String> out = new ArrayList<>();
     for (String id : resolveMethods(request)) {
-      if (scorers.get(id).perturbs(request)) {
+      if (methodScorer(id).perturbs(request)) {
         out.add(id);
       }
     }
@@ -185,7 +279,7 @@ public final class BundleScorer {
       out.add(BundleModel.FEATURES);
     }
     for (String id : resolveMethods(request)) {
-      out.addAll(scorers.get(id).outputs());
+      out.addAll(methodScorer(id).outputs());
     }
     return out;
   }
@@ -240,7 +334,12 @@ public final class BundleScorer {
     for (ScoringPass.Part p : pass.parts()) {
       asked.addAll(resolveMethods(p.request()));
     }
-    return scorers.values().stream().filter(m -> asked.contains(m.method().id())).toList();
+    // registry methods in registry order (ODIN's gradient pass may give the plain outputs), then
+    // combined and parameterised ones as asked
+    List<MethodScorer> out = new ArrayList<>();
+    scorers.values().stream().filter(m -> asked.contains(m.id())).forEach(out::add);
+    asked.stream().filter(id -> !scorers.containsKey(id)).map(this::methodScorer).forEach(out::add);
+    return out;
   }
 
   double[] scoreMethod(ScoringPass pass, int part, String id) {
@@ -249,7 +348,7 @@ public final class BundleScorer {
       throw new IllegalArgumentException(
           "part " + part + " of the pass does not ask for method '" + id + "'");
     }
-    MethodScorer scorer = scorers.get(id);
+    MethodScorer scorer = methodScorer(id);
     if (scorer.perturbs(request)) {
       pass.runPerturbed(scorer);
     }

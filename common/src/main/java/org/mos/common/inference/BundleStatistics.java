@@ -3,21 +3,27 @@ package org.mos.common.inference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.mos.common.bundle.BundleException;
 import org.mos.common.bundle.BundleManifest;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.io.Npy;
 import org.mos.common.io.NpyArray;
+import org.mos.common.onnx.LinearHead;
+import org.mos.common.score.HeadWeights;
 import org.mos.common.score.KlClassMeans;
 import org.mos.common.score.KlLabelSource;
 import org.mos.common.score.KnnBank;
 import org.mos.common.score.MahalanobisMagnitude;
 import org.mos.common.score.MahalanobisStatistics;
+import org.mos.common.score.ScoreMethod;
 import org.mos.common.score.VimStatistics;
 
 /**
- * Reads the fitted statistics of KL matching, Mahalanobis, ViM and KNN from a bundle.
+ * Reads the fitted statistics of KL matching, Mahalanobis, ViM, KNN, ReAct, DICE and the stored
+ * method parameters from a bundle, and its classifier head.
  *
  * <ul>
  *   <li>{@code kl}: file role {@code class_means}, a 2-D {@code .npy} (one class-mean softmax per
@@ -32,6 +38,11 @@ import org.mos.common.score.VimStatistics;
  *       {@code alpha}.
  *   <li>{@code knn}: file role {@code bank}, a 2-D float32 {@code .npy} of normalised features,
  *       memory-mapped; parameter {@code k}.
+ *   <li>{@code react}: parameter {@code clip} (ReAct's c), with its provenance.
+ *   <li>{@code dice}: file role {@code mean}, a 1-D {@code .npy} of the mean penultimate feature;
+ *       parameter {@code p}, the sparsity percentile.
+ *   <li>{@code gen}, {@code ash-p}, {@code ash-b}, {@code ash-s}, {@code scale}: optional
+ *       parameters ({@code gamma}, {@code m}; {@code p}) chosen by {@code mos fit}.
  * </ul>
  */
 final class BundleStatistics {
@@ -171,6 +182,76 @@ final class BundleStatistics {
       throw new IllegalArgumentException("parameter " + name + " is '" + value + "', not a number");
     }
     return n.doubleValue();
+  }
+
+  /**
+   * The classifier head read from the bundle's graph ({@link LinearHead}), with the reason the
+   * activation-shaping methods are refused when there is none usable: no {@code features} output,
+   * or logits that are not a linear layer with constant weights.
+   */
+  static HeadCheck head(ModelBundle bundle) {
+    BundleManifest m = bundle.manifest();
+    if (m.outputs() == null || !m.outputs().contains(BundleModel.FEATURES)) {
+      return new HeadCheck(
+          null, "the bundle has no '" + BundleModel.FEATURES + "' output (penultimate features)");
+    }
+    try {
+      LinearHead h = LinearHead.read(bundle.model(), BundleModel.LOGITS);
+      if (h.classes() != m.logitCount()) {
+        return new HeadCheck(
+            null,
+            "the head read from model.onnx has "
+                + h.classes()
+                + " outputs but the bundle "
+                + m.logitCount()
+                + " logits");
+      }
+      return new HeadCheck(HeadWeights.of(h.weight(), h.bias()), null);
+    } catch (IOException | RuntimeException e) {
+      return new HeadCheck(null, "no classifier head found in model.onnx: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The parameters stored for each method that takes some ({@link ScoreMethod#parameterNames}): the
+   * numeric values of its statistics entry named like them (ReAct's {@code clip}, DICE's and a
+   * searched ASH/SCALE {@code p}, GEN's {@code gamma} and {@code m}).
+   */
+  static Map<String, Map<String, Double>> methodParameters(ModelBundle bundle) {
+    Map<String, Map<String, Double>> out = new LinkedHashMap<>();
+    for (ScoreMethod method : ScoreMethod.values()) {
+      BundleManifest.Statistics s = bundle.manifest().statistics().get(method.id());
+      if (s == null || method.parameterNames().isEmpty()) {
+        continue;
+      }
+      Map<String, Double> values = new LinkedHashMap<>();
+      for (String name : method.parameterNames()) {
+        if (s.parameters().get(name) instanceof Number n) {
+          values.put(name, n.doubleValue());
+        }
+      }
+      out.put(method.id(), values);
+    }
+    return out;
+  }
+
+  /** DICE's fitted mean feature (file role {@code mean}, 1-D {@code .npy}), or null. */
+  static double[] diceMean(ModelBundle bundle) throws IOException {
+    BundleManifest.Statistics s = bundle.manifest().statistics().get(ScoreMethod.DICE.id());
+    if (s == null) {
+      return null;
+    }
+    NpyArray a = Npy.read(bundle.file(require(bundle, s, "dice", "mean")));
+    if (a.rank() != 1) {
+      throw new BundleException(
+          bundle.source() + ": dice mean must be 1-D but has shape " + Arrays.toString(a.shape()));
+    }
+    float[] f = a.toFloats();
+    double[] mean = new double[f.length];
+    for (int i = 0; i < f.length; i++) {
+      mean[i] = f[i];
+    }
+    return mean;
   }
 
   private static String require(

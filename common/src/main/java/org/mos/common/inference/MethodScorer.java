@@ -14,8 +14,18 @@ import org.mos.common.score.ScoreMethod;
  */
 public interface MethodScorer {
 
-  /** The registry entry of the method. */
+  /**
+   * The registry entry of the method (for a combination such as {@code mos+react}: the shaping).
+   */
   ScoreMethod method();
+
+  /**
+   * The canonical method id this scorer answers to ({@link org.mos.common.score.MethodId#id()}):
+   * the registry id, or a combination or parameterised id such as {@code mos+ash-s@p=85}.
+   */
+  default String id() {
+    return method().id();
+  }
 
   /** The graph outputs, besides the logits, that the plain pass must return for this method. */
   Set<String> outputs();

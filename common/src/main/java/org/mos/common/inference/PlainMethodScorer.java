@@ -13,19 +13,31 @@ import org.mos.common.score.ScoreMethod;
  * logits, and the penultimate features when the registry says it needs them ({@link
  * ScoreMethod.Need#FEATURES}).
  */
-final class PlainMethodScorer implements MethodScorer {
+class PlainMethodScorer implements MethodScorer {
 
   private final ScoreMethod method;
   private final OodScore score;
+  private final String id;
 
   PlainMethodScorer(ScoreMethod method, OodScore score) {
+    this(method, score, method.id());
+  }
+
+  /** A scorer answering to {@code id} (a parameterised or combined id of {@code method}). */
+  PlainMethodScorer(ScoreMethod method, OodScore score, String id) {
     this.method = method;
     this.score = score;
+    this.id = id;
   }
 
   @Override
   public ScoreMethod method() {
     return method;
+  }
+
+  @Override
+  public String id() {
+    return id;
   }
 
   @Override

@@ -109,7 +109,7 @@ public final class ScoringPass {
 
   /** Whether part {@code part}'s request asks for the method of {@code scorer}. */
   public boolean asks(int part, MethodScorer scorer) {
-    return this.scorer.resolveMethods(parts.get(part).request()).contains(scorer.method().id());
+    return this.scorer.resolveMethods(parts.get(part).request()).contains(scorer.id());
   }
 
   /** The graph outputs the plain pass returns: the union of what every part's request needs. */
@@ -167,7 +167,7 @@ public final class ScoringPass {
    * ODIN's perturbed inputs), under the method's id.
    */
   public void keep(MethodScorer method, Object value) {
-    kept.put(method.method().id(), value);
+    kept.put(method.id(), value);
   }
 
   /**
@@ -177,7 +177,7 @@ public final class ScoringPass {
    * @throws ClassCastException when it is not a {@code type}
    */
   public <T> T kept(MethodScorer method, Class<T> type) {
-    return type.cast(kept.get(method.method().id()));
+    return type.cast(kept.get(method.id()));
   }
 
   /**
@@ -195,7 +195,7 @@ public final class ScoringPass {
   }
 
   void runPerturbed(MethodScorer method) {
-    if (perturbed.add(method.method().id())) {
+    if (perturbed.add(method.id())) {
       method.runPerturbed(this);
     }
   }

@@ -37,4 +37,22 @@ public final class EnergyScore implements LogitScore {
     // T * logsumexp(l / T) = max + T * log(sum exp((l - max) / T))
     return Rows.ofShiftedSumExp(logits, 1 / t, (max, sum) -> max + t * Math.log(sum));
   }
+
+  @Override
+  public double[] score(double[][] logits) {
+    double t = temperature;
+    double[] out = new double[logits.length];
+    for (int r = 0; r < logits.length; r++) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (double v : logits[r]) {
+        max = Math.max(max, v);
+      }
+      double sum = 0;
+      for (double v : logits[r]) {
+        sum += Math.exp((v - max) / t);
+      }
+      out[r] = max + t * Math.log(sum);
+    }
+    return out;
+  }
 }

@@ -13,4 +13,13 @@ public interface LogitScore extends OodScore {
     }
     return score(outputs.logits());
   }
+
+  /**
+   * Scores logits given in double (the shaped logits of {@link ShapedScore}). This default rounds
+   * them to float32 like model outputs; scores whose value grows with the logits (energy, GEN)
+   * override it to keep double precision.
+   */
+  default double[] score(double[][] logits) {
+    return logits.length == 0 ? new double[0] : score(FloatMatrix.ofRows(logits));
+  }
 }

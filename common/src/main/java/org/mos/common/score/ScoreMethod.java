@@ -53,6 +53,57 @@ public enum ScoreMethod {
       3,
       "-P(OOD) from per-layer Mahalanobis scores (needs layer features and fitted statistics)",
       EnumSet.of(Need.LAYER_FEATURES, Need.FITTED_STATISTICS, Need.INPUT_GRADIENTS)),
+  /** ReAct: energy of the head over features clipped at a fitted c. */
+  REACT(
+      "react",
+      "ReAct",
+      8,
+      "energy of the head over features clipped at c (c fitted by mos fit --react-fit, or"
+          + " react@clip=C)",
+      EnumSet.of(Need.FEATURES, Need.HEAD, Need.FITTED_STATISTICS)),
+  /** ASH-P: energy of the head over the top-k activations, the others zeroed. */
+  ASH_P(
+      "ash-p",
+      "ASH-P",
+      9,
+      "energy of the head over the top (100-p)% activations, others zeroed (p default 90)",
+      EnumSet.of(Need.FEATURES, Need.HEAD)),
+  /** ASH-B: the top-k activations set to s1 / k. */
+  ASH_B(
+      "ash-b",
+      "ASH-B",
+      10,
+      "energy of the head over the top (100-p)% activations set to sum/k (p default 90)",
+      EnumSet.of(Need.FEATURES, Need.HEAD)),
+  /** ASH-S: the top-k activations scaled by exp(s1 / s2). */
+  ASH_S(
+      "ash-s",
+      "ASH-S",
+      11,
+      "energy of the head over the top (100-p)% activations times exp(s1/s2) (p default 90)",
+      EnumSet.of(Need.FEATURES, Need.HEAD)),
+  /** SCALE: every activation scaled by exp(s1 / s2). */
+  SCALE(
+      "scale",
+      "SCALE",
+      12,
+      "energy of the head over all activations times exp(s1/s2) (p default 85)",
+      EnumSet.of(Need.FEATURES, Need.HEAD)),
+  /** DICE: energy of the head with weights sparsified by their mean contribution. */
+  DICE(
+      "dice",
+      "DICE",
+      13,
+      "energy of the head keeping the weights whose mean contribution is above percentile p"
+          + " (mean fitted by mos fit --dice-fit; p default 70)",
+      EnumSet.of(Need.FEATURES, Need.HEAD, Need.FITTED_STATISTICS)),
+  /** GEN: generalized entropy of the top-M softmax probabilities. */
+  GEN(
+      "gen",
+      "GEN",
+      14,
+      "-sum over the M largest softmax probabilities of p^gamma (1-p)^gamma (gamma 0.1, M 100)",
+      EnumSet.of(Need.LOGITS)),
   /** KNN (Sun et al. 2022); needs the fitted feature bank. */
   KNN(
       "knn",
@@ -77,6 +128,11 @@ public enum ScoreMethod {
     FEATURES,
     /** The spatially averaged outputs of some layers, named by the fitted statistics. */
     LAYER_FEATURES,
+    /**
+     * The classifier head's weight and bias, read from the bundle's graph: activation-shaping
+     * methods recompute the logits from shaped features.
+     */
+    HEAD,
     /** A group-softmax layout. */
     GROUP_LAYOUT,
     /** Statistics fitted on ID data and saved in the bundle ({@code mos fit}). */
@@ -141,6 +197,38 @@ public enum ScoreMethod {
     return !needs.contains(Need.LAYER_FEATURES) && !needs.contains(Need.FEATURES);
   }
 
+  /**
+   * Whether the method shapes the activations before the head (ReAct, ASH-P/B/S, SCALE, DICE): it
+   * may be followed by any logit score, {@code score+shaping} ({@link MethodId}).
+   */
+  public boolean isShaping() {
+    return switch (this) {
+      case REACT, ASH_P, ASH_B, ASH_S, SCALE, DICE -> true;
+      default -> false;
+    };
+  }
+
+  /**
+   * Whether the method can follow a shaping in a combination: it scores logits alone, without
+   * perturbing the input (ODIN and Mahalanobis run the unshaped model on perturbed inputs).
+   */
+  public boolean scoresLogits() {
+    return needsOnlyLogits() && !needs(Need.INPUT_GRADIENTS) && !isShaping();
+  }
+
+  /**
+   * The parameters a method id may set ({@code ash-s@p=85}) and a bundle may store: ReAct's {@code
+   * clip}; ASH's, SCALE's and DICE's percentile {@code p}; GEN's {@code gamma} and {@code m}.
+   */
+  public List<String> parameterNames() {
+    return switch (this) {
+      case REACT -> List.of("clip");
+      case ASH_P, ASH_B, ASH_S, SCALE, DICE -> List.of("p");
+      case GEN -> List.of("gamma", "m");
+      default -> List.of();
+    };
+  }
+
   /** Every method in table order ({@link #paperRow()}). */
   public static List<ScoreMethod> inTableOrder() {
     return Arrays.stream(values()).sorted(Comparator.comparingInt(ScoreMethod::paperRow)).toList();
@@ -176,6 +264,7 @@ public enum ScoreMethod {
       case MAHALANOBIS -> settings.mahalanobis() != null;
       case KNN -> settings.knnBank() != null;
       case VIM -> settings.vim() != null;
+      case REACT, ASH_P, ASH_B, ASH_S, SCALE, DICE -> MethodId.of(this).supportedBy(settings);
       default -> true;
     };
   }
@@ -227,6 +316,7 @@ public enum ScoreMethod {
         }
         yield new VimScore(settings.vim());
       }
+      case REACT, ASH_P, ASH_B, ASH_S, SCALE, DICE, GEN -> MethodId.of(this).create(settings);
     };
   }
 }

@@ -37,7 +37,13 @@ class BundleScorerTest {
     ImageResult r = out.images().get(0);
     // logits (1.5, -2, 0.85), worked out in BundleModelTest
     double sum = Math.exp(1.5) + Math.exp(-2) + Math.exp(0.85);
-    assertThat(r.scores()).containsOnlyKeys("msp", "maxlogit", "energy", "odin");
+    assertThat(r.scores()).containsOnlyKeys("msp", "maxlogit", "energy", "odin", "gen");
+    double gen = 0;
+    for (double z : new double[] {1.5, -2, 0.85}) {
+      double p = Math.exp(z) / sum;
+      gen -= Math.pow(p, 0.1) * Math.pow(1 - p, 0.1);
+    }
+    assertThat(r.scores().get("gen")).isCloseTo(gen, within(1e-6));
     assertThat(r.scores().get("msp")).isCloseTo(Math.exp(1.5) / sum, within(1e-6));
     assertThat(r.scores().get("maxlogit")).isCloseTo(1.5, within(1e-6));
     assertThat(r.scores().get("energy")).isCloseTo(Math.log(sum), within(1e-6));
@@ -141,7 +147,7 @@ class BundleScorerTest {
         BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
       BundleScorer scorer = BundleScorer.of(bundle);
       assertThat(scorer.methods())
-          .containsExactly("msp", "maxlogit", "energy", "odin", "kl", "mahalanobis");
+          .containsExactly("msp", "maxlogit", "energy", "odin", "kl", "mahalanobis", "gen");
       ScoreRequest request = new ScoreRequest(List.of("kl", "mahalanobis"), 0.95, 0, false, false);
       assertThat(scorer.requiredOutputs(request)).containsExactly("logits", "features");
       InputBatch batch = model.newInputBatch(1);

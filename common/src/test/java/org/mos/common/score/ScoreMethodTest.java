@@ -13,7 +13,22 @@ class ScoreMethodTest {
   void registryHoldsThePapersMethods() {
     assertThat(Arrays.stream(ScoreMethod.values()).map(ScoreMethod::id))
         .containsExactly(
-            "mos", "msp", "maxlogit", "energy", "odin", "kl", "mahalanobis", "knn", "vim");
+            "mos",
+            "msp",
+            "maxlogit",
+            "energy",
+            "odin",
+            "kl",
+            "mahalanobis",
+            "react",
+            "ash-p",
+            "ash-b",
+            "ash-s",
+            "scale",
+            "dice",
+            "gen",
+            "knn",
+            "vim");
     for (ScoreMethod m : ScoreMethod.values()) {
       assertThat(ScoreMethod.byId(m.id())).isEqualTo(m);
     }
@@ -23,7 +38,22 @@ class ScoreMethodTest {
   void tableOrderAndLabelsAreThePapersThenMaxLogit() {
     assertThat(ScoreMethod.inTableOrder().stream().map(ScoreMethod::label))
         .containsExactly(
-            "MSP", "ODIN", "Mahalanobis", "Energy", "KL matching", "MOS", "MaxLogit", "KNN", "ViM");
+            "MSP",
+            "ODIN",
+            "Mahalanobis",
+            "Energy",
+            "KL matching",
+            "MOS",
+            "MaxLogit",
+            "ReAct",
+            "ASH-P",
+            "ASH-B",
+            "ASH-S",
+            "SCALE",
+            "DICE",
+            "GEN",
+            "KNN",
+            "ViM");
     assertThat(ScoreMethod.MAHALANOBIS.needs(ScoreMethod.Need.LAYER_FEATURES)).isTrue();
     assertThat(ScoreMethod.MAHALANOBIS.needsOnlyLogits()).isFalse();
     assertThat(ScoreMethod.MOS.needs(ScoreMethod.Need.GROUP_LAYOUT)).isTrue();
@@ -70,7 +100,7 @@ class ScoreMethodTest {
     assertThatThrownBy(() -> ScoreMethod.byId("nope"))
         .hasMessage(
             "unknown score method 'nope'; known: mos, msp, maxlogit, energy, odin, kl, mahalanobis,"
-                + " knn, vim");
+                + " react, ash-p, ash-b, ash-s, scale, dice, gen, knn, vim");
     assertThatThrownBy(() -> ScoreMethod.KNN.create(ScoreSettings.none()))
         .hasMessageContaining("'knn' needs a fitted feature bank (mos fit --knn-fit)");
     assertThatThrownBy(() -> ScoreMethod.VIM.create(ScoreSettings.none()))

@@ -83,8 +83,11 @@ public class EvaluateCommand implements Callable<Integer> {
       split = ",",
       paramLabel = "LIST",
       description =
-          "Methods: ids (mos, msp, odin, energy, kl, mahalanobis, maxlogit) or BUNDLE:ID."
-              + " Default: mos for a group-softmax bundle, every supported baseline for a flat one.")
+          "Methods: ids (mos, msp, odin, energy, kl, mahalanobis, maxlogit, react, ash-p,"
+              + " ash-b, ash-s, scale, dice, gen), combinations score+shaping (mos+react,"
+              + " msp+scale), parameters per run as ID@name=value (ash-s@p=85, react@clip=1.0,"
+              + " gen@gamma=0.5@m=10), or BUNDLE:ID. Default: mos for a group-softmax bundle,"
+              + " every supported method for a flat one.")
   List<String> methods;
 
   @Option(

@@ -21,9 +21,9 @@ import org.mos.common.layout.GroupLayout;
 import org.mos.common.score.FloatMatrix;
 import org.mos.common.score.KlClassMeans;
 import org.mos.common.score.KlLabelSource;
+import org.mos.common.score.MethodId;
 import org.mos.common.score.ModelOutputs;
 import org.mos.common.score.OodScore;
-import org.mos.common.score.ScoreMethod;
 import org.mos.common.score.ScoreSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,7 +40,9 @@ import picocli.CommandLine.Spec;
           + "(rows = inputs, float32 or float64; float64 is rounded to float32) and writes "
           + "DIR/<method>.txt with one score per line, in input order.",
       "Methods: mos (needs a group layout), msp, maxlogit, energy (T default 1), "
-          + "odin (T default 1000, no input perturbation), kl (needs --kl-means)."
+          + "odin (T default 1000, no input perturbation), kl (needs --kl-means), "
+          + "gen (gamma 0.1, M 100; gen@gamma=G@m=M overrides them). Shaping methods "
+          + "(react, ash-*, scale, dice) need features and a model: use mos evaluate."
     })
 public class ScoreCommand implements Callable<Integer> {
 
@@ -69,7 +71,9 @@ public class ScoreCommand implements Callable<Integer> {
       required = true,
       split = ",",
       paramLabel = "ID",
-      description = "Comma-separated method ids: mos, msp, maxlogit, energy, odin, kl.")
+      description =
+          "Comma-separated method ids: mos, msp, maxlogit, energy, odin, kl, gen (parameters as"
+              + " gen@gamma=0.5@m=10).")
   List<String> methods;
 
   @Option(
@@ -105,7 +109,7 @@ public class ScoreCommand implements Callable<Integer> {
   }
 
   private void run() throws IOException {
-    Map<String, ScoreMethod> chosen = chooseMethods();
+    Map<String, MethodId> chosen = chooseMethods();
     FloatMatrix batch = readLogits();
     GroupLayout groups = resolveLayout(batch.cols());
     if (chosen.containsKey("mos") && groups.isFlat()) {
@@ -119,7 +123,7 @@ public class ScoreCommand implements Callable<Integer> {
     }
     ScoreSettings built = settings.build();
     List<OodScore> scores = new ArrayList<>();
-    for (ScoreMethod m : chosen.values()) {
+    for (MethodId m : chosen.values()) {
       scores.add(m.create(built));
     }
     Files.createDirectories(out);
@@ -134,14 +138,21 @@ public class ScoreCommand implements Callable<Integer> {
     o.flush();
   }
 
-  private Map<String, ScoreMethod> chooseMethods() {
-    Map<String, ScoreMethod> chosen = new LinkedHashMap<>();
+  private Map<String, MethodId> chooseMethods() {
+    Map<String, MethodId> chosen = new LinkedHashMap<>();
     for (String id : methods) {
       if (id.isBlank()) {
         continue;
       }
-      ScoreMethod m = ScoreMethod.byId(id);
-      if (!m.needsOnlyLogits()) {
+      MethodId m = MethodId.parse(id);
+      if (m.shaping() != null) {
+        throw new IllegalArgumentException(
+            "method '"
+                + m.id()
+                + "' shapes the penultimate features before the head; this command reads logits"
+                + " only (score it with mos evaluate)");
+      }
+      if (!m.score().needsOnlyLogits()) {
         throw new IllegalArgumentException(
             "method '" + m.id() + "' needs layer features; this command reads logits only");
       }

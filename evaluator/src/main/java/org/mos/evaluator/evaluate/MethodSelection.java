@@ -1,11 +1,13 @@
 package org.mos.evaluator.evaluate;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.mos.common.score.MethodId;
 import org.mos.common.score.OdinSettings;
 import org.mos.common.score.ScoreMethod;
 
@@ -22,9 +24,16 @@ import org.mos.common.score.ScoreMethod;
  */
 public final class MethodSelection {
 
-  /** Table order of the rows: the registry's paper row order ({@link ScoreMethod#paperRow}). */
-  static final List<String> ROW_ORDER =
-      ScoreMethod.inTableOrder().stream().map(ScoreMethod::id).toList();
+  /**
+   * Table order of the rows: the registry's paper row order ({@link ScoreMethod#paperRow}); a
+   * combination or parameterised id ({@link MethodId}) after its method's plain row, by id.
+   */
+  static final Comparator<String> ROW_ORDER =
+      Comparator.comparingInt((String id) -> MethodId.parse(id).paperRow())
+          .thenComparing(id -> MethodId.parse(id).isPlain() ? 0 : 1)
+          .thenComparing(
+              id -> MethodId.parse(id).isPlain() ? MethodId.parse(id).plainMethod().ordinal() : 0)
+          .thenComparing(Comparator.naturalOrder());
 
   /** One row of the results: a method scored by one model. */
   public record Row(ScoringModel model, String method, String label) {}
@@ -56,11 +65,13 @@ public final class MethodSelection {
       }
     }
     List<Row> rows = new ArrayList<>();
-    for (String method : ROW_ORDER) {
+    Set<String> all = new java.util.TreeSet<>(ROW_ORDER);
+    chosen.values().forEach(all::addAll);
+    for (String method : all) {
       List<ScoringModel> with =
           models.stream().filter(m -> chosen.get(m).contains(method)).toList();
       for (ScoringModel m : with) {
-        String label = ScoreMethod.byId(method).label() + qualifier(method, m, with.size() > 1);
+        String label = MethodId.parse(method).label() + qualifier(method, m, with.size() > 1);
         rows.add(new Row(m, method, label));
       }
     }
@@ -91,7 +102,7 @@ public final class MethodSelection {
     int colon = item.indexOf(':');
     if (colon >= 0) {
       String modelName = item.substring(0, colon);
-      String method = ScoreMethod.byId(item.substring(colon + 1)).id();
+      String method = MethodId.parse(item.substring(colon + 1)).id();
       ScoringModel model =
           models.stream()
               .filter(m -> m.name().equals(modelName))
@@ -105,7 +116,7 @@ public final class MethodSelection {
                               + modelName
                               + "' but the bundles are "
                               + models.stream().map(ScoringModel::name).toList()));
-      if (!model.transport().methods().contains(method)) {
+      if (!MethodId.parse(method).supportedAmong(model.transport().methods())) {
         throw new IllegalArgumentException(
             "bundle '"
                 + modelName
@@ -117,18 +128,21 @@ public final class MethodSelection {
       chosen.get(model).add(method);
       return;
     }
-    String method = ScoreMethod.byId(item).id();
+    String method = MethodId.parse(item).id();
     List<ScoringModel> byDefault =
         models.stream().filter(m -> defaults(m).contains(method)).toList();
     List<ScoringModel> targets =
         byDefault.isEmpty()
-            ? models.stream().filter(m -> m.transport().methods().contains(method)).toList()
+            ? models.stream()
+                .filter(m -> MethodId.parse(method).supportedAmong(m.transport().methods()))
+                .toList()
             : byDefault;
     if (targets.isEmpty()) {
       throw new IllegalArgumentException(
           "no bundle supports method '"
               + method
-              + "' (mos needs a group-softmax bundle; kl and mahalanobis need fitted statistics)");
+              + "' (mos needs a group-softmax bundle; kl, mahalanobis, react and dice need fitted"
+              + " statistics; shaping methods need a head that explains the logits)");
     }
     targets.forEach(m -> chosen.get(m).add(method));
   }

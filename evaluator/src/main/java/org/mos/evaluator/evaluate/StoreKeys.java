@@ -13,7 +13,8 @@ import org.mos.evaluator.store.StoredScore;
  * ODIN's epsilon and temperature. So {@code odin} is stored as {@code odin@eps<E>@T<T>}, and a run
  * with other ODIN settings scores ODIN again instead of reusing scores that mean something else
  * (stores of earlier versions, which wrote a bare {@code odin}, get ODIN scored again once). Every
- * other method is stored under its id.
+ * other method is stored under its id, a parameterised one with {@code ~} for {@code =} ({@code
+ * ash-s@p~85}).
  */
 final class StoreKeys {
 
@@ -21,7 +22,8 @@ final class StoreKeys {
 
   private StoreKeys(List<String> methods, OdinSettings odin) {
     for (String m : methods) {
-      byMethod.put(m, m.equals(ScoreMethod.ODIN.id()) ? odinKey(odin) : m);
+      // a parameterised id (ash-s@p=85) holds '=', which the store's format uses
+      byMethod.put(m, m.equals(ScoreMethod.ODIN.id()) ? odinKey(odin) : m.replace('=', '~'));
     }
   }
 

@@ -58,6 +58,10 @@ final class BundleFitter {
       Sets sets = readSets(manifest, model);
       OutputCollector collector =
           new OutputCollector(model, plan.batchSize(), plan.workers(), plan.badImages(), err);
+      ShapingFit shaping =
+          plan.shaping().any()
+              ? new ShapingFit(collector, plan.shaping(), manifest, plan.dataRoot(), out)
+              : null;
       NewBundle next = new NewBundle(input);
       if (plan.setsOdin()) {
         putOdin(manifest, model, next);
@@ -96,6 +100,9 @@ final class BundleFitter {
             "mahalanobis",
             new BundleManifest.Statistics(Map.of("statistics", MAHALANOBIS), params),
             Map.of(MAHALANOBIS, o -> o.write(json)));
+      }
+      if (shaping != null) {
+        shaping.fit(manifest, input.model(), next);
       }
       List<String> fitted = new ArrayList<>(next.refitted());
       if (sets.calibration != null) {

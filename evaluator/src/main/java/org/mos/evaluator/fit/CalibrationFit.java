@@ -13,7 +13,7 @@ import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.BundleScorer;
 import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.ScoreRequest;
-import org.mos.common.score.ScoreMethod;
+import org.mos.common.score.MethodId;
 
 /**
  * ID calibration scores per method, computed over an ID validation set by the scorer of the
@@ -32,6 +32,22 @@ final class CalibrationFit {
 
   private final OutputCollector collector;
 
+  /**
+   * A method id as a bundle file name, which allows only letters, digits, '.', '_' and '-': every
+   * other character (the '+', '@' and '=' of {@code mos+ash-s@p=85}) becomes '_' and its hex code.
+   */
+  static String fileStem(String id) {
+    StringBuilder b = new StringBuilder();
+    for (char c : id.toCharArray()) {
+      if (Character.isLetterOrDigit(c) && c < 128 || c == '.' || c == '-') {
+        b.append(c);
+      } else {
+        b.append('_').append(String.format(java.util.Locale.ROOT, "%02x", (int) c));
+      }
+    }
+    return b.toString();
+  }
+
   CalibrationFit(OutputCollector collector) {
     this.collector = collector;
   }
@@ -48,16 +64,20 @@ final class CalibrationFit {
     for (String id : methods.isEmpty() ? scorer.methods() : methods) {
       String known;
       try {
-        known = ScoreMethod.byId(id).id();
+        known = MethodId.parse(id).id();
       } catch (IllegalArgumentException e) {
         throw FitException.usage("--calibrate-methods: " + e.getMessage());
       }
-      if (!scorer.methods().contains(known)) {
+      try {
+        scorer.methodScorer(known);
+      } catch (IllegalArgumentException e) {
         throw FitException.usage(
             "--calibrate-methods names '"
                 + known
                 + "' but the new bundle supports only "
-                + scorer.methods());
+                + scorer.methods()
+                + " and their combinations: "
+                + e.getMessage());
       }
       chosen.add(known);
     }
@@ -81,7 +101,7 @@ final class CalibrationFit {
     Map<String, String> files = new TreeMap<>();
     Map<String, BundleWriter.Content> contents = new LinkedHashMap<>();
     for (Map.Entry<String, List<Double>> e : scores.entrySet()) {
-      String name = "calibration_" + e.getKey() + ".npy";
+      String name = "calibration_" + fileStem(e.getKey()) + ".npy";
       double[] v = e.getValue().stream().mapToDouble(Double::doubleValue).toArray();
       files.put(e.getKey(), name);
       contents.put(name, o -> NpyBytes.float64(o, v));

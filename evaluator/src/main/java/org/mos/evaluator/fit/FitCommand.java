@@ -173,6 +173,8 @@ public class FitCommand implements Callable<Integer> {
               + " D >= 768, else D / 2).")
   Integer vimDim;
 
+  @picocli.CommandLine.Mixin ShapingFitOptions shaping = new ShapingFitOptions();
+
   @Option(names = "--calibrate", paramLabel = "DIR|LIST", description = "ID calibration set.")
   Path calibrate;
 

@@ -77,7 +77,7 @@ final class FitOptions {
     List<String> methods = c.calibrateMethods == null ? List.of() : c.calibrateMethods;
     for (String id : methods) {
       try {
-        org.mos.common.score.ScoreMethod.byId(id);
+        org.mos.common.score.MethodId.parse(id);
       } catch (IllegalArgumentException e) {
         throw FitException.usage("--calibrate-methods: " + e.getMessage());
       }
@@ -92,6 +92,7 @@ final class FitOptions {
     } else if (c.calibrateMethods != null) {
       throw FitException.usage("--calibrate-methods needs --calibrate DIR|LIST");
     }
+    ShapingPlan shaping = ShapingPlan.resolve(c.shaping, choices);
     BadFilePolicy policy = badImages(c.onBadImage);
     choices.put("on_bad_image", policy.name().toLowerCase(Locale.ROOT));
     return new FitPlan(
@@ -119,7 +120,8 @@ final class FitOptions {
         inference(c),
         policy,
         choices,
-        featureSpace);
+        featureSpace,
+        shaping);
   }
 
   /** KNN's and ViM's fit sets, K and principal dimension, checked and recorded. */
@@ -161,10 +163,17 @@ final class FitOptions {
         && c.mahalanobisFit == null
         && c.calibrate == null
         && c.odinEps == null
-        && c.odinTemperature == null) {
+        && c.odinTemperature == null
+        && c.shaping.reactFit == null
+        && c.shaping.diceFit == null
+        && c.shaping.genGamma == null
+        && c.shaping.genM == null
+        && c.shaping.searchId == null
+        && c.shaping.searchOod == null) {
       throw FitException.usage(
           "nothing to fit: give --kl-fit, --mahalanobis-fit, --knn-fit, --vim-fit,"
-              + " --odin-eps/--odin-temperature and/or --calibrate (see --help)");
+              + " --odin-eps/--odin-temperature, --react-fit, --dice-fit, --gen-gamma/--gen-m,"
+              + " --search-id/--search-ood and/or --calibrate (see --help)");
     }
     if (!Files.exists(c.bundle)) {
       throw FitException.usage("--bundle " + c.bundle + " does not exist");

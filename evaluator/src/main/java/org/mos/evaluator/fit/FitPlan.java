@@ -37,6 +37,7 @@ import org.mos.common.score.KlLabelSource;
  * @param badImages what to do with an unreadable image
  * @param choices each recorded choice: name -> value and origin
  * @param featureSpace the KNN and ViM fits ({@link FeatureSpaceFit.Settings#NONE} for none)
+ * @param shaping the fits of the activation-shaping methods and GEN, and the parameter search
  */
 record FitPlan(
     Path bundle,
@@ -63,7 +64,8 @@ record FitPlan(
     InferenceOptions inference,
     BadFilePolicy badImages,
     Map<String, String> choices,
-    FeatureSpaceFit.Settings featureSpace) {
+    FeatureSpaceFit.Settings featureSpace,
+    ShapingPlan shaping) {
 
   /** The stem and blocks 1-4, the paper's Mahalanobis layers (BiT bundles export them). */
   static final List<String> PAPER_LAYERS = List.of("stem", "block1", "block2", "block3", "block4");

@@ -180,7 +180,7 @@ public final class GrpcTransport implements ScoringTransport {
   @Override
   public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> wanted, OdinSettings odin) {
     for (String m : wanted) {
-      if (!methods.contains(m)) {
+      if (!org.mos.common.score.MethodId.parse(m).supportedAmong(methods)) {
         throw new IllegalArgumentException(
             "model '" + settings.model() + "' has no method '" + m + "'; it has " + methods);
       }

@@ -60,7 +60,7 @@ final class InMemoryTransport implements ScoringTransport {
   @Override
   public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> wanted, OdinSettings odin) {
     for (String m : wanted) {
-      if (!methods().contains(m)) {
+      if (!org.mos.common.score.MethodId.parse(m).supportedAmong(methods())) {
         throw new IllegalArgumentException(
             "the model has no method '" + m + "'; it has " + methods());
       }

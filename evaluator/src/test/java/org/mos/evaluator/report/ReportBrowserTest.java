@@ -46,7 +46,8 @@ class ReportBrowserTest {
     browser.get(dir.resolve("report/report.html").toUri().toString());
     List<WebElement> tables = browser.findElements(By.tagName("table"));
     assertThat(tables).isNotEmpty();
-    assertThat(browser.findElements(By.cssSelector("table tr")).size()).isGreaterThan(tables.size());
+    assertThat(browser.findElements(By.cssSelector("table tr")).size())
+        .isGreaterThan(tables.size());
     assertThat(browser.findElement(By.tagName("body")).getText())
         .contains(ReportFixtures.expectedPercent(0, "near", "auroc"));
     List<WebElement> images = browser.findElements(By.tagName("img"));

@@ -56,7 +56,7 @@ class GrpcTransportTest {
     Map<Long, ImageResult> expected = reference.scoreAll(tasks);
     try (GrpcTransport grpc = connect(0, 4, 2)) {
       assertThat(grpc.name()).isEqualTo("grpc");
-      assertThat(grpc.methods()).containsExactly("msp", "maxlogit", "energy", "odin");
+      assertThat(grpc.methods()).containsExactly("msp", "maxlogit", "energy", "odin", "gen");
       assertThat(grpc.modelChecksum()).isEqualTo(reference.model.checksum()).hasSize(64);
 
       List<ScoredImage> results =

@@ -42,7 +42,7 @@ class InMemoryMessagingTransportTest {
     AtomicInteger maxOutstanding = new AtomicInteger();
     try (ScoringTransport messaging = transports.inMemory(bundle, InferenceOptions.cpu(), 3)) {
       assertThat(messaging.name()).isEqualTo("messaging");
-      assertThat(messaging.methods()).containsExactly("msp", "maxlogit", "energy", "odin");
+      assertThat(messaging.methods()).containsExactly("msp", "maxlogit", "energy", "odin", "gen");
       List<ScoredImage> results =
           messaging
               .score(

@@ -99,7 +99,7 @@ class KafkaTransportIT {
     List<ImageTask> tasks = TransportFixtures.images(dir.resolve("one"), 12, true);
     try (KafkaTransport kafka = KafkaTransport.connect(settings("synthetic").withWindow(4))) {
       assertThat(kafka.name()).isEqualTo("kafka");
-      assertThat(kafka.methods()).containsExactly("msp", "maxlogit", "energy", "odin");
+      assertThat(kafka.methods()).containsExactly("msp", "maxlogit", "energy", "odin", "gen");
       assertThat(kafka.modelChecksum()).isEqualTo(reference.model.checksum());
       List<ScoredImage> results =
           kafka

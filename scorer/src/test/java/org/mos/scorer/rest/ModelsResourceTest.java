@@ -35,7 +35,7 @@ class ModelsResourceTest {
         .body("find { it.name == 'grouped' }.calibratedMethods", equalTo(List.of("mos")))
         .body(
             "find { it.name == 'grouped' }.methods",
-            equalTo(List.of("mos", "msp", "maxlogit", "energy", "odin")));
+            equalTo(List.of("mos", "msp", "maxlogit", "energy", "odin", "gen")));
     assertThat(registry.failures()).containsOnlyKeys("broken");
   }
 

@@ -249,7 +249,7 @@ class ScoreResourceTest {
         .get("/v1/models/flat")
         .then()
         .statusCode(200)
-        .body("methods", equalTo(List.of("msp", "maxlogit", "energy", "odin")));
+        .body("methods", equalTo(List.of("msp", "maxlogit", "energy", "odin", "gen")));
     given()
         .get("/v1/models/missing")
         .then()

@@ -123,21 +123,46 @@ final class DemoEvaluation {
               "--mahalanobis-validation",
               data("val").toString()));
     }
+    args.addAll(shapingFits());
     args.addAll(List.of("--calibrate", data("val").toString()));
     return args;
   }
 
-  /** {@code mos fit} of the group bundle: ID calibration on the validation set. */
+  /**
+   * The state of the activation-shaping methods: ReAct's c from the validation set's activations
+   * (the authors' choice), DICE's mean feature from the training set (the authors' choice).
+   */
+  private List<String> shapingFits() {
+    return List.of("--react-fit", data("val").toString(), "--dice-fit", data("train").toString());
+  }
+
+  /**
+   * The table's methods: MOS alone and after each activation shaping on the group bundle; the
+   * baselines, the shaping methods (energy after shaping, as published) and GEN on the flat one.
+   */
+  static final String METHODS =
+      "group:mos,group:mos+react,group:mos+ash-p,group:mos+ash-b,group:mos+ash-s,"
+          + "group:mos+scale,group:mos+dice,flat:msp,flat:odin,flat:mahalanobis,flat:energy,"
+          + "flat:kl,flat:maxlogit,flat:react,flat:ash-p,flat:ash-b,flat:ash-s,flat:scale,"
+          + "flat:dice,flat:gen";
+
+  /**
+   * {@code mos fit} of the group bundle: ReAct's and DICE's state (for MOS after shaping) and ID
+   * calibration on the validation set.
+   */
   List<String> fitGroup() {
-    return List.of(
-        "fit",
-        "--bundle",
-        bundle("group").toString(),
-        "--out",
-        bundle("group-fitted").toString(),
-        "--replace",
-        "--calibrate",
-        data("val").toString());
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "fit",
+                "--bundle",
+                bundle("group").toString(),
+                "--out",
+                bundle("group-fitted").toString(),
+                "--replace"));
+    args.addAll(shapingFits());
+    args.addAll(List.of("--calibrate", data("val").toString()));
+    return args;
   }
 
   /**
@@ -161,6 +186,8 @@ final class DemoEvaluation {
             ODIN_EPS,
             "--odin-temperature",
             ODIN_TEMPERATURE,
+            "--methods",
+            METHODS,
             "--out",
             out.resolve("report").toString()));
     return args;

@@ -39,6 +39,7 @@ class DemoEvaluationTest {
                 "--mahalanobis-fit",
                 "o/data/train"));
     args.addAll(List.of(mahalanobis));
+    args.addAll(List.of("--react-fit", "o/data/val", "--dice-fit", "o/data/train"));
     args.addAll(List.of("--calibrate", "o/data/val"));
     return args;
   }
@@ -71,7 +72,7 @@ class DemoEvaluationTest {
   }
 
   @Test
-  void calibratesTheGroupBundleOnly() {
+  void fitsTheGroupBundlesShapingStateAndCalibratesIt() {
     assertThat(new DemoEvaluation(Path.of("o"), true).fitGroup())
         .containsExactly(
             "fit",
@@ -80,6 +81,10 @@ class DemoEvaluationTest {
             "--out",
             "o/bundles/group-fitted",
             "--replace",
+            "--react-fit",
+            "o/data/val",
+            "--dice-fit",
+            "o/data/train",
             "--calibrate",
             "o/data/val");
   }
@@ -103,6 +108,11 @@ class DemoEvaluationTest {
             "0.0014",
             "--odin-temperature",
             "1000",
+            "--methods",
+            "group:mos,group:mos+react,group:mos+ash-p,group:mos+ash-b,group:mos+ash-s,"
+                + "group:mos+scale,group:mos+dice,flat:msp,flat:odin,flat:mahalanobis,"
+                + "flat:energy,flat:kl,flat:maxlogit,flat:react,flat:ash-p,flat:ash-b,"
+                + "flat:ash-s,flat:scale,flat:dice,flat:gen",
             "--out",
             "o/report");
   }

@@ -1,0 +1,120 @@
+package org.mos.common.score;
+
+import java.util.Arrays;
+
+/**
+ * A classifier head {@code z = W f + b} in double precision, for the methods that recompute the
+ * logits from reshaped features (ReAct, ASH, SCALE, DICE): W is (classes, dim), row-major. The
+ * bundle's head comes from its ONNX graph ({@code org.mos.common.onnx.LinearHead}); this copy in
+ * double keeps the large ASH-S/SCALE energies (hundreds) exact to the reference's precision.
+ * Immutable.
+ */
+public final class HeadWeights {
+
+  private final double[] weight;
+  private final double[] bias;
+  private final int classes;
+  private final int dim;
+
+  private HeadWeights(double[] weight, double[] bias, int classes, int dim) {
+    if (weight.length != (long) classes * dim) {
+      throw new IllegalArgumentException(
+          "the weight has " + weight.length + " values for " + classes + " x " + dim);
+    }
+    if (bias.length != classes) {
+      throw new IllegalArgumentException(
+          "the bias has " + bias.length + " values but the weight " + classes + " rows");
+    }
+    this.weight = weight;
+    this.bias = bias;
+    this.classes = classes;
+    this.dim = dim;
+  }
+
+  /** A head from W as rows (one per class) and b. */
+  public static HeadWeights of(double[][] w, double[] b) {
+    int c = w.length;
+    int d = c == 0 ? 0 : w[0].length;
+    double[] flat = new double[c * d];
+    for (int i = 0; i < c; i++) {
+      if (w[i].length != d) {
+        throw new IllegalArgumentException(
+            "weight row " + i + " has " + w[i].length + " values, row 0 has " + d);
+      }
+      System.arraycopy(w[i], 0, flat, i * d, d);
+    }
+    return new HeadWeights(flat, b.clone(), c, d);
+  }
+
+  /** A head from a float32 W (classes x dim) and b, as read from an ONNX graph. */
+  public static HeadWeights of(FloatMatrix w, float[] b) {
+    float[] v = w.toArray();
+    double[] flat = new double[v.length];
+    for (int i = 0; i < v.length; i++) {
+      flat[i] = v[i];
+    }
+    double[] bias = new double[b.length];
+    for (int i = 0; i < b.length; i++) {
+      bias[i] = b[i];
+    }
+    return new HeadWeights(flat, bias, w.rows(), w.cols());
+  }
+
+  /** The number of classes (logits). */
+  public int classes() {
+    return classes;
+  }
+
+  /** The feature length. */
+  public int dim() {
+    return dim;
+  }
+
+  /** W[c][j]. */
+  public double weight(int c, int j) {
+    return weight[c * dim + j];
+  }
+
+  /** b[c]. */
+  public double bias(int c) {
+    return bias[c];
+  }
+
+  /** {@code W f + b}. */
+  public double[] logits(double[] f) {
+    checkDim(f.length);
+    double[] z = new double[classes];
+    for (int c = 0; c < classes; c++) {
+      double s = bias[c];
+      int base = c * dim;
+      for (int j = 0; j < dim; j++) {
+        s += weight[base + j] * f[j];
+      }
+      z[c] = s;
+    }
+    return z;
+  }
+
+  /** The same head with the weights where {@code keep} is false set to 0 (bias unchanged). */
+  public HeadWeights masked(boolean[] keep) {
+    if (keep.length != weight.length) {
+      throw new IllegalArgumentException(
+          "the mask has " + keep.length + " entries for " + weight.length + " weights");
+    }
+    double[] w = Arrays.copyOf(weight, weight.length);
+    for (int i = 0; i < w.length; i++) {
+      if (!keep[i]) {
+        w[i] = 0;
+      }
+    }
+    return new HeadWeights(w, bias, classes, dim);
+  }
+
+  /** Refuses a feature length other than the head's, naming both. */
+  public void checkDim(int length) {
+    if (length != dim) {
+      throw new IllegalArgumentException(
+          "the features have " + length + " values but the head takes " + dim);
+    }
+  }
+}
