@@ -69,6 +69,14 @@ async function loadModels() {
     const tbody = $('models').querySelector('tbody');
     tbody.replaceChildren();
     body.forEach((m) => {
+      if (m.ready === false) {
+        // a bundle that failed to load: listed with the reason, not selectable
+        tbody.append(el('tr', { 'data-model': m.name, class: 'not-ready' },
+          el('td', {}, el('strong', {}, m.name)), el('td', {}, '–'),
+          el('td', {}, el('span', { class: 'badge ood' }, 'not ready')),
+          el('td', { colspan: 4, class: 'hint' }, m.error || 'the bundle failed to load')));
+        return;
+      }
       const row = el('tr', { 'data-model': m.name },
         el('td', {}, el('strong', {}, m.name)), el('td', {}, m.architecture || '–'),
         el('td', {}, head(m)), el('td', { class: 'num' }, `${m.inputSize} px`),
@@ -78,7 +86,8 @@ async function loadModels() {
       tbody.append(row);
     });
     $('models-empty').hidden = body.length > 0;
-    if (body.length && !state.model) await selectModel(body[0].name);
+    const first = body.find((m) => m.ready !== false);
+    if (first && !state.model) await selectModel(first.name);
   } catch (e) {
     showError(`Could not list the models: ${e.message}`);
   }

@@ -85,7 +85,10 @@ class ConsoleResourceTest {
     List<WebElement> rows = browser.findElements(By.cssSelector("#models tbody tr"));
     assertThat(rows)
         .extracting(r -> r.getAttribute("data-model"))
-        .containsExactly("flat", "grouped", "maha");
+        .containsExactly("broken", "flat", "grouped", "maha");
+    // the bundle that failed to load is listed as not ready, with its reason
+    WebElement broken = browser.findElement(By.cssSelector("tr[data-model='broken']"));
+    assertThat(broken.getText()).contains("not ready").contains("failed to load");
     WebElement grouped = browser.findElement(By.cssSelector("tr[data-model='grouped']"));
     assertThat(grouped.getText()).contains("group softmax, 2 groups").contains("mos");
 

@@ -118,7 +118,7 @@ class AuthOnResourceTest {
           .get("/v1/models")
           .then()
           .statusCode(200)
-          .body("name", equalTo(List.of("flat", "grouped", "maha")));
+          .body("name", equalTo(List.of("broken", "flat", "grouped", "maha")));
       given().auth().oauth2(token).get("/v2/models/flat").then().statusCode(200);
       // black image: (-1, -1, -1) -> logits (-0.5, -2, 1.25): maxlogit 1.25
       float maxlogit =
