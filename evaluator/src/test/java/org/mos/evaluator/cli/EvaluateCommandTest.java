@@ -270,7 +270,8 @@ class EvaluateCommandTest {
     JsonNode r = json(outDir);
     List<String> labels = new ArrayList<>();
     r.get("methods").forEach(m -> labels.add(m.get("label").asText()));
-    assertThat(labels).containsExactly("MSP", "ODIN", "Energy", "MOS", "MaxLogit");
+    // every method the bundles support, GEN (logits only) included
+    assertThat(labels).containsExactly("MSP", "ODIN", "Energy", "MOS", "MaxLogit", "GEN");
 
     Map<String, Score> expected =
         Map.of(

@@ -144,11 +144,11 @@ class ScoreCommandTest {
         "--out",
         o);
     assertFailsWith(
-        "unknown score method 'vim'; known: mos",
+        "unknown score method 'nope'; known: mos",
         "--logits",
         ok.toString(),
         "--methods",
-        "msp,vim",
+        "msp,nope",
         "--out",
         o);
     assertFailsWith(
