@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
           + " sorted|flat-index] [--preset torchvision|bit] [--input-size N] [--resize N]"
           + " [--interpolation bilinear|bicubic] [--mean R,G,B] [--std R,G,B] [--logits-output"
           + " NAME] [--features-output NAME] [--arch NAME] --out BUNDLE [--zip] [--replace]"
+          + " [--no-gradient-graphs]"
     },
     description =
         "Import BiT .npz weights, a MOS paper PyTorch checkpoint or an ONNX image classifier into"
