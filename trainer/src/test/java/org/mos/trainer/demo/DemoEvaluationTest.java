@@ -20,7 +20,8 @@ class DemoEvaluationTest {
 
   /**
    * {@code mos fit} of the flat bundle for {@code --out o}: KL on the validation set with labels,
-   * Mahalanobis on the training set with {@code mahalanobis} options, calibration on validation.
+   * Mahalanobis on the training set with {@code mahalanobis} options, calibration on validation
+   * (after the shaping and feature-space fits).
    */
   private static List<String> expectedFitFlat(String... mahalanobis) {
     List<String> args =
@@ -40,6 +41,7 @@ class DemoEvaluationTest {
                 "o/data/train"));
     args.addAll(List.of(mahalanobis));
     args.addAll(List.of("--react-fit", "o/data/val", "--dice-fit", "o/data/train"));
+    args.addAll(List.of("--knn-fit", "o/data/train", "--knn-k", "50", "--vim-fit", "o/data/train"));
     args.addAll(List.of("--calibrate", "o/data/val"));
     return args;
   }
@@ -112,7 +114,7 @@ class DemoEvaluationTest {
             "group:mos,group:mos+react,group:mos+ash-p,group:mos+ash-b,group:mos+ash-s,"
                 + "group:mos+scale,group:mos+dice,flat:msp,flat:odin,flat:mahalanobis,"
                 + "flat:energy,flat:kl,flat:maxlogit,flat:react,flat:ash-p,flat:ash-b,"
-                + "flat:ash-s,flat:scale,flat:dice,flat:gen",
+                + "flat:ash-s,flat:scale,flat:dice,flat:gen,flat:knn,flat:vim",
             "--out",
             "o/report");
   }
