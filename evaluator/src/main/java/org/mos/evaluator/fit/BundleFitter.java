@@ -23,6 +23,7 @@ import org.mos.common.score.KlLabelSource;
 import org.mos.common.score.MahalanobisMagnitude;
 import org.mos.common.score.OdinSettings;
 import org.mos.evaluator.evaluate.OdinOptions;
+import org.mos.evaluator.transport.ScoringTransport;
 
 /**
  * Carries out a {@link FitPlan}: reads the data sets (failing early on bad ones), fits KL class
@@ -38,11 +39,17 @@ final class BundleFitter {
   private static final String VJP_FILES = "odin_gradient.onnx or vjp_logits.onnx";
 
   private final FitPlan plan;
+  private final ExtractionPlan extraction;
   private final PrintWriter out;
   private final PrintWriter err;
 
   BundleFitter(FitPlan plan, PrintWriter out, PrintWriter err) {
+    this(plan, ExtractionPlan.IN_PROCESS, out, err);
+  }
+
+  BundleFitter(FitPlan plan, ExtractionPlan extraction, PrintWriter out, PrintWriter err) {
     this.plan = plan;
+    this.extraction = extraction;
     this.out = out;
     this.err = err;
   }
@@ -56,8 +63,52 @@ final class BundleFitter {
                 out, plan.paper(), plan.out().toAbsolutePath().normalize().getParent())) {
       BundleManifest manifest = input.manifest();
       Sets sets = readSets(manifest, model);
-      OutputCollector collector =
-          new OutputCollector(model, plan.batchSize(), plan.workers(), plan.badImages(), err);
+      if (extraction.remote() != null) {
+        RemoteFitCheck.refuseWhatNeedsTheModel(
+            plan, sets.layers, manifest, extraction.transportName());
+      }
+      try (ScoringTransport remote = connect()) {
+        OutputCollector collector =
+            new OutputCollector(
+                model,
+                plan.batchSize(),
+                plan.workers(),
+                plan.badImages(),
+                err,
+                remote,
+                extraction.remote() == null ? null : extraction.remote().where(),
+                extraction.cache(),
+                extraction.chunkRows());
+        return fitAll(input, model, featureSpace, manifest, sets, collector);
+      }
+    }
+  }
+
+  /** The remote transport to the scorer serving the input bundle, checked by checksum, or null. */
+  private ScoringTransport connect() throws IOException {
+    if (extraction.remote() == null) {
+      return null;
+    }
+    try {
+      return extraction
+          .remote()
+          .factory()
+          .open(extraction.model(), plan.bundle().toString())
+          .transport();
+    } catch (IllegalArgumentException e) {
+      throw FitException.usage(e.getMessage());
+    }
+  }
+
+  private BundleManifest fitAll(
+      ModelBundle input,
+      BundleModel model,
+      FeatureSpaceFit featureSpace,
+      BundleManifest manifest,
+      Sets sets,
+      OutputCollector collector)
+      throws IOException {
+    {
       ShapingFit shaping =
           plan.shaping().any()
               ? new ShapingFit(collector, plan.shaping(), manifest, plan.dataRoot(), out)

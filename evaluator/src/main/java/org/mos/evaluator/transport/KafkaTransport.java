@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -251,6 +252,13 @@ public final class KafkaTransport implements ScoringTransport {
 
   @Override
   public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> wanted, OdinSettings odin) {
+    return score(tasks, wanted, odin, Set.of());
+  }
+
+  @Override
+  public Multi<ScoredImage> score(
+      Multi<ImageTask> tasks, List<String> wanted, OdinSettings odin, Set<String> include) {
+    ScoringTransport.checkInclude(include);
     for (String m : wanted) {
       if (!org.mos.common.score.MethodId.parse(m).supportedAmong(methods)) {
         throw new IllegalArgumentException(
@@ -263,6 +271,7 @@ public final class KafkaTransport implements ScoringTransport {
             () -> {
               String runId = transportId + "-" + runCount.incrementAndGet();
               KafkaRun run = new KafkaRun(runId, copy, odin, settings.window());
+              run.include = Set.copyOf(include);
               runs.put(runId, run);
               return run.results(tasks);
             });
@@ -334,6 +343,7 @@ public final class KafkaTransport implements ScoringTransport {
     private final String runId;
     private final List<String> wanted;
     private final OdinSettings odin;
+    private Set<String> include = Set.of();
     private volatile long lastProgress = System.nanoTime();
 
     KafkaRun(String runId, List<String> wanted, OdinSettings odin, int window) {
@@ -347,7 +357,7 @@ public final class KafkaTransport implements ScoringTransport {
     protected void send(ImageTask task) throws Exception {
       byte[] bytes = Files.readAllBytes(task.path());
       byte[] request =
-          ScoreMessages.request(runId, task.seq(), settings.model(), bytes, wanted, odin)
+          ScoreMessages.request(runId, task.seq(), settings.model(), bytes, wanted, odin, include)
               .toByteArray();
       producer.send(
           new ProducerRecord<>(
