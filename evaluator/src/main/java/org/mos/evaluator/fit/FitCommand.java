@@ -33,6 +33,9 @@ import picocli.CommandLine.Spec;
       "  calibration  ID scores per method: thresholds, p-values (--calibrate)",
       "DIR|LIST: a folder (an ImageFolder tree where labels are needed) or a list",
       "file ('path label', 'path group index_in_group').",
+      "Images run in this process, or on a scorer (--scorer, --kafka, --transport",
+      "messaging: logits and features come back with each score); --cache DIR keeps",
+      "the outputs in chunks, so a rerun after an interruption continues where it stopped.",
     })
 public class FitCommand implements Callable<Integer> {
 

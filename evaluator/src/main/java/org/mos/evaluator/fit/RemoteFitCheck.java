@@ -80,15 +80,6 @@ final class RemoteFitCheck {
           oldLayers = l.stream().map(String::valueOf).toList();
         }
       }
-      if (magnitude > 0) {
-        throw FitException.usage(
-            "calibrating mahalanobis fitted with input perturbation magnitude "
-                + magnitude
-                + " needs perturbed inputs (the bundle's gradient graphs), which the "
-                + transport
-                + " transport cannot return: give --transport in-process, or --calibrate-methods"
-                + " without mahalanobis");
-      }
       List<String> missing = new ArrayList<>(oldLayers);
       missing.removeAll(ScoringTransport.INCLUDABLE);
       if (!missing.isEmpty()) {
@@ -102,6 +93,15 @@ final class RemoteFitCheck {
                 + " transport cannot return (a scorer returns scores and "
                 + scorerGives
                 + "): give --transport in-process, or --calibrate-methods without mahalanobis");
+      }
+      if (magnitude > 0) {
+        throw FitException.usage(
+            "calibrating mahalanobis fitted with input perturbation magnitude "
+                + magnitude
+                + " needs perturbed inputs (the bundle's gradient graphs), which the "
+                + transport
+                + " transport cannot return: give --transport in-process, or --calibrate-methods"
+                + " without mahalanobis");
       }
     }
   }

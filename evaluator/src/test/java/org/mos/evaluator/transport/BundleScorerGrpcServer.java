@@ -119,12 +119,28 @@ final class BundleScorerGrpcServer implements ScorerGrpc.AsyncService, AutoClose
     }
     try {
       ScoredBatch scored =
-          reference.score(images, request.getMethodsList(), ScoreMessages.odin(request));
+          reference.score(
+              images,
+              request.getMethodsList(),
+              ScoreMessages.odin(request),
+              request.getIncludeList());
       for (var img : scored.images()) {
-        b.addImages(
+        ImageResult.Builder r =
             ImageResult.newBuilder()
                 .setPredictedClass(img.predictedClass())
-                .putAllScores(img.scores()));
+                .putAllScores(img.scores());
+        // the outputs a request includes, as the scorer's gRPC service returns them
+        if (img.logits() != null) {
+          for (float v : img.logits()) {
+            r.addLogits(v);
+          }
+        }
+        if (img.features() != null) {
+          for (float v : img.features()) {
+            r.addFeatures(v);
+          }
+        }
+        b.addImages(r);
       }
       return b.build();
     } catch (ImageDecodeException e) {
