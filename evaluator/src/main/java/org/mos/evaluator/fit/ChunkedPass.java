@@ -139,11 +139,19 @@ final class ChunkedPass {
           images,
           progress.seconds(),
           unreadable.size(),
-          remote == null ? null : "over " + remote.name() + (via == null ? "" : " " + via));
+          remote == null ? null : "over " + described(remote.name(), via));
       return new OutputCollector.Report(images, unreadable);
     } catch (IOException e) {
       throw new UncheckedIOException(what + ": the cache in " + cacheRoot + ": " + e, e);
     }
+  }
+
+  /** The transport in the end line: {@code grpc localhost:9001}, {@code kafka host:9092}. */
+  private static String described(String name, String where) {
+    if (where == null) {
+      return name;
+    }
+    return where.startsWith(name + " ") ? where : name + " " + where;
   }
 
   private void log(String line) {

@@ -180,7 +180,7 @@ public final class KafkaTransport implements ScoringTransport {
     String run = transportId + "-probe";
     runs.put(
         run,
-        new KafkaRun(run, List.of(), null, 1) {
+        new KafkaRun(run, List.of(), null, Set.of(), 1) {
           @Override
           void onReply(ScoreResponse r, String checksumHeader) {
             checksum = checksumHeader;
@@ -270,8 +270,8 @@ public final class KafkaTransport implements ScoringTransport {
         .deferred(
             () -> {
               String runId = transportId + "-" + runCount.incrementAndGet();
-              KafkaRun run = new KafkaRun(runId, copy, odin, settings.window());
-              run.include = Set.copyOf(include);
+              KafkaRun run =
+                  new KafkaRun(runId, copy, odin, Set.copyOf(include), settings.window());
               runs.put(runId, run);
               return run.results(tasks);
             });
@@ -343,14 +343,16 @@ public final class KafkaTransport implements ScoringTransport {
     private final String runId;
     private final List<String> wanted;
     private final OdinSettings odin;
-    private Set<String> include = Set.of();
+    private final Set<String> include;
     private volatile long lastProgress = System.nanoTime();
 
-    KafkaRun(String runId, List<String> wanted, OdinSettings odin, int window) {
+    KafkaRun(
+        String runId, List<String> wanted, OdinSettings odin, Set<String> include, int window) {
       super(window);
       this.runId = runId;
       this.wanted = wanted;
       this.odin = odin;
+      this.include = include;
     }
 
     @Override

@@ -125,22 +125,7 @@ final class BundleScorerGrpcServer implements ScorerGrpc.AsyncService, AutoClose
               ScoreMessages.odin(request),
               request.getIncludeList());
       for (var img : scored.images()) {
-        ImageResult.Builder r =
-            ImageResult.newBuilder()
-                .setPredictedClass(img.predictedClass())
-                .putAllScores(img.scores());
-        // the outputs a request includes, as the scorer's gRPC service returns them
-        if (img.logits() != null) {
-          for (float v : img.logits()) {
-            r.addLogits(v);
-          }
-        }
-        if (img.features() != null) {
-          for (float v : img.features()) {
-            r.addFeatures(v);
-          }
-        }
-        b.addImages(r);
+        b.addImages(proto(img));
       }
       return b.build();
     } catch (ImageDecodeException e) {
@@ -151,6 +136,26 @@ final class BundleScorerGrpcServer implements ScorerGrpc.AsyncService, AutoClose
                   .setDetail(e.getMessage()))
           .build();
     }
+  }
+
+  /**
+   * An image's result as the scorer's gRPC service returns it: prediction, scores and the outputs
+   * the request included (logits, features).
+   */
+  static ImageResult.Builder proto(org.mos.common.inference.ImageResult img) {
+    ImageResult.Builder r =
+        ImageResult.newBuilder().setPredictedClass(img.predictedClass()).putAllScores(img.scores());
+    if (img.logits() != null) {
+      for (float v : img.logits()) {
+        r.addLogits(v);
+      }
+    }
+    if (img.features() != null) {
+      for (float v : img.features()) {
+        r.addFeatures(v);
+      }
+    }
+    return r;
   }
 
   @Override
