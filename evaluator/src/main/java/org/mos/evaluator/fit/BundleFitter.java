@@ -108,69 +108,66 @@ final class BundleFitter {
       Sets sets,
       OutputCollector collector)
       throws IOException {
-    {
-      ShapingFit shaping =
-          plan.shaping().any()
-              ? new ShapingFit(collector, plan.shaping(), manifest, plan.dataRoot(), out)
-              : null;
-      NewBundle next = new NewBundle(input);
-      if (plan.setsOdin()) {
-        putOdin(manifest, model, next);
-      }
-      if (sets.kl != null) {
-        fitKl(collector, sets.kl, manifest, next);
-      }
-      if (sets.knn != null) {
-        featureSpace.fitKnn(collector, sets.knn, plan.featureSpace().knnK(), next);
-      }
-      if (sets.vim != null) {
-        featureSpace.fitVim(collector, input, sets.vim, plan.featureSpace().vimDim(), next);
-      }
-      if (sets.mahalanobisFit != null) {
-        MahalanobisFit fit = new MahalanobisFit(collector);
-        MahalanobisFit.Result r =
-            plan.mahalanobisTune() != null
-                ? new MahalanobisTune(fit, collector, plan.mahalanobisTune(), out)
-                    .tune(
-                        sets.mahalanobisFit, sets.layers, sets.validation, plan.mahalanobisCount())
-                : fit.fit(
-                    sets.mahalanobisFit,
-                    sets.layers,
-                    plan.combiner(),
-                    sets.validation,
-                    sets.negatives,
-                    new MahalanobisMagnitude(plan.mahalanobisMagnitude()));
-        ObjectMapper mapper = new ObjectMapper();
-        out.println(
-            "mos fit: mahalanobis combiner: "
-                + mapper.writeValueAsString(r.parameters().get("combiner")));
-        byte[] json = mapper.writeValueAsBytes(r.statistics());
-        Map<String, Object> params = new LinkedHashMap<>(r.parameters());
-        params.put("choices", plan.paper() ? "paper" : "custom");
-        next.put(
-            "mahalanobis",
-            new BundleManifest.Statistics(Map.of("statistics", MAHALANOBIS), params),
-            Map.of(MAHALANOBIS, o -> o.write(json)));
-      }
-      if (shaping != null) {
-        shaping.fit(manifest, input.model(), next);
-      }
-      List<String> fitted = new ArrayList<>(next.refitted());
-      if (sets.calibration != null) {
-        fitted.add(Calibration.STATISTICS_KEY);
-        next.dropCalibration();
-      } else {
-        next.dropStaleCalibration(err);
-      }
-      BundleManifest base = next.manifest(provenance(input, fitted));
-      BundleManifest written;
-      if (sets.calibration == null) {
-        written = next.writeTo(plan.out(), plan.replace(), base, Map.of());
-      } else {
-        written = calibrateAndWrite(collector, model, next, base, sets.calibration);
-      }
-      return written;
+    ShapingFit shaping =
+        plan.shaping().any()
+            ? new ShapingFit(collector, plan.shaping(), manifest, plan.dataRoot(), out)
+            : null;
+    NewBundle next = new NewBundle(input);
+    if (plan.setsOdin()) {
+      putOdin(manifest, model, next);
     }
+    if (sets.kl != null) {
+      fitKl(collector, sets.kl, manifest, next);
+    }
+    if (sets.knn != null) {
+      featureSpace.fitKnn(collector, sets.knn, plan.featureSpace().knnK(), next);
+    }
+    if (sets.vim != null) {
+      featureSpace.fitVim(collector, input, sets.vim, plan.featureSpace().vimDim(), next);
+    }
+    if (sets.mahalanobisFit != null) {
+      MahalanobisFit fit = new MahalanobisFit(collector);
+      MahalanobisFit.Result r =
+          plan.mahalanobisTune() != null
+              ? new MahalanobisTune(fit, collector, plan.mahalanobisTune(), out)
+                  .tune(sets.mahalanobisFit, sets.layers, sets.validation, plan.mahalanobisCount())
+              : fit.fit(
+                  sets.mahalanobisFit,
+                  sets.layers,
+                  plan.combiner(),
+                  sets.validation,
+                  sets.negatives,
+                  new MahalanobisMagnitude(plan.mahalanobisMagnitude()));
+      ObjectMapper mapper = new ObjectMapper();
+      out.println(
+          "mos fit: mahalanobis combiner: "
+              + mapper.writeValueAsString(r.parameters().get("combiner")));
+      byte[] json = mapper.writeValueAsBytes(r.statistics());
+      Map<String, Object> params = new LinkedHashMap<>(r.parameters());
+      params.put("choices", plan.paper() ? "paper" : "custom");
+      next.put(
+          "mahalanobis",
+          new BundleManifest.Statistics(Map.of("statistics", MAHALANOBIS), params),
+          Map.of(MAHALANOBIS, o -> o.write(json)));
+    }
+    if (shaping != null) {
+      shaping.fit(manifest, input.model(), next);
+    }
+    List<String> fitted = new ArrayList<>(next.refitted());
+    if (sets.calibration != null) {
+      fitted.add(Calibration.STATISTICS_KEY);
+      next.dropCalibration();
+    } else {
+      next.dropStaleCalibration(err);
+    }
+    BundleManifest base = next.manifest(provenance(input, fitted));
+    BundleManifest written;
+    if (sets.calibration == null) {
+      written = next.writeTo(plan.out(), plan.replace(), base, Map.of());
+    } else {
+      written = calibrateAndWrite(collector, model, next, base, sets.calibration);
+    }
+    return written;
   }
 
   /**
