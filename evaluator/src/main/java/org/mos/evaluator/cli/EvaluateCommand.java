@@ -8,20 +8,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.LongSupplier;
-import org.mos.common.auth.BearerTokens;
 import org.mos.common.data.DatasetException;
 import org.mos.common.image.BadFilePolicy;
 import org.mos.common.inference.Device;
 import org.mos.common.inference.InferenceOptions;
 import org.mos.common.metrics.Convention;
-import org.mos.contract.KafkaContract;
 import org.mos.evaluator.evaluate.EvaluationRun;
 import org.mos.evaluator.evaluate.InProcessTransports;
 import org.mos.evaluator.evaluate.OdinOptions;
-import org.mos.evaluator.evaluate.RemoteTransports;
 import org.mos.evaluator.evaluate.TransportFactory;
-import org.mos.evaluator.transport.GrpcTransport;
-import org.mos.evaluator.transport.KafkaTransport;
+import org.mos.evaluator.evaluate.TransportOptions;
 import org.mos.evaluator.transport.MessagingTransports;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -153,57 +149,7 @@ public class EvaluateCommand implements Callable<Integer> {
           "An undecodable image: list it as skipped, or stop (default: ${DEFAULT-VALUE}).")
   String onBadImage;
 
-  @Option(
-      names = "--transport",
-      defaultValue = "in-process",
-      paramLabel = "KIND",
-      description =
-          "in-process (ONNX Runtime in this JVM; default) or messaging (SmallRye Reactive"
-              + " Messaging channels: in memory, or Kafka with --kafka).")
-  String transport;
-
-  @Option(
-      names = "--scorer",
-      paramLabel = "HOST:PORT",
-      description =
-          "Score over gRPC ScoreStream on a running scorer; each --bundle NAME=PATH names a model"
-              + " it serves (NAME) and its local copy (PATH, checked by checksum).")
-  String scorer;
-
-  @Option(
-      names = "--token-file",
-      paramLabel = "FILE",
-      defaultValue = "${env:MOS_TOKEN_FILE}",
-      description =
-          "With --scorer: send the bearer token in FILE (its first line that is not blank or a"
-              + " # comment) to a scorer with authentication on (mos.auth.enabled); default: the"
-              + " file named by the environment variable MOS_TOKEN_FILE, else no token.")
-  Path tokenFile;
-
-  @Option(
-      names = "--kafka",
-      paramLabel = "BOOTSTRAP",
-      description =
-          "Score through Kafka (implies --transport messaging): requests on "
-              + KafkaContract.REQUEST_TOPIC
-              + ", scorers in one consumer group, replies on "
-              + KafkaContract.REPLY_TOPIC
-              + ".")
-  String kafka;
-
-  @Option(
-      names = "--kafka-request-topic",
-      defaultValue = KafkaContract.REQUEST_TOPIC,
-      paramLabel = "TOPIC",
-      description = "Topic the scorers consume (default ${DEFAULT-VALUE}).")
-  String kafkaRequestTopic;
-
-  @Option(
-      names = "--kafka-reply-topic",
-      defaultValue = KafkaContract.REPLY_TOPIC,
-      paramLabel = "TOPIC",
-      description = "Topic the scorers reply on (default ${DEFAULT-VALUE}).")
-  String kafkaReplyTopic;
+  @picocli.CommandLine.Mixin TransportOptions transportOptions = new TransportOptions();
 
   @Inject MessagingTransports messaging;
 
@@ -299,49 +245,9 @@ public class EvaluateCommand implements Callable<Integer> {
     }
     int decodeThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
     InferenceOptions inference = new InferenceOptions(Device.parse(device), false, modelThreads);
-    String kind = transport == null ? "in-process" : transport.strip().toLowerCase(Locale.ROOT);
-    if (!kind.equals("in-process") && !kind.equals("messaging")) {
-      throw new IllegalArgumentException(
-          "--transport is '" + transport + "'; expected in-process or messaging");
-    }
-    if (scorer != null && (kafka != null || kind.equals("messaging"))) {
-      throw new IllegalArgumentException(
-          "--scorer (gRPC) and --kafka / --transport messaging are different transports; pick one");
-    }
-    // MOS_TOKEN_FILE may be set for every run; only an explicit --token-file without --scorer is
-    // a mistake
-    boolean explicitToken =
-        spec != null
-            && spec.commandLine() != null
-            && spec.commandLine().getParseResult() != null
-            && spec.commandLine().getParseResult().hasMatchedOption("--token-file");
-    if (explicitToken && scorer == null) {
-      throw new IllegalArgumentException(
-          "--token-file " + tokenFile + " is for a scorer's gRPC API: give --scorer HOST:PORT too");
-    }
-    if (scorer != null) {
-      String token = tokenFile == null ? null : BearerTokens.readClientToken(tokenFile);
-      return new RemoteTransports(
-          scorer,
-          (name, bundle) ->
-              GrpcTransport.connect(
-                  GrpcTransport.Settings.of(scorer, name)
-                      .withWindow(batchSize, 4)
-                      .withToken(token)));
-    }
-    if (kafka != null) {
-      return new RemoteTransports(
-          "kafka " + kafka,
-          (name, bundle) ->
-              KafkaTransport.connect(
-                  KafkaTransport.Settings.of(kafka, name)
-                      .withTopics(kafkaRequestTopic, kafkaReplyTopic)));
-    }
-    if (kind.equals("messaging")) {
-      return new RemoteTransports(
-          "in-memory channels",
-          (name, bundle) ->
-              messaging.inMemory(bundle, inference, MessagingTransports.DEFAULT_WINDOW));
+    TransportOptions.Remote remote = transportOptions.remote(spec, messaging, inference, batchSize);
+    if (remote != null) {
+      return remote.factory();
     }
     return new InProcessTransports(inference, batchSize, decodeThreads, BATCHES_IN_FLIGHT, clock);
   }

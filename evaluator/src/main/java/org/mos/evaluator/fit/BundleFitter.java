@@ -23,6 +23,7 @@ import org.mos.common.score.KlLabelSource;
 import org.mos.common.score.MahalanobisMagnitude;
 import org.mos.common.score.OdinSettings;
 import org.mos.evaluator.evaluate.OdinOptions;
+import org.mos.evaluator.transport.ScoringTransport;
 
 /**
  * Carries out a {@link FitPlan}: reads the data sets (failing early on bad ones), fits KL class
@@ -38,11 +39,17 @@ final class BundleFitter {
   private static final String VJP_FILES = "odin_gradient.onnx or vjp_logits.onnx";
 
   private final FitPlan plan;
+  private final ExtractionPlan extraction;
   private final PrintWriter out;
   private final PrintWriter err;
 
   BundleFitter(FitPlan plan, PrintWriter out, PrintWriter err) {
+    this(plan, ExtractionPlan.IN_PROCESS, out, err);
+  }
+
+  BundleFitter(FitPlan plan, ExtractionPlan extraction, PrintWriter out, PrintWriter err) {
     this.plan = plan;
+    this.extraction = extraction;
     this.out = out;
     this.err = err;
   }
@@ -56,70 +63,111 @@ final class BundleFitter {
                 out, plan.paper(), plan.out().toAbsolutePath().normalize().getParent())) {
       BundleManifest manifest = input.manifest();
       Sets sets = readSets(manifest, model);
-      OutputCollector collector =
-          new OutputCollector(model, plan.batchSize(), plan.workers(), plan.badImages(), err);
-      ShapingFit shaping =
-          plan.shaping().any()
-              ? new ShapingFit(collector, plan.shaping(), manifest, plan.dataRoot(), out)
-              : null;
-      NewBundle next = new NewBundle(input);
-      if (plan.setsOdin()) {
-        putOdin(manifest, model, next);
+      if (extraction.remote() != null) {
+        RemoteFitCheck.refuseWhatNeedsTheModel(
+            plan, sets.layers, manifest, extraction.transportName());
       }
-      if (sets.kl != null) {
-        fitKl(collector, sets.kl, manifest, next);
+      try (ScoringTransport remote = connect()) {
+        OutputCollector collector =
+            new OutputCollector(
+                model,
+                plan.batchSize(),
+                plan.workers(),
+                plan.badImages(),
+                err,
+                remote,
+                extraction.remote() == null ? null : extraction.remote().where(),
+                extraction.cache(),
+                extraction.chunkRows());
+        return fitAll(input, model, featureSpace, manifest, sets, collector);
       }
-      if (sets.knn != null) {
-        featureSpace.fitKnn(collector, sets.knn, plan.featureSpace().knnK(), next);
-      }
-      if (sets.vim != null) {
-        featureSpace.fitVim(collector, input, sets.vim, plan.featureSpace().vimDim(), next);
-      }
-      if (sets.mahalanobisFit != null) {
-        MahalanobisFit fit = new MahalanobisFit(collector);
-        MahalanobisFit.Result r =
-            plan.mahalanobisTune() != null
-                ? new MahalanobisTune(fit, collector, plan.mahalanobisTune(), out)
-                    .tune(
-                        sets.mahalanobisFit, sets.layers, sets.validation, plan.mahalanobisCount())
-                : fit.fit(
-                    sets.mahalanobisFit,
-                    sets.layers,
-                    plan.combiner(),
-                    sets.validation,
-                    sets.negatives,
-                    new MahalanobisMagnitude(plan.mahalanobisMagnitude()));
-        ObjectMapper mapper = new ObjectMapper();
-        out.println(
-            "mos fit: mahalanobis combiner: "
-                + mapper.writeValueAsString(r.parameters().get("combiner")));
-        byte[] json = mapper.writeValueAsBytes(r.statistics());
-        Map<String, Object> params = new LinkedHashMap<>(r.parameters());
-        params.put("choices", plan.paper() ? "paper" : "custom");
-        next.put(
-            "mahalanobis",
-            new BundleManifest.Statistics(Map.of("statistics", MAHALANOBIS), params),
-            Map.of(MAHALANOBIS, o -> o.write(json)));
-      }
-      if (shaping != null) {
-        shaping.fit(manifest, input.model(), next);
-      }
-      List<String> fitted = new ArrayList<>(next.refitted());
-      if (sets.calibration != null) {
-        fitted.add(Calibration.STATISTICS_KEY);
-        next.dropCalibration();
-      } else {
-        next.dropStaleCalibration(err);
-      }
-      BundleManifest base = next.manifest(provenance(input, fitted));
-      BundleManifest written;
-      if (sets.calibration == null) {
-        written = next.writeTo(plan.out(), plan.replace(), base, Map.of());
-      } else {
-        written = calibrateAndWrite(collector, model, next, base, sets.calibration);
-      }
-      return written;
     }
+  }
+
+  /** The remote transport to the scorer serving the input bundle, checked by checksum, or null. */
+  private ScoringTransport connect() throws IOException {
+    if (extraction.remote() == null) {
+      return null;
+    }
+    try {
+      return extraction
+          .remote()
+          .factory()
+          .open(extraction.model(), plan.bundle().toString())
+          .transport();
+    } catch (IllegalArgumentException e) {
+      throw FitException.usage(e.getMessage());
+    }
+  }
+
+  private BundleManifest fitAll(
+      ModelBundle input,
+      BundleModel model,
+      FeatureSpaceFit featureSpace,
+      BundleManifest manifest,
+      Sets sets,
+      OutputCollector collector)
+      throws IOException {
+    ShapingFit shaping =
+        plan.shaping().any()
+            ? new ShapingFit(collector, plan.shaping(), manifest, plan.dataRoot(), out)
+            : null;
+    NewBundle next = new NewBundle(input);
+    if (plan.setsOdin()) {
+      putOdin(manifest, model, next);
+    }
+    if (sets.kl != null) {
+      fitKl(collector, sets.kl, manifest, next);
+    }
+    if (sets.knn != null) {
+      featureSpace.fitKnn(collector, sets.knn, plan.featureSpace().knnK(), next);
+    }
+    if (sets.vim != null) {
+      featureSpace.fitVim(collector, input, sets.vim, plan.featureSpace().vimDim(), next);
+    }
+    if (sets.mahalanobisFit != null) {
+      MahalanobisFit fit = new MahalanobisFit(collector);
+      MahalanobisFit.Result r =
+          plan.mahalanobisTune() != null
+              ? new MahalanobisTune(fit, collector, plan.mahalanobisTune(), out)
+                  .tune(sets.mahalanobisFit, sets.layers, sets.validation, plan.mahalanobisCount())
+              : fit.fit(
+                  sets.mahalanobisFit,
+                  sets.layers,
+                  plan.combiner(),
+                  sets.validation,
+                  sets.negatives,
+                  new MahalanobisMagnitude(plan.mahalanobisMagnitude()));
+      ObjectMapper mapper = new ObjectMapper();
+      out.println(
+          "mos fit: mahalanobis combiner: "
+              + mapper.writeValueAsString(r.parameters().get("combiner")));
+      byte[] json = mapper.writeValueAsBytes(r.statistics());
+      Map<String, Object> params = new LinkedHashMap<>(r.parameters());
+      params.put("choices", plan.paper() ? "paper" : "custom");
+      next.put(
+          "mahalanobis",
+          new BundleManifest.Statistics(Map.of("statistics", MAHALANOBIS), params),
+          Map.of(MAHALANOBIS, o -> o.write(json)));
+    }
+    if (shaping != null) {
+      shaping.fit(manifest, input.model(), next);
+    }
+    List<String> fitted = new ArrayList<>(next.refitted());
+    if (sets.calibration != null) {
+      fitted.add(Calibration.STATISTICS_KEY);
+      next.dropCalibration();
+    } else {
+      next.dropStaleCalibration(err);
+    }
+    BundleManifest base = next.manifest(provenance(input, fitted));
+    BundleManifest written;
+    if (sets.calibration == null) {
+      written = next.writeTo(plan.out(), plan.replace(), base, Map.of());
+    } else {
+      written = calibrateAndWrite(collector, model, next, base, sets.calibration);
+    }
+    return written;
   }
 
   /**

@@ -84,17 +84,33 @@ final class CalibrationFit {
     ScoreRequest request = new ScoreRequest(chosen, ScoreRequest.DEFAULT_TPR, 0, false, false);
     Map<String, List<Double>> scores = new LinkedHashMap<>();
     chosen.forEach(m -> scores.put(m, new ArrayList<>()));
-    OutputCollector.Report read =
-        collector.collectInputs(
-            "calibration set",
-            set,
-            (input, count, rows) -> {
-              // the scores the new bundle serves: ODIN with the bundle's epsilon, Mahalanobis
-              // fitted with an input perturbation magnitude, each on its perturbed inputs
-              for (ImageResult r : scorer.score(model, input, count, request).images()) {
-                chosen.forEach(m -> scores.get(m).add(r.scores().get(m)));
-              }
-            });
+    OutputCollector.Report read;
+    if (collector.chunked() && scorer.perturbedMethods(request).isEmpty()) {
+      // over a remote transport, or cached: score the plain outputs, as the served scorer does
+      List<String> needed = List.copyOf(new java.util.TreeSet<>(scorer.requiredOutputs(request)));
+      read =
+          collector.collect(
+              "calibration set",
+              set,
+              needed,
+              (outputs, rows) -> {
+                for (ImageResult r : scorer.score(outputs, request).images()) {
+                  chosen.forEach(m -> scores.get(m).add(r.scores().get(m)));
+                }
+              });
+    } else {
+      read =
+          collector.collectInputs(
+              "calibration set",
+              set,
+              (input, count, rows) -> {
+                // the scores the new bundle serves: ODIN with the bundle's epsilon, Mahalanobis
+                // fitted with an input perturbation magnitude, each on its perturbed inputs
+                for (ImageResult r : scorer.score(model, input, count, request).images()) {
+                  chosen.forEach(m -> scores.get(m).add(r.scores().get(m)));
+                }
+              });
+    }
     if (read.images() == 0) {
       throw FitException.failed("calibration: no readable image in " + set.source(), null);
     }

@@ -1,5 +1,6 @@
 package org.mos.evaluator.fit;
 
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -8,6 +9,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.mos.common.bundle.BundleManifest;
 import org.mos.common.inference.Calibration;
+import org.mos.evaluator.evaluate.Datasets;
+import org.mos.evaluator.evaluate.TransportOptions;
+import org.mos.evaluator.transport.MessagingTransports;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -29,13 +33,28 @@ import picocli.CommandLine.Spec;
       "  calibration  ID scores per method: thresholds, p-values (--calibrate)",
       "DIR|LIST: a folder (an ImageFolder tree where labels are needed) or a list",
       "file ('path label', 'path group index_in_group').",
+      "Images run in this process, or on a scorer (--scorer, --kafka, --transport",
+      "messaging: logits and features come back with each score); --cache DIR keeps",
+      "the outputs in chunks, so a rerun after an interruption continues where it stopped.",
     })
 public class FitCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--bundle", required = true, paramLabel = "BUNDLE", description = "Input bundle.")
+  @Option(
+      names = "--bundle",
+      required = true,
+      paramLabel = "[NAME=]PATH",
+      description =
+          "Input bundle; over --scorer or --kafka, NAME is its model name on the scorer (default:"
+              + " the folder name) and PATH its local copy (checked by checksum).")
+  String bundleSpec;
+
+  /** The input bundle's path ({@code --bundle}'s PATH). */
   Path bundle;
+
+  /** The model's name on a remote scorer ({@code --bundle}'s NAME). */
+  String modelName;
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "New bundle folder.")
   Path out;
@@ -219,6 +238,26 @@ public class FitCommand implements Callable<Integer> {
       description = "Decoding threads (0 = cores).")
   int workers;
 
+  @picocli.CommandLine.Mixin TransportOptions transportOptions = new TransportOptions();
+
+  @Inject MessagingTransports messaging;
+
+  @Option(
+      names = "--cache",
+      paramLabel = "DIR",
+      description =
+          "Keep every pass's extracted outputs in DIR, in chunks written as they complete: run the"
+              + " same command again after an interruption and it continues at the first missing"
+              + " chunk (a changed bundle, preprocessing or image list is not reused).")
+  Path cache;
+
+  @Option(
+      names = "--cache-chunk",
+      defaultValue = "1024",
+      paramLabel = "N",
+      description = "Images per cached chunk (default ${DEFAULT-VALUE}).")
+  int cacheChunk;
+
   @Option(
       names = "--on-bad-image",
       defaultValue = "skip",
@@ -231,11 +270,25 @@ public class FitCommand implements Callable<Integer> {
     PrintWriter o = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try {
+      Datasets.NamedPath named;
+      try {
+        named = Datasets.named(bundleSpec, "--bundle");
+      } catch (IllegalArgumentException e) {
+        throw FitException.usage(e.getMessage());
+      }
+      bundle = named.path();
+      modelName = named.name();
       FitPlan plan = FitOptions.resolve(this);
+      ExtractionPlan extraction = extraction(plan);
       o.println("mos fit: choices (" + (plan.paper() ? "paper" : "custom") + "):");
       plan.choices().forEach((k, v) -> o.println("  " + k + " = " + v));
+      o.println(
+          "  transport = "
+              + extraction.transportName()
+              + (extraction.remote() == null ? "" : " " + extraction.remote().where())
+              + (cache == null ? "" : ", cache " + cache.toAbsolutePath().normalize()));
       o.flush();
-      BundleManifest written = new BundleFitter(plan, o, err).run();
+      BundleManifest written = new BundleFitter(plan, extraction, o, err).run();
       o.println("mos fit: wrote " + plan.out().toAbsolutePath().normalize());
       // each statistic's files (calibration: its methods); settings without files: parameters
       new java.util.TreeMap<>(written.statistics())
@@ -262,6 +315,20 @@ public class FitCommand implements Callable<Integer> {
       err.flush();
       return 1;
     }
+  }
+
+  /** The transport and the cache, checked. */
+  private ExtractionPlan extraction(FitPlan plan) {
+    TransportOptions.Remote remote;
+    try {
+      remote = transportOptions.remote(spec, messaging, plan.inference(), plan.batchSize());
+    } catch (IllegalArgumentException e) {
+      throw FitException.usage(e.getMessage());
+    }
+    if (cache != null && Files.exists(cache) && !Files.isDirectory(cache)) {
+      throw FitException.usage("--cache " + cache + " is a file; give a folder");
+    }
+    return new ExtractionPlan(remote, modelName, cache, cacheChunk);
   }
 
   /** Whether {@code out} is the input bundle, inside it, or holds it. */

@@ -173,6 +173,26 @@ final class MahalanobisFit {
       String what,
       MahalanobisMagnitude perturbation,
       List<double[]> rows) {
+    if (collector.chunked() && !perturbation.perturbs()) {
+      // the plain layer outputs suffice: over a remote transport, or from the cache
+      collector.collect(
+          what,
+          set,
+          layers,
+          (outputs, indices) -> {
+            List<FloatMatrix> features = new ArrayList<>();
+            layers.forEach(l -> features.add(outputs.get(l)));
+            double[][] s = perLayer.perLayerScores(features);
+            for (int r = 0; r < indices.length; r++) {
+              double[] row = new double[layers.size()];
+              for (int l = 0; l < row.length; l++) {
+                row[l] = s[l][r];
+              }
+              rows.add(row);
+            }
+          });
+      return;
+    }
     collector.collectInputs(
         what,
         set,

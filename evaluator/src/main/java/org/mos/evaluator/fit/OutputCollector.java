@@ -1,6 +1,7 @@
 package org.mos.evaluator.fit;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -9,12 +10,12 @@ import org.mos.common.image.BadFilePolicy;
 import org.mos.common.image.ImageDecodeException;
 import org.mos.common.image.ImageSource;
 import org.mos.common.image.PipelineReport;
-import org.mos.common.image.Progress;
 import org.mos.common.image.UnreadableImage;
 import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.BundleStream;
 import org.mos.common.inference.InputBatch;
 import org.mos.common.score.FloatMatrix;
+import org.mos.evaluator.transport.ScoringTransport;
 
 /**
  * Runs a bundle model over an image set and hands each batch's outputs to a consumer, so that a fit
@@ -60,14 +61,54 @@ final class OutputCollector {
   private final int workers;
   private final BadFilePolicy policy;
   private final PrintWriter err;
+  private final ScoringTransport remote;
+  private final String via;
+  private final Path cache;
+  private final int chunkRows;
 
   OutputCollector(
       BundleModel model, int batchSize, int workers, BadFilePolicy policy, PrintWriter err) {
+    this(model, batchSize, workers, policy, err, null, null, null, 1);
+  }
+
+  /**
+   * @param remote the transport that runs the bundle elsewhere, or null for this process
+   * @param via the transport's description in the end lines, or null
+   * @param cache the root of the resumable chunk cache, or null
+   * @param chunkRows images per chunk
+   */
+  OutputCollector(
+      BundleModel model,
+      int batchSize,
+      int workers,
+      BadFilePolicy policy,
+      PrintWriter err,
+      ScoringTransport remote,
+      String via,
+      Path cache,
+      int chunkRows) {
     this.model = model;
     this.batchSize = batchSize;
     this.workers = workers;
     this.policy = policy;
     this.err = err;
+    this.remote = remote;
+    this.via = via;
+    this.cache = cache;
+    this.chunkRows = chunkRows;
+  }
+
+  /**
+   * Whether {@link #collect} runs in chunks (a remote transport or a cache): passes that can use it
+   * then take it over their own model runs.
+   */
+  boolean chunked() {
+    return remote != null || cache != null;
+  }
+
+  /** Whether the bundle runs elsewhere: only {@link #collect} is possible. */
+  boolean remote() {
+    return remote != null;
   }
 
   /** Where progress lines go. */
@@ -82,6 +123,11 @@ final class OutputCollector {
 
   /** Runs every image of {@code set} and passes the requested outputs to {@code consumer}. */
   Report collect(String what, ImageSet set, Collection<String> outputs, Consumer consumer) {
+    if (chunked()) {
+      ChunkedPass pass =
+          new ChunkedPass(model, batchSize, workers, policy, err, remote, via, cache, chunkRows);
+      return pass.run(what, set, List.copyOf(outputs), consumer);
+    }
     return collectInputs(
         what, set, (input, n, indices) -> consumer.accept(model.run(input, n, outputs), indices));
   }
@@ -103,8 +149,16 @@ final class OutputCollector {
   }
 
   private Report pass(String what, ImageSet set, InputConsumer inputs, ArrayConsumer arrays) {
+    if (remote != null) {
+      // refused before any work (RemoteFitCheck); this names the pass if a new one slips through
+      throw FitException.usage(
+          what
+              + " runs the bundle's graphs on this machine, which the "
+              + remote.name()
+              + " transport cannot: give --transport in-process");
+    }
     // array passes (the tuning) print their own progress: decoding runs ahead of their model runs
-    ProgressLine progress = new ProgressLine(what, err, arrays == null);
+    FitProgress progress = new FitProgress(what, err, arrays == null);
     try (BundleStream<Sample> stream =
         BundleStream.builder(model, set.samples(), (Sample s) -> ImageSource.of(s.path()))
             .optBatchSize(batchSize)
@@ -127,7 +181,7 @@ final class OutputCollector {
         }
       }
       PipelineReport report = stream.report();
-      progress.finish(report);
+      progress.finish(report.delivered(), report.seconds(), report.unreadable().size(), null);
       return new Report(report.delivered(), report.unreadable());
     } catch (ImageDecodeException e) {
       throw FitException.failed(
@@ -139,44 +193,6 @@ final class OutputCollector {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw FitException.failed(what + ": interrupted", e);
-    }
-  }
-
-  /** Rate-limited progress on stderr. */
-  private static final class ProgressLine {
-    private final String what;
-    private final PrintWriter err;
-    private long lastNanos = System.nanoTime();
-
-    private final boolean periodic;
-
-    ProgressLine(String what, PrintWriter err, boolean periodic) {
-      this.what = what;
-      this.err = err;
-      this.periodic = periodic;
-    }
-
-    void update(Progress p) {
-      if (!periodic) {
-        return;
-      }
-      long now = System.nanoTime();
-      if (now - lastNanos >= 2_000_000_000L && p.done() < p.total()) {
-        lastNanos = now;
-        err.println("mos fit: " + what + ": " + p);
-        err.flush();
-      }
-    }
-
-    void finish(PipelineReport r) {
-      err.printf(
-          "mos fit: %s: %d images in %.1f s (%.1f images/s), %d unreadable skipped%n",
-          what,
-          r.delivered(),
-          r.seconds(),
-          r.seconds() > 0 ? r.delivered() / r.seconds() : 0.0,
-          r.unreadable().size());
-      err.flush();
     }
   }
 }

@@ -3,6 +3,7 @@ package org.mos.evaluator.transport;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.image.ImageDecodeException;
 import org.mos.common.image.ImageDecoder;
@@ -75,9 +76,25 @@ public final class BundleImageScorer implements AutoCloseable {
    */
   public ImageResult score(byte[] encoded, String source, List<String> methods, OdinSettings odin)
       throws ImageDecodeException {
+    return score(encoded, source, methods, odin, Set.of());
+  }
+
+  /**
+   * {@link #score(byte[], String, List, OdinSettings)} that also returns the outputs named in
+   * {@code include} ({@code logits}, {@code features}) in the result.
+   */
+  public ImageResult score(
+      byte[] encoded, String source, List<String> methods, OdinSettings odin, Set<String> include)
+      throws ImageDecodeException {
     RgbImage image = decoder.decode(encoded, source);
     ScoreRequest request =
-        new ScoreRequest(methods, ScoreRequest.DEFAULT_TPR, 0, false, false, odin);
+        new ScoreRequest(
+            methods,
+            ScoreRequest.DEFAULT_TPR,
+            0,
+            include.contains(ScoringTransport.LOGITS),
+            include.contains(ScoringTransport.FEATURES),
+            odin);
     InputBatch batch = model.newInputBatch(1);
     batch.put(0, image);
     return scorer.score(model, batch, 1, request).images().get(0);

@@ -16,6 +16,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.mos.common.auth.BearerTokens;
 import org.mos.common.score.OdinSettings;
@@ -179,6 +181,13 @@ public final class GrpcTransport implements ScoringTransport {
 
   @Override
   public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> wanted, OdinSettings odin) {
+    return score(tasks, wanted, odin, Set.of());
+  }
+
+  @Override
+  public Multi<ScoredImage> score(
+      Multi<ImageTask> tasks, List<String> wanted, OdinSettings odin, Set<String> include) {
+    ScoringTransport.checkInclude(include);
     for (String m : wanted) {
       if (!org.mos.common.score.MethodId.parse(m).supportedAmong(methods)) {
         throw new IllegalArgumentException(
@@ -186,7 +195,7 @@ public final class GrpcTransport implements ScoringTransport {
       }
     }
     return Multi.createFrom()
-        .deferred(() -> new StreamRun(List.copyOf(wanted), odin).results(tasks));
+        .deferred(() -> new StreamRun(List.copyOf(wanted), odin, include).results(tasks));
   }
 
   @Override
@@ -207,16 +216,18 @@ public final class GrpcTransport implements ScoringTransport {
 
     private final List<String> wanted;
     private final OdinSettings odin;
+    private final Set<String> include;
     private final Map<String, List<Sent>> unanswered = new HashMap<>();
     private List<Sent> pending = new ArrayList<>();
     private int pendingBytes;
     private long nextRequest;
     private StreamObserver<ScoreRequest> requests;
 
-    StreamRun(List<String> wanted, OdinSettings odin) {
+    StreamRun(List<String> wanted, OdinSettings odin, Set<String> include) {
       super(settings.batchSize() * settings.maxInFlightRequests());
       this.wanted = wanted;
       this.odin = odin;
+      this.include = new TreeSet<>(include);
     }
 
     @Override
@@ -272,7 +283,8 @@ public final class GrpcTransport implements ScoringTransport {
           ScoreRequest.newBuilder()
               .setRequestId(id)
               .setModel(settings.model())
-              .addAllMethods(wanted);
+              .addAllMethods(wanted)
+              .addAllInclude(include);
       return odin == null ? b : ScoreMessages.withOdin(b, odin);
     }
 
@@ -394,6 +406,6 @@ public final class GrpcTransport implements ScoringTransport {
 
   private static ScoredImage scored(ImageTask task, ImageResult img) {
     Map<String, Double> scores = new LinkedHashMap<>(img.getScoresMap());
-    return ScoredImage.of(task, img.getPredictedClass(), scores);
+    return ScoredImage.of(task, img.getPredictedClass(), scores, ScoreMessages.outputs(img));
   }
 }

@@ -3,6 +3,7 @@ package org.mos.evaluator.transport;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Outgoing;
@@ -60,16 +61,28 @@ public class InMemoryScoringProcessor {
               request.getImages(0).getEncoded().toByteArray(),
               id,
               request.getMethodsList(),
-              ScoreMessages.odin(request));
+              ScoreMessages.odin(request),
+              Set.copyOf(request.getIncludeList()));
+      var image =
+          org.mos.scorer.grpc.v1.ImageResult.newBuilder()
+              .setPredictedClass(r.predictedClass())
+              .setClassName(r.className())
+              .setProbability(r.probability())
+              .putAllScores(r.scores());
+      if (r.logits() != null) {
+        for (float v : r.logits()) {
+          image.addLogits(v);
+        }
+      }
+      if (r.features() != null) {
+        for (float v : r.features()) {
+          image.addFeatures(v);
+        }
+      }
       return ScoreResponse.newBuilder()
           .setRequestId(id)
           .setModel(request.getModel())
-          .addImages(
-              org.mos.scorer.grpc.v1.ImageResult.newBuilder()
-                  .setPredictedClass(r.predictedClass())
-                  .setClassName(r.className())
-                  .setProbability(r.probability())
-                  .putAllScores(r.scores()))
+          .addImages(image)
           .build();
     } catch (ImageDecodeException e) {
       return ScoreMessages.error(id, request.getModel(), 400, "undecodable image", e.getMessage());

@@ -3,6 +3,7 @@ package org.mos.evaluator.transport;
 import io.smallrye.mutiny.Multi;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.mos.common.score.OdinSettings;
@@ -59,6 +60,13 @@ final class InMemoryTransport implements ScoringTransport {
 
   @Override
   public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> wanted, OdinSettings odin) {
+    return score(tasks, wanted, odin, Set.of());
+  }
+
+  @Override
+  public Multi<ScoredImage> score(
+      Multi<ImageTask> tasks, List<String> wanted, OdinSettings odin, Set<String> include) {
+    ScoringTransport.checkInclude(include);
     for (String m : wanted) {
       if (!org.mos.common.score.MethodId.parse(m).supportedAmong(methods())) {
         throw new IllegalArgumentException(
@@ -67,7 +75,10 @@ final class InMemoryTransport implements ScoringTransport {
     }
     List<String> methods = List.copyOf(wanted);
     return Multi.createFrom()
-        .deferred(() -> new Run(key + "-" + runs.incrementAndGet(), methods, odin).results(tasks));
+        .deferred(
+            () ->
+                new Run(key + "-" + runs.incrementAndGet(), methods, odin, Set.copyOf(include))
+                    .results(tasks));
   }
 
   @Override
@@ -80,12 +91,14 @@ final class InMemoryTransport implements ScoringTransport {
     private final String runId;
     private final List<String> methods;
     private final OdinSettings odin;
+    private final Set<String> include;
 
-    Run(String runId, List<String> methods, OdinSettings odin) {
+    Run(String runId, List<String> methods, OdinSettings odin, Set<String> include) {
       super(window);
       this.runId = runId;
       this.methods = methods;
       this.odin = odin;
+      this.include = include;
       replies.register(runId, this::onReply);
     }
 
@@ -93,7 +106,7 @@ final class InMemoryTransport implements ScoringTransport {
     protected void send(ImageTask task) throws Exception {
       byte[] bytes = Files.readAllBytes(task.path());
       requests
-          .send(ScoreMessages.request(runId, task.seq(), key, bytes, methods, odin))
+          .send(ScoreMessages.request(runId, task.seq(), key, bytes, methods, odin, include))
           .exceptionally(
               e -> {
                 complete(task.seq(), t -> ScoredImage.failed(t, "the request was refused: " + e));

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -179,7 +180,7 @@ public final class KafkaTransport implements ScoringTransport {
     String run = transportId + "-probe";
     runs.put(
         run,
-        new KafkaRun(run, List.of(), null, 1) {
+        new KafkaRun(run, List.of(), null, Set.of(), 1) {
           @Override
           void onReply(ScoreResponse r, String checksumHeader) {
             checksum = checksumHeader;
@@ -251,6 +252,13 @@ public final class KafkaTransport implements ScoringTransport {
 
   @Override
   public Multi<ScoredImage> score(Multi<ImageTask> tasks, List<String> wanted, OdinSettings odin) {
+    return score(tasks, wanted, odin, Set.of());
+  }
+
+  @Override
+  public Multi<ScoredImage> score(
+      Multi<ImageTask> tasks, List<String> wanted, OdinSettings odin, Set<String> include) {
+    ScoringTransport.checkInclude(include);
     for (String m : wanted) {
       if (!org.mos.common.score.MethodId.parse(m).supportedAmong(methods)) {
         throw new IllegalArgumentException(
@@ -262,7 +270,8 @@ public final class KafkaTransport implements ScoringTransport {
         .deferred(
             () -> {
               String runId = transportId + "-" + runCount.incrementAndGet();
-              KafkaRun run = new KafkaRun(runId, copy, odin, settings.window());
+              KafkaRun run =
+                  new KafkaRun(runId, copy, odin, Set.copyOf(include), settings.window());
               runs.put(runId, run);
               return run.results(tasks);
             });
@@ -334,20 +343,23 @@ public final class KafkaTransport implements ScoringTransport {
     private final String runId;
     private final List<String> wanted;
     private final OdinSettings odin;
+    private final Set<String> include;
     private volatile long lastProgress = System.nanoTime();
 
-    KafkaRun(String runId, List<String> wanted, OdinSettings odin, int window) {
+    KafkaRun(
+        String runId, List<String> wanted, OdinSettings odin, Set<String> include, int window) {
       super(window);
       this.runId = runId;
       this.wanted = wanted;
       this.odin = odin;
+      this.include = include;
     }
 
     @Override
     protected void send(ImageTask task) throws Exception {
       byte[] bytes = Files.readAllBytes(task.path());
       byte[] request =
-          ScoreMessages.request(runId, task.seq(), settings.model(), bytes, wanted, odin)
+          ScoreMessages.request(runId, task.seq(), settings.model(), bytes, wanted, odin, include)
               .toByteArray();
       producer.send(
           new ProducerRecord<>(

@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.mos.common.score.OdinSettings;
 import org.mos.contract.RequestId;
 import org.mos.scorer.grpc.v1.Error;
@@ -38,12 +40,28 @@ public final class ScoreMessages {
       byte[] encoded,
       List<String> methods,
       OdinSettings odin) {
+    return request(runId, seq, model, encoded, methods, odin, Set.of());
+  }
+
+  /**
+   * A request to score one encoded image with a model that also returns the graph outputs named in
+   * {@code include} ({@code logits}, {@code features}).
+   */
+  public static ScoreRequest request(
+      String runId,
+      long seq,
+      String model,
+      byte[] encoded,
+      List<String> methods,
+      OdinSettings odin,
+      Set<String> include) {
     ScoreRequest.Builder b =
         ScoreRequest.newBuilder()
             .setRequestId(RequestId.of(runId, seq))
             .setModel(model)
             .addImages(Image.newBuilder().setEncoded(ByteString.copyFrom(encoded)))
-            .addAllMethods(methods);
+            .addAllMethods(methods)
+            .addAllInclude(new TreeSet<>(include));
     return (odin == null ? b : withOdin(b, odin)).build();
   }
 
@@ -92,6 +110,26 @@ public final class ScoreMessages {
     }
     var img = reply.getImages(0);
     Map<String, Double> scores = new LinkedHashMap<>(img.getScoresMap());
-    return ScoredImage.of(task, img.getPredictedClass(), scores);
+    return ScoredImage.of(task, img.getPredictedClass(), scores, outputs(img));
+  }
+
+  /** The graph outputs an image result carries (those the request included), by name. */
+  static Map<String, float[]> outputs(org.mos.scorer.grpc.v1.ImageResult img) {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    if (img.getLogitsCount() > 0) {
+      out.put(ScoringTransport.LOGITS, floats(img.getLogitsList()));
+    }
+    if (img.getFeaturesCount() > 0) {
+      out.put(ScoringTransport.FEATURES, floats(img.getFeaturesList()));
+    }
+    return out;
+  }
+
+  private static float[] floats(List<Float> values) {
+    float[] a = new float[values.size()];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = values.get(i);
+    }
+    return a;
   }
 }

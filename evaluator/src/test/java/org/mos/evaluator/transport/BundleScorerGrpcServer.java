@@ -119,12 +119,13 @@ final class BundleScorerGrpcServer implements ScorerGrpc.AsyncService, AutoClose
     }
     try {
       ScoredBatch scored =
-          reference.score(images, request.getMethodsList(), ScoreMessages.odin(request));
+          reference.score(
+              images,
+              request.getMethodsList(),
+              ScoreMessages.odin(request),
+              request.getIncludeList());
       for (var img : scored.images()) {
-        b.addImages(
-            ImageResult.newBuilder()
-                .setPredictedClass(img.predictedClass())
-                .putAllScores(img.scores()));
+        b.addImages(proto(img));
       }
       return b.build();
     } catch (ImageDecodeException e) {
@@ -135,6 +136,26 @@ final class BundleScorerGrpcServer implements ScorerGrpc.AsyncService, AutoClose
                   .setDetail(e.getMessage()))
           .build();
     }
+  }
+
+  /**
+   * An image's result as the scorer's gRPC service returns it: prediction, scores and the outputs
+   * the request included (logits, features).
+   */
+  static ImageResult.Builder proto(org.mos.common.inference.ImageResult img) {
+    ImageResult.Builder r =
+        ImageResult.newBuilder().setPredictedClass(img.predictedClass()).putAllScores(img.scores());
+    if (img.logits() != null) {
+      for (float v : img.logits()) {
+        r.addLogits(v);
+      }
+    }
+    if (img.features() != null) {
+      for (float v : img.features()) {
+        r.addFeatures(v);
+      }
+    }
+    return r;
   }
 
   @Override

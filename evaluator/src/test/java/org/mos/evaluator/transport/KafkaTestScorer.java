@@ -20,7 +20,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.mos.common.image.ImageDecodeException;
 import org.mos.contract.KafkaContract;
 import org.mos.contract.RequestId;
-import org.mos.scorer.grpc.v1.ImageResult;
 import org.mos.scorer.grpc.v1.ScoreRequest;
 import org.mos.scorer.grpc.v1.ScoreResponse;
 
@@ -178,15 +177,12 @@ final class KafkaTestScorer implements AutoCloseable {
           reference.score(
               List.of(request.getImages(0).getEncoded().toByteArray()),
               request.getMethodsList(),
-              ScoreMessages.odin(request));
-      var img = scored.images().get(0);
+              ScoreMessages.odin(request),
+              request.getIncludeList());
       return ScoreResponse.newBuilder()
           .setRequestId(request.getRequestId())
           .setModel(request.getModel())
-          .addImages(
-              ImageResult.newBuilder()
-                  .setPredictedClass(img.predictedClass())
-                  .putAllScores(img.scores()))
+          .addImages(BundleScorerGrpcServer.proto(scored.images().get(0)))
           .build();
     } catch (ImageDecodeException e) {
       return ScoreMessages.error(

@@ -48,8 +48,21 @@ final class ReferenceScores implements AutoCloseable {
    */
   synchronized ScoredBatch score(List<byte[]> encoded, List<String> methods, OdinSettings odin)
       throws ImageDecodeException {
+    return score(encoded, methods, odin, List.of());
+  }
+
+  /** {@link #score(List, List, OdinSettings)} returning the outputs {@code include} names too. */
+  synchronized ScoredBatch score(
+      List<byte[]> encoded, List<String> methods, OdinSettings odin, List<String> include)
+      throws ImageDecodeException {
     ScoreRequest request =
-        new ScoreRequest(methods, ScoreRequest.DEFAULT_TPR, 0, false, false, odin);
+        new ScoreRequest(
+            methods,
+            ScoreRequest.DEFAULT_TPR,
+            0,
+            include.contains("logits"),
+            include.contains("features"),
+            odin);
     int n = encoded.size();
     InputBatch batch = model.newInputBatch(n);
     for (int i = 0; i < n; i++) {
