@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.mos.common.io.AtomicFiles;
+import org.mos.trainer.config.OneDnnCpuGuard;
 import org.mos.trainer.data.StreamedImages;
 import org.mos.trainer.head.HeadTrainingRun;
 import org.mos.trainer.model.BitArchitecture;
@@ -101,6 +102,7 @@ public final class TrainingRun {
     if (spec.backbone != null) {
       return new HeadTrainingRun(spec, listener, cancelled).run(); // a head on frozen features
     }
+    OneDnnCpuGuard.logDecision(); // libtorch starts below
     RunInputs inputs = RunInputs.resolve(spec);
     Path out = Path.of(spec.out);
     Files.createDirectories(out);
