@@ -102,8 +102,8 @@ public final class TrainingRun {
     if (spec.backbone != null) {
       return new HeadTrainingRun(spec, listener, cancelled).run(); // a head on frozen features
     }
-    OneDnnCpuGuard.logDecision(); // libtorch starts below
     RunInputs inputs = RunInputs.resolve(spec);
+    OneDnnCpuGuard.logDecision(); // libtorch starts below
     Path out = Path.of(spec.out);
     Files.createDirectories(out);
     AtomicFiles.write(out.resolve("layout.json"), JSON.writeValueAsBytes(inputs.modelLayout()));
