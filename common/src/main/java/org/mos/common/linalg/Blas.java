@@ -43,6 +43,36 @@ public final class Blas {
     blas().sgemm("T", "N", k, n, d, 1f, b, bOffset, d, a, aOffset, d, 0f, c, 0, k);
   }
 
+  /**
+   * {@code C += A B^T} in float32: A is n x d, B is k x d, C is n x k, all row-major (a linear
+   * layer's outputs {@code x W^T} added to C preset with the bias).
+   */
+  public static void addMultiplyTransposedB(float[] a, int n, int d, float[] b, int k, float[] c) {
+    check(a.length >= (long) n * d, "A", a.length, (long) n * d);
+    check(b.length >= (long) k * d, "B", b.length, (long) k * d);
+    check(c.length >= (long) n * k, "C", c.length, (long) n * k);
+    if (n == 0 || k == 0) {
+      return;
+    }
+    // column-major: C^T (k x n) += B (k x d, stored as B^T d x k) ^T * A^T (d x n)
+    blas().sgemm("T", "N", k, n, d, 1f, b, d, a, d, 1f, c, k);
+  }
+
+  /**
+   * {@code C = A^T B} in float32: A is m x p, B is m x q, C is p x q, all row-major (a linear
+   * layer's weight gradient {@code dz^T x} over a batch of m rows).
+   */
+  public static void multiplyTransposedA(float[] a, int m, int p, float[] b, int q, float[] c) {
+    check(a.length >= (long) m * p, "A", a.length, (long) m * p);
+    check(b.length >= (long) m * q, "B", b.length, (long) m * q);
+    check(c.length >= (long) p * q, "C", c.length, (long) p * q);
+    if (p == 0 || q == 0) {
+      return;
+    }
+    // column-major: C^T (q x p) = B^T (q x m, B as stored) * A (m x p, A^T as stored, transposed)
+    blas().sgemm("N", "T", q, p, m, 1f, b, q, a, p, 0f, c, q);
+  }
+
   /** {@code C = A B} in float64: A is n x d, B is d x k, C is n x k, all row-major. */
   public static void multiply(double[] a, int n, int d, double[] b, int k, double[] c) {
     check(a.length >= (long) n * d, "A", a.length, (long) n * d);

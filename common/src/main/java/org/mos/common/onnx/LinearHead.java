@@ -46,6 +46,27 @@ public record LinearHead(String features, String logits, FloatMatrix weight, flo
     return weight.cols();
   }
 
+  /**
+   * A new head on the same features and logits output, such as one trained on the frozen features
+   * ({@code train --backbone}); it may have another number of classes.
+   *
+   * @param weight W, (classes, dim) with this head's dim
+   * @param bias b, one per class
+   */
+  public LinearHead retrained(FloatMatrix weight, float[] bias) {
+    if (weight.cols() != dim()) {
+      throw new IllegalArgumentException(
+          "the new weight has "
+              + weight.cols()
+              + " columns but the features '"
+              + features
+              + "' are "
+              + dim()
+              + " long");
+    }
+    return new LinearHead(features, logits, weight, bias);
+  }
+
   /** Below this many rows a plain loop beats converting W for one BLAS product. */
   private static final int BLAS_MIN_ROWS = 8;
 

@@ -132,6 +132,27 @@ class LinearHeadTest {
   }
 
   @Test
+  void aRetrainedHeadKeepsTheTensorsAndMayHaveOtherClassesButNotOtherFeatures() {
+    GraphProto.Builder g = GraphProto.newBuilder();
+    g.addInitializer(OnnxProtos.floats("w", W)).addInitializer(OnnxProtos.floats("b", B));
+    g.addNode(
+        node("Gemm", "logits", "input", "w", "b").toBuilder()
+            .addAttribute(attribute("transB", 1L)));
+    LinearHead old = LinearHead.find(model(g), "logits");
+    LinearHead trained =
+        old.retrained(FloatMatrix.wrap(new float[] {2, 1}, 1, 2), new float[] {-1});
+    assertThat(trained.features()).isEqualTo("input");
+    assertThat(trained.logits()).isEqualTo("logits");
+    assertThat(trained.classes()).isEqualTo(1);
+    // x = (1, -2): 2 - 2 - 1
+    assertThat(trained.logits(FloatMatrix.wrap(new float[] {1, -2}, 1, 2)).row(0))
+        .containsExactly(-1f);
+    assertThatThrownBy(() -> old.retrained(FloatMatrix.wrap(new float[3], 1, 3), new float[1]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the new weight has 3 columns but the features 'input' are 2 long");
+  }
+
+  @Test
   void bareMatMulHasAZeroBias() {
     GraphProto.Builder g = GraphProto.newBuilder();
     g.addInitializer(OnnxProtos.floats("w", transposed(W)));

@@ -19,8 +19,10 @@ import java.util.logging.Logger;
  * pass through a convolution. Limiting oneDNN to AVX ({@code ONEDNN_MAX_CPU_ISA=AVX}) avoids those
  * kernels; training is then slower and its float rounding differs slightly. The guard sets the
  * variable in this process's C environment (oneDNN reads it when libtorch first runs a kernel, so
- * {@link #apply} must come before the first NDArray), and logs one line saying so. A value the user
- * set (either spelling of the variable) is always kept.
+ * {@link #apply} must come before the first NDArray), silently; the line saying so is logged by
+ * {@link #logDecision} where a command starts libtorch, so that {@code --help} and commands that
+ * never run libtorch print nothing about it. A value the user set (either spelling of the variable)
+ * is always kept.
  */
 public final class OneDnnCpuGuard {
 
@@ -37,6 +39,9 @@ public final class OneDnnCpuGuard {
   static final Path CACHE_INFO = Path.of("/sys/devices/system/cpu/cpu0/cache");
 
   private static boolean applied;
+
+  /** What {@link #apply} did, to be logged once by {@link #logDecision}; null when nothing. */
+  private static String decision;
 
   private OneDnnCpuGuard() {}
 
@@ -66,11 +71,11 @@ public final class OneDnnCpuGuard {
     try {
       CLibrary c = Native.load("c", CLibrary.class);
       if (c.setenv(VARIABLE, isa.get(), 0) != 0) {
-        LOG.warning("could not set " + VARIABLE + "=" + isa.get() + "; libtorch may crash here");
+        decision = "could not set " + VARIABLE + "=" + isa.get() + "; libtorch may crash here";
         return;
       }
     } catch (UnsatisfiedLinkError | RuntimeException e) {
-      LOG.warning(
+      decision =
           "could not set "
               + VARIABLE
               + "="
@@ -78,10 +83,10 @@ public final class OneDnnCpuGuard {
               + " ("
               + e.getMessage()
               + ")"
-              + "; libtorch may crash here");
+              + "; libtorch may crash here";
       return;
     }
-    LOG.warning(
+    decision =
         "this CPU reports no cache sizes (no "
             + CACHE_INFO
             + "), on which libtorch's oneDNN AVX2/AVX-512 convolution kernels crash: limiting"
@@ -89,7 +94,18 @@ public final class OneDnnCpuGuard {
             + isa.get()
             + " ("
             + VARIABLE
-            + "; set it yourself to choose)");
+            + "; set it yourself to choose)";
+  }
+
+  /**
+   * Logs (a warning) what {@link #apply} did, if anything, once per process: called where a command
+   * starts libtorch (a training run, the demo's training).
+   */
+  public static synchronized void logDecision() {
+    if (decision != null) {
+      LOG.warning(decision);
+      decision = null;
+    }
   }
 
   /**

@@ -13,6 +13,7 @@ import org.mos.common.data.ImageFolder;
 import org.mos.common.data.Sample;
 import org.mos.common.data.demo.DemoBenchmark;
 import org.mos.common.layout.GroupLayout;
+import org.mos.trainer.config.OneDnnCpuGuard;
 import org.mos.trainer.export.BundleExport;
 import org.mos.trainer.export.ResNetV2Spec;
 import org.mos.trainer.export.WeightMap;
@@ -134,6 +135,7 @@ public class DemoCommand implements Callable<Integer> {
     // Read by DJL's PyTorch engine when it starts, i.e. at the first NDManager below.
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(torchThreads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    OneDnnCpuGuard.logDecision();
     long start = System.nanoTime();
     Path data = out.resolve("data");
     DemoBenchmark.Source src;

@@ -1,19 +1,11 @@
 package org.mos.trainer.head;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,13 +27,20 @@ import org.mos.common.score.FloatMatrix;
  * (the common {@link BundleStream}, the bundle's own test preprocessing) and cached on disk in
  * chunks of {@code chunkRows} images.
  *
- * <p>A cache folder is {@code ROOT/NAME-KEY}, where KEY is a SHA-256 over the bundle's checksum,
- * its preprocessing, the output read, the chunk size and every image path in order: a changed
- * bundle, list or preprocessing gets a new folder and never reads stale features (older folders of
- * the same NAME are deleted). Chunk {@code i} is {@code chunk-0000i.npy} (float32, rows x dim, the
- * readable images of the chunk) and {@code chunk-0000i.rows.npy} (int64, their image indices), each
- * written atomically, the index file last: a chunk is complete when its index file exists. An
- * interrupted extraction therefore resumes at the first incomplete chunk.
+ * <p>A cache folder is {@code ROOT/NAME-KEY}, where KEY is a SHA-256 over the bundle's checksum
+ * (its files and manifest values), its preprocessing, the output read, the chunk size and every
+ * image path in order with the file's size and modification time: a changed bundle, list,
+ * preprocessing or image file gets a new folder and never reads stale features. Nothing else
+ * changes the features (training options such as augmentation, mixup or the head's mode act after
+ * the cache; batch size and threads only change the speed). A folder whose {@code key.json} records
+ * another key is refused, never overwritten or read, and so are features of images that were
+ * unreadable when the cache was made when unreadable images must fail ({@code --bad-files fail}).
+ * Older folders of the same NAME are deleted when {@link Settings#pruneStale} (the run's own cache
+ * folder), and kept otherwise (a cache folder that several runs may share). Chunk {@code i} is
+ * {@code chunk-0000i.npy} (float32, rows x dim, the readable images of the chunk) and {@code
+ * chunk-0000i.rows.npy} (int64, their image indices), each written atomically, the index file last:
+ * a chunk is complete when its index file exists. An interrupted extraction therefore resumes at
+ * the first incomplete chunk.
  */
 public final class FeatureCache {
 
@@ -51,9 +50,6 @@ public final class FeatureCache {
   /** The file in a cache folder that records what the folder holds. */
   static final String KEY_FILE = "key.json";
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   /**
    * How features are extracted.
    *
@@ -62,9 +58,16 @@ public final class FeatureCache {
    * @param threads decoding threads
    * @param policy what an unreadable image does
    * @param chunkRows images per chunk file
+   * @param pruneStale whether older caches of the same set name under the cache folder are deleted:
+   *     only when the folder belongs to one run
    */
   public record Settings(
-      String output, int batch, int threads, BadFilePolicy policy, int chunkRows) {
+      String output,
+      int batch,
+      int threads,
+      BadFilePolicy policy,
+      int chunkRows,
+      boolean pruneStale) {
     public Settings {
       if (batch < 1 || threads < 1 || chunkRows < 1) {
         throw new IllegalArgumentException(
@@ -76,30 +79,18 @@ public final class FeatureCache {
                 + chunkRows);
       }
     }
+
+    /** Settings that delete older caches of the same set name (a folder of one run). */
+    public Settings(String output, int batch, int threads, BadFilePolicy policy, int chunkRows) {
+      this(output, batch, threads, policy, chunkRows, true);
+    }
   }
 
   private FeatureCache() {}
 
   /** The cache key of {@code paths} through {@code model} under {@code settings}. */
   public static String key(BundleModel model, List<Path> paths, Settings settings) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      update(sha, "bundle " + model.checksum());
-      update(sha, "preprocessing " + model.preprocessSpec());
-      update(sha, "output " + settings.output());
-      update(sha, "chunk " + settings.chunkRows());
-      for (Path p : paths) {
-        update(sha, p.toAbsolutePath().normalize().toString());
-      }
-      return HexFormat.of().formatHex(sha.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing", e);
-    }
-  }
-
-  private static void update(MessageDigest sha, String s) {
-    sha.update(s.getBytes(StandardCharsets.UTF_8));
-    sha.update((byte) '\n');
+    return FeatureCacheKey.of(model, paths, settings);
   }
 
   /** The folder the features of {@code paths} are cached in under {@code root}. */
@@ -157,7 +148,33 @@ public final class FeatureCache {
       }
       run(model, name, paths, dir, settings, missing, log);
     }
-    return CachedFeatures.open(dir, chunks, paths.size());
+    CachedFeatures cached = CachedFeatures.open(dir, chunks, paths.size());
+    if (settings.policy() == BadFilePolicy.FAIL && cached.rows() < paths.size()) {
+      refuseSkipped(name, paths, dir, cached);
+    }
+    return cached;
+  }
+
+  /** Images skipped by an earlier extraction with {@code --bad-files skip}: refused under fail. */
+  private static void refuseSkipped(
+      String name, List<Path> paths, Path dir, CachedFeatures cached) {
+    int first = 0;
+    while (first < cached.rows() && cached.image(first) == first) {
+      first++;
+    }
+    throw new IllegalArgumentException(
+        "features of "
+            + name
+            + ": "
+            + (paths.size() - cached.rows())
+            + " of the "
+            + paths.size()
+            + " images were unreadable when "
+            + dir
+            + " was made with --bad-files skip (the first: "
+            + paths.get(first)
+            + "); with --bad-files fail, repair or remove them (the changed list or files make"
+            + " a new cache), or train with --bad-files skip");
   }
 
   /** Creates the folder with its key file, or checks an existing one; drops stale folders. */
@@ -172,33 +189,25 @@ public final class FeatureCache {
       Consumer<String> log)
       throws IOException {
     if (Files.isDirectory(root)) {
+      List<Path> others = new ArrayList<>();
       try (Stream<Path> old = Files.list(root)) {
         for (Path p : old.toList()) {
           String f = p.getFileName().toString();
           if (!p.equals(dir) && f.matches(java.util.regex.Pattern.quote(name) + "-[0-9a-f]{16}")) {
-            log.accept("features of " + name + ": removing the stale cache " + p);
-            AtomicFiles.deleteTree(p);
+            others.add(p);
           }
         }
       }
-    }
-    Path keyFile = dir.resolve(KEY_FILE);
-    if (Files.exists(keyFile)) {
-      JsonNode saved = JSON.readTree(keyFile.toFile());
-      if (key.equals(saved.path("key").asText())) {
-        return;
+      for (Path p : others) {
+        if (settings.pruneStale()) {
+          log.accept("features of " + name + ": removing the stale cache " + p);
+          AtomicFiles.deleteTree(p);
+        } else {
+          log.accept("features of " + name + ": keeping " + p + " (another run's cache, maybe)");
+        }
       }
-      AtomicFiles.deleteTree(dir); // a prefix collision: start over
     }
-    Map<String, Object> what = new LinkedHashMap<>();
-    what.put("key", key);
-    what.put("bundle_checksum", model.checksum());
-    what.put("preprocessing", model.preprocessSpec().toString());
-    what.put("output", settings.output());
-    what.put("images", paths.size());
-    what.put("chunk_rows", settings.chunkRows());
-    Files.createDirectories(dir);
-    AtomicFiles.write(keyFile, JSON.writeValueAsBytes(what));
+    FeatureCacheKey.claim(dir, name, key, model, paths, settings);
   }
 
   private static void run(

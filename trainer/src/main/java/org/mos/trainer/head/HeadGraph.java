@@ -4,24 +4,19 @@ import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
-import com.google.protobuf.ByteString;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
+import org.mos.common.onnx.GraphEdits;
 import org.mos.common.onnx.LinearHead;
 import org.mos.common.onnx.OnnxGraphException;
+import org.mos.common.score.FloatMatrix;
 
 /**
  * Graph surgery for a head on a frozen backbone: the backbone's final linear layer (found by {@link
  * LinearHead#find}) is removed and a {@code Gemm} (transB = 1) with the new weight and bias
  * produces the logits output from the same features tensor. Every node and initializer that only
- * fed the old head is removed; every other output (features, layer outputs) stays as it was.
+ * fed the old head is removed; every other output (features, layer outputs) stays as it was. The
+ * edits themselves (fresh names, pruning, initializers, shapes) are common's {@link GraphEdits}.
  */
 public final class HeadGraph {
 
@@ -52,20 +47,47 @@ public final class HeadGraph {
               + old.dim()
               + " long");
     }
+    return replace(
+        backbone, old, old.retrained(FloatMatrix.wrap(weight, classes, old.dim()), bias));
+  }
+
+  /**
+   * The backbone with {@code head} in place of its own final linear layer: {@code head} reads the
+   * same features tensor (a head {@link LinearHead#retrained} from the backbone's) and produces the
+   * same logits output.
+   *
+   * @throws OnnxGraphException when the backbone has no such head, or its head reads other features
+   */
+  public static ModelProto attach(ModelProto backbone, LinearHead head) {
+    LinearHead old = LinearHead.find(backbone, head.logits());
+    if (!old.features().equals(head.features()) || old.dim() != head.dim()) {
+      throw new OnnxGraphException(
+          "the new head reads '"
+              + head.features()
+              + "' ("
+              + head.dim()
+              + " long) but the backbone's head reads '"
+              + old.features()
+              + "' ("
+              + old.dim()
+              + " long)");
+    }
+    return replace(backbone, old, head);
+  }
+
+  private static ModelProto replace(ModelProto backbone, LinearHead old, LinearHead head) {
     GraphProto g = backbone.getGraph();
-    Set<String> names = new HashSet<>();
-    g.getNodeList().forEach(n -> names.addAll(n.getOutputList()));
-    g.getInitializerList().forEach(t -> names.add(t.getName()));
-    g.getInputList().forEach(i -> names.add(i.getName()));
-    String w = unique("mos_head.weight", names);
-    String b = unique("mos_head.bias", names);
-    List<NodeProto> nodes = new ArrayList<>();
+    String logits = head.logits();
+    Set<String> names = GraphEdits.tensorNames(g);
+    String w = GraphEdits.freshName("mos_head.weight", names);
+    String b = GraphEdits.freshName("mos_head.bias", names);
+    GraphProto.Builder out = g.toBuilder().clearNode().clearOutput();
     for (NodeProto n : g.getNodeList()) {
       if (!n.getOutputList().contains(logits)) {
-        nodes.add(n);
+        out.addNode(n);
       }
     }
-    nodes.add(
+    out.addNode(
         NodeProto.newBuilder()
             .setName("mos_head")
             .setOpType("Gemm")
@@ -77,99 +99,28 @@ public final class HeadGraph {
                 AttributeProto.newBuilder()
                     .setName("transB")
                     .setType(AttributeProto.AttributeType.INT)
-                    .setI(1))
-            .build());
-    Set<String> outputs = new HashSet<>();
-    g.getOutputList().forEach(o -> outputs.add(o.getName()));
-    nodes = live(nodes, outputs);
-    Set<String> used = new HashSet<>(outputs);
-    Set<String> produced = new HashSet<>();
-    for (NodeProto n : nodes) {
-      used.addAll(n.getInputList());
-      produced.addAll(n.getOutputList());
-    }
-    GraphProto.Builder out = g.toBuilder().clearNode().addAllNode(nodes).clearInitializer();
-    for (TensorProto t : g.getInitializerList()) {
-      if (used.contains(t.getName())) {
-        out.addInitializer(t);
-      }
-    }
-    out.addInitializer(floats(w, weight, classes, old.dim()));
-    out.addInitializer(floats(b, bias, classes));
-    out.clearInput();
-    for (ValueInfoProto i : g.getInputList()) {
-      if (used.contains(i.getName())) {
-        out.addInput(i); // an old-style initializer input of the removed head goes with it
-      }
-    }
-    out.clearValueInfo();
-    for (ValueInfoProto v : g.getValueInfoList()) {
-      if (produced.contains(v.getName()) && !v.getName().equals(logits)) {
-        out.addValueInfo(v);
-      }
-    }
-    out.clearOutput();
+                    .setI(1)));
+    out.addInitializer(
+        GraphEdits.floatTensor(w, head.weight().toArray(), head.classes(), head.dim()));
+    out.addInitializer(GraphEdits.floatTensor(b, head.bias(), head.classes()));
     for (ValueInfoProto o : g.getOutputList()) {
-      out.addOutput(o.getName().equals(logits) ? withClasses(o, classes) : o);
+      out.addOutput(o.getName().equals(logits) ? withClasses(o, head.classes()) : o);
     }
-    return backbone.toBuilder().setGraph(out).build();
-  }
-
-  /** The nodes something still reads (another live node or a graph output), in their order. */
-  private static List<NodeProto> live(List<NodeProto> nodes, Set<String> outputs) {
-    List<NodeProto> kept = nodes;
-    while (true) {
-      Set<String> read = new HashSet<>(outputs);
-      kept.forEach(n -> read.addAll(n.getInputList()));
-      List<NodeProto> next = new ArrayList<>();
-      for (NodeProto n : kept) {
-        if (n.getOutputList().stream().anyMatch(read::contains)) {
-          next.add(n);
-        }
-      }
-      if (next.size() == kept.size()) {
-        return next;
-      }
-      kept = next;
-    }
+    // an annotation of the logits may carry the old class count: ONNX Runtime infers it again
+    out.clearValueInfo();
+    g.getValueInfoList().stream()
+        .filter(v -> !v.getName().equals(logits))
+        .forEach(out::addValueInfo);
+    // what only fed the old head goes: nodes, initializers, old-style initializer inputs
+    GraphProto pruned = GraphEdits.pruned(out.build(), Set.of());
+    return backbone.toBuilder().setGraph(pruned).build();
   }
 
   /** The logits output's value info with its class dimension set to {@code classes}. */
   private static ValueInfoProto withClasses(ValueInfoProto o, int classes) {
-    if (!o.hasType() || !o.getType().hasTensorType() || !o.getType().getTensorType().hasShape()) {
-      return o;
-    }
-    TensorShapeProto shape = o.getType().getTensorType().getShape();
-    if (shape.getDimCount() != 2) {
-      return o;
-    }
-    ValueInfoProto.Builder b = o.toBuilder();
-    b.getTypeBuilder()
-        .getTensorTypeBuilder()
-        .getShapeBuilder()
-        .setDim(1, TensorShapeProto.Dimension.newBuilder().setDimValue(classes));
-    return b.build();
-  }
-
-  private static TensorProto floats(String name, float[] values, int... dims) {
-    ByteBuffer raw = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    raw.asFloatBuffer().put(values);
-    TensorProto.Builder t =
-        TensorProto.newBuilder()
-            .setName(name)
-            .setDataType(TensorProto.DataType.FLOAT.getNumber())
-            .setRawData(ByteString.copyFrom(raw.array()));
-    for (int d : dims) {
-      t.addDims(d);
-    }
-    return t.build();
-  }
-
-  private static String unique(String base, Set<String> taken) {
-    String name = base;
-    for (int i = 1; taken.contains(name); i++) {
-      name = base + "_" + i;
-    }
-    return name;
+    boolean matrix =
+        o.getType().getTensorType().hasShape()
+            && o.getType().getTensorType().getShape().getDimCount() == 2;
+    return matrix ? GraphEdits.withDimension(o, 1, GraphEdits.dimension(classes)) : o;
   }
 }

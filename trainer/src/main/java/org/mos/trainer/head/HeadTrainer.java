@@ -1,9 +1,9 @@
 package org.mos.trainer.head;
 
-import dev.ludovic.netlib.blas.BLAS;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
 import org.mos.common.layout.GroupLayout;
+import org.mos.common.linalg.Blas;
 import org.mos.trainer.train.Finetuner;
 import org.mos.trainer.train.HyperRule;
 import org.mos.trainer.train.Mixup;
@@ -13,11 +13,11 @@ import org.mos.trainer.train.Validator;
 /**
  * Trains a linear head, logits = features W^T + b, on cached frozen features: the paper's head-only
  * finetuning without running the backbone. Plain Java around two BLAS matrix products per step
- * (netlib's JNI binding of the system BLAS, OpenBLAS on Debian): the logits, and the weight
- * gradient; the loss and its gradient ({@link HeadLoss}: group softmax or flat, as {@code
- * SoftmaxLoss}) and SGD with momentum (as {@link SgdMomentum}: {@code buf = 0.9 buf + grad; w -= lr
- * buf}, the buffer starting at zero, no weight decay) run on arrays. The learning rate of each step
- * comes from the {@link HyperRule}. The head starts at zero (BiT's {@code zero_head}).
+ * (common's {@link Blas}: netlib's JNI binding of the system BLAS, OpenBLAS on Debian): the logits,
+ * and the weight gradient; the loss and its gradient ({@link HeadLoss}: group softmax or flat, as
+ * {@code SoftmaxLoss}) and SGD with momentum (as {@link SgdMomentum}: {@code buf = 0.9 buf + grad;
+ * w -= lr buf}, the buffer starting at zero, no weight decay) run on arrays. The learning rate of
+ * each step comes from the {@link HyperRule}. The head starts at zero (BiT's {@code zero_head}).
  *
  * <p>As in {@link Finetuner}, every step takes {@code batch} examples from a fresh seeded shuffle
  * of the rows per epoch, and mixup (when the rule has it) mixes the features of a step with a
@@ -52,8 +52,6 @@ public final class HeadTrainer {
     }
   }
 
-  private static final BLAS BLAS_LIBRARY = BLAS.getInstance();
-
   private final HeadLoss loss;
   private final LabelledFeatures data;
   private final Settings settings;
@@ -86,7 +84,7 @@ public final class HeadTrainer {
 
   /** The BLAS the products run on (its class name says whether it is native). */
   public static String blas() {
-    return BLAS_LIBRARY.getClass().getSimpleName();
+    return Blas.implementation();
   }
 
   /** W, row-major (logits x dim): the live array. */
@@ -163,8 +161,7 @@ public final class HeadTrainer {
   /** gradW = dz^T x, gradb = column sums of dz, then the momentum update. */
   private void update(float[] x, float[] dz, int n, double lr) {
     float[] gradWeight = new float[weight.length];
-    // row-major gradW (logits x dim) is column-major (dim x logits) = x^T(dim x n) dz(n x logits)
-    BLAS_LIBRARY.sgemm("N", "T", dim, logits, n, 1f, x, dim, dz, logits, 0f, gradWeight, dim);
+    Blas.multiplyTransposedA(dz, n, logits, x, dim, gradWeight);
     float[] gradBias = new float[logits];
     for (int r = 0; r < n; r++) {
       int base = r * logits;
@@ -190,8 +187,7 @@ public final class HeadTrainer {
     for (int r = 0; r < n; r++) {
       System.arraycopy(bias, 0, z, r * logits, logits);
     }
-    // row-major z (n x logits) is column-major (logits x n) = W (logits x dim) x^T (dim x n)
-    BLAS_LIBRARY.sgemm("T", "N", logits, n, dim, 1f, weight, dim, x, dim, 1f, z, logits);
+    Blas.addMultiplyTransposedB(x, n, dim, weight, logits, z);
     return z;
   }
 

@@ -177,8 +177,14 @@ public final class HeadTrainingRun {
   private FeatureCache.Settings extraction() {
     int threads = spec.threads != null ? spec.threads : Runtime.getRuntime().availableProcessors();
     BadFilePolicy policy = BadFilePolicy.valueOf(spec.badFiles.toUpperCase(Locale.ROOT));
+    // a --feature-cache folder may be shared by runs: only the run's own one is pruned
     return new FeatureCache.Settings(
-        BundleModel.FEATURES, spec.extractBatch, threads, policy, FeatureCache.DEFAULT_CHUNK_ROWS);
+        BundleModel.FEATURES,
+        spec.extractBatch,
+        threads,
+        policy,
+        FeatureCache.DEFAULT_CHUNK_ROWS,
+        spec.featureCache == null);
   }
 
   private HeadTrainer.LabelledFeatures features(

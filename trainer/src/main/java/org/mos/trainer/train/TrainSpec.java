@@ -181,7 +181,8 @@ public class TrainSpec {
       names = "--feature-cache",
       description =
           "With --backbone: folder of the cached features (default: OUT/features); reused when"
-              + " bundle, images and preprocessing match.")
+              + " bundle, image files and preprocessing match; other caches in a given folder are"
+              + " kept.")
   public String featureCache;
 
   @Option(

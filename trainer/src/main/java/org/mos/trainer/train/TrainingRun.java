@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.mos.common.io.AtomicFiles;
+import org.mos.trainer.config.OneDnnCpuGuard;
 import org.mos.trainer.data.StreamedImages;
 import org.mos.trainer.head.HeadTrainingRun;
 import org.mos.trainer.model.BitArchitecture;
@@ -102,6 +103,7 @@ public final class TrainingRun {
       return new HeadTrainingRun(spec, listener, cancelled).run(); // a head on frozen features
     }
     RunInputs inputs = RunInputs.resolve(spec);
+    OneDnnCpuGuard.logDecision(); // libtorch starts below
     Path out = Path.of(spec.out);
     Files.createDirectories(out);
     AtomicFiles.write(out.resolve("layout.json"), JSON.writeValueAsBytes(inputs.modelLayout()));

@@ -1,9 +1,11 @@
 package org.mos.trainer.head;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,6 +108,101 @@ class FeatureCacheTest {
       // another image list is another cache as well
       assertThat(FeatureCache.key(model, images.subList(0, 4), CHUNKS_OF_4))
           .isNotEqualTo(FeatureCache.key(model, images, CHUNKS_OF_4));
+    }
+  }
+
+  @Test
+  void anImageFileReplacedUnderTheSameNameIsExtractedAgain() throws Exception {
+    List<Path> images = images(3);
+    Path cache = dir.resolve("cache");
+    try (ModelBundle bundle = ModelBundle.open(Backbones.bundle(dir.resolve("b"), 5, false));
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      Path before = FeatureCache.folder(cache, "train", model, images, CHUNKS_OF_4);
+      FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, l -> {});
+      // image 0 becomes a copy of image 2, with a later modification time
+      FileTime was = Files.getLastModifiedTime(images.get(0));
+      Files.copy(images.get(2), images.get(0), StandardCopyOption.REPLACE_EXISTING);
+      Files.setLastModifiedTime(images.get(0), FileTime.fromMillis(was.toMillis() + 5_000));
+      Path after = FeatureCache.folder(cache, "train", model, images, CHUNKS_OF_4);
+      assertThat(after).isNotEqualTo(before);
+      CachedFeatures f = FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, l -> {});
+      assertThat(f.row(0)).containsExactly(features(model, images.subList(2, 3)).row(0));
+    }
+  }
+
+  @Test
+  void aFolderHoldingAnotherExtractionIsRefusedNotOverwritten() throws Exception {
+    List<Path> images = images(3);
+    Path cache = dir.resolve("cache");
+    try (ModelBundle bundle = ModelBundle.open(Backbones.bundle(dir.resolve("b"), 5, false));
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, l -> {});
+      Path folder = FeatureCache.folder(cache, "train", model, images, CHUNKS_OF_4);
+      // as if a cache of another list had landed in this folder (copied, or a key collision)
+      Path keyFile = folder.resolve(FeatureCache.KEY_FILE);
+      String json = Files.readString(keyFile);
+      String key = FeatureCache.key(model, images, CHUNKS_OF_4);
+      Files.writeString(
+          keyFile, json.replace(key, "0".repeat(64)).replace("\"images\" : 3", "\"images\" : 7"));
+      assertThatThrownBy(
+              () -> FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, l -> {}))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(folder + " holds the features of another extraction")
+          .hasMessageContaining("records the key " + "0".repeat(64) + ", this run's is " + key)
+          .hasMessageContaining("they differ in images)")
+          .hasMessageEndingWith("remove that folder, or give another --feature-cache");
+      assertThat(FeatureCache.rowsFile(folder, 0)).exists();
+
+      Files.delete(keyFile);
+      assertThatThrownBy(
+              () -> FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, l -> {}))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "features of train: "
+                  + folder
+                  + " holds files but no key.json, so what they are is unknown: remove the"
+                  + " folder, or give another --feature-cache");
+    }
+  }
+
+  @Test
+  void aSharedCacheFolderKeepsTheCachesOfOtherLists() throws Exception {
+    List<Path> images = images(5);
+    Path cache = dir.resolve("shared");
+    FeatureCache.Settings shared =
+        new FeatureCache.Settings(BundleModel.FEATURES, 3, 1, BadFilePolicy.SKIP, 4, false);
+    try (ModelBundle bundle = ModelBundle.open(Backbones.bundle(dir.resolve("b"), 5, false));
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      FeatureCache.extract(model, "train", images, cache, shared, l -> {});
+      Path first = FeatureCache.folder(cache, "train", model, images, shared);
+      List<String> log = new ArrayList<>();
+      FeatureCache.extract(model, "train", images.subList(0, 4), cache, shared, log::add);
+      Path second = FeatureCache.folder(cache, "train", model, images.subList(0, 4), shared);
+      assertThat(second).isNotEqualTo(first);
+      assertThat(FeatureCache.rowsFile(first, 1)).exists();
+      assertThat(FeatureCache.rowsFile(second, 0)).exists();
+      assertThat(log).anyMatch(l -> l.startsWith("features of train: keeping " + first));
+    }
+  }
+
+  @Test
+  void imagesSkippedIntoTheCacheAreRefusedWhenUnreadableImagesMustFail() throws Exception {
+    List<Path> images = images(5);
+    Files.writeString(dir.resolve("broken.png"), "not an image");
+    images.add(3, dir.resolve("broken.png"));
+    Path cache = dir.resolve("cache");
+    FeatureCache.Settings failing =
+        new FeatureCache.Settings(BundleModel.FEATURES, 3, 1, BadFilePolicy.FAIL, 4);
+    try (ModelBundle bundle = ModelBundle.open(Backbones.bundle(dir.resolve("b"), 5, false));
+        BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
+      assertThat(FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, l -> {}).rows())
+          .isEqualTo(5);
+      assertThatThrownBy(
+              () -> FeatureCache.extract(model, "train", images, cache, failing, l -> {}))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("1 of the 6 images were unreadable when ")
+          .hasMessageContaining("with --bad-files skip (the first: " + dir.resolve("broken.png"))
+          .hasMessageContaining("or train with --bad-files skip");
     }
   }
 

@@ -20,7 +20,9 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.mos.common.onnx.LinearHead;
 import org.mos.common.onnx.OnnxGraphException;
+import org.mos.common.score.FloatMatrix;
 
 /**
  * The head swap on a foreign-style graph: features = relu(input), logits =
@@ -61,6 +63,23 @@ class HeadGraphTest {
             () -> HeadGraph.attach(matMulAddClassifier(), "scores", new float[8], new float[2]))
         .isInstanceOf(OnnxGraphException.class)
         .hasMessageContaining("no output named 'scores'");
+  }
+
+  @Test
+  void aRetrainedLinearHeadIsAttachedAsTheFloatArraysAre() throws Exception {
+    float[] w = {1, 0, 0, 0, 0, 1, 1, 0, 0.5f, 0, 0, 2};
+    float[] b = {0.25f, -1, 2};
+    ModelProto backbone = matMulAddClassifier();
+    LinearHead trained =
+        LinearHead.find(backbone, "logits").retrained(FloatMatrix.wrap(w, 3, 4), b);
+    assertThat(HeadGraph.attach(backbone, trained))
+        .isEqualTo(HeadGraph.attach(backbone, "logits", w, b));
+    LinearHead elsewhere = new LinearHead("input", "logits", FloatMatrix.wrap(w, 3, 4), b);
+    assertThatThrownBy(() -> HeadGraph.attach(backbone, elsewhere))
+        .isInstanceOf(OnnxGraphException.class)
+        .hasMessage(
+            "the new head reads 'input' (4 long) but the backbone's head reads 'features' (4"
+                + " long)");
   }
 
   private static Map<String, float[][]> run(ModelProto model) throws Exception {
