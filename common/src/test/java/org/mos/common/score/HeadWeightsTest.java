@@ -22,7 +22,7 @@ class HeadWeightsTest {
 
   @Test
   void batchedLogitsEqualPlainSumsAcrossBlocksOfRows() {
-    int rows = 300; // more than one block of 256 rows
+    int rows = 1100; // more than one block of 1024 rows
     int dim = 40;
     int classes = 7;
     SplittableRandom r = new SplittableRandom(3);
