@@ -194,8 +194,17 @@ public final class Blas {
    */
   public static SymmetricEigen symmetricEigen(double[] a, int d) {
     check(a.length >= (long) d * d, "A", a.length, (long) d * d);
+    return symmetricEigenOverwriting(Arrays.copyOf(a, d * d), d);
+  }
+
+  /**
+   * {@link #symmetricEigen} without the copy: the contents of {@code a} are destroyed (it serves as
+   * LAPACK's workspace), which saves a d x d array when the caller no longer needs it.
+   */
+  public static SymmetricEigen symmetricEigenOverwriting(double[] a, int d) {
+    check(a.length >= (long) d * d, "A", a.length, (long) d * d);
     // dsyevr (relatively robust representations), the driver scipy's eigh uses by default
-    double[] v = java.util.Arrays.copyOf(a, d * d);
+    double[] v = a;
     double[] w = new double[d];
     double[] z = new double[d * d];
     int[] support = new int[2 * d];

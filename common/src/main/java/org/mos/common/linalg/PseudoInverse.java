@@ -1,5 +1,6 @@
 package org.mos.common.linalg;
 
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -24,8 +25,9 @@ public final class PseudoInverse {
   private PseudoInverse() {}
 
   /**
-   * pinvh of the symmetric d x d row-major matrix {@code a} (read from its upper triangle, not
-   * modified), as a new d x d row-major array.
+   * pinvh of the symmetric d x d row-major matrix {@code a} (read from its upper triangle), as a d
+   * x d row-major array. {@code a} serves as workspace: its contents are destroyed, and the result
+   * may be {@code a} itself.
    *
    * @param knownSingular true when the caller knows {@code a} has rank below d (for example a
    *     covariance of fewer rows than dimensions): skips the Cholesky attempt, which would fail
@@ -40,9 +42,12 @@ public final class PseudoInverse {
     return byEigendecomposition(a, d);
   }
 
-  /** pinvh of {@code a} by its eigendecomposition, whatever its condition (the reference path). */
+  /**
+   * pinvh of {@code a} by its eigendecomposition, whatever its condition (the reference path);
+   * {@code a} is destroyed and holds the result.
+   */
   public static double[] byEigendecomposition(double[] a, int d) {
-    Blas.SymmetricEigen eig = Blas.symmetricEigen(a, d);
+    Blas.SymmetricEigen eig = Blas.symmetricEigenOverwriting(a, d);
     double[] values = eig.values();
     double max = 0;
     for (int k = 0; k < d; k++) {
@@ -71,7 +76,8 @@ public final class PseudoInverse {
         }
       }
     }
-    double[] result = new double[d * d];
+    double[] result = a; // free after the decomposition
+    Arrays.fill(result, 0, d * d, 0.0);
     Blas.addGram(1.0, v, firstPositive * d, d - firstPositive, d, result);
     Blas.addGram(-1.0, v, 0, negative, d, result);
     Blas.mirrorUpper(result, d);
