@@ -26,8 +26,9 @@ import org.mos.common.score.VimStatistics;
  * bench/python/blas_ref.py}, on the files that script wrote to DIR (run it first): ViM scoring and
  * the head's energy ({@link LinearHead#logits}, a float32 graph head in a float64 product) of
  * 50,000 x 2048 features, DICE's score ({@link DiceShaping} through {@link ShapedScore}, as the
- * scorer runs it: masked float64 head, energy) of the same features, and KNN (K = 50) of 1,000 queries against a 100,000 x 2048 bank, whose
- * neighbours must be faiss's. Scores are checked against NumPy's.
+ * scorer runs it: masked float64 head, energy) of the same features, and KNN (K = 50) of 1,000
+ * queries against a 100,000 x 2048 bank, whose neighbours must be faiss's. Scores are checked
+ * against NumPy's.
  *
  * <p>Usage: {@code java -cp $CP org.mos.bench.BlasBench DIR [repeats] [methods]}
  */
