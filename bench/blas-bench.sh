@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The matrix-product benchmarks of BENCHMARKS.md ("BLAS"), each Java harness right after its
 # NumPy/faiss reference, one BLAS thread each (OPENBLAS_NUM_THREADS=1, one fork/join thread).
-# Usage: bench/blas-bench.sh DATA_DIR CLASSPATH [vim,head,knn] [kl] [fit]
+# Usage: bench/blas-bench.sh DATA_DIR CLASSPATH [vim,head,dice,knn] [kl] [fit]
+# (fit: the Mahalanobis layer at d = 2048 over 2,000 rows, fewer than d, and over 8,000 rows;
+# one first run and three timed runs on each side)
 set -euo pipefail
 dir=$1
 cp=$2
@@ -23,6 +25,6 @@ if [ "${4:-}" = kl ]; then
   java_run org.mos.bench.ScoresBench --threads 1 --methods kl --repeats 1 2>&1 | grep -v -e VectorBLAS -e initializeJava
 fi
 if [ "${5:-}" = fit ]; then
-  py_run bench/python/fit_ref.py 1 2048
-  java_run org.mos.bench.FitBench 1 2048 2>&1 | grep -v -e VectorBLAS -e initializeJava
+  py_run bench/python/fit_ref.py --layers-only 3 2048 2048:8000
+  java_run org.mos.bench.FitBench --layers-only 3 2048 2048:8000 2>&1 | grep -v -e VectorBLAS -e initializeJava
 fi

@@ -5,6 +5,10 @@ methods, on data this script writes once to DIR as .npy files (the Java side rea
         1048 float64, as haoqiwang/vim benchmark.py computes it
   head  the same features through a 1000 x 2048 head: logsumexp(f W^T + b) (the product of DICE and
         every shaping method), float64 as numpy promotes float32 features times a float64 W
+  dice  DICE (METHODS.md 4.1, deeplearning-wisc/dice models/route.py): the same features and head,
+        the mean feature m of the 50,000 rows as the fit (dice_mean.npy), contributions m_j W_cj,
+        mask V > np.percentile(V, 70) (computed once, not timed), timed: the energy
+        logsumexp(f (W * M)^T + b) in float64, as the head row
   knn   K = 50 nearest of 1,000 normalised queries in a 100,000 x 2048 normalised float32 bank,
         faiss IndexFlatL2 (exact); the neighbours are saved for the Java side to compare
 
@@ -63,7 +67,7 @@ def main():
     methods = sys.argv[3].split(",") if len(sys.argv) > 3 else ["vim", "head", "knn"]
     path = data(folder)
     print("numpy %s, OPENBLAS_NUM_THREADS=%s" % (np.__version__, os.environ.get("OPENBLAS_NUM_THREADS")))
-    if "vim" in methods or "head" in methods:
+    if "vim" in methods or "head" in methods or "dice" in methods:
         f = np.load(path("features"))
     if "vim" in methods:
         z = np.load(path("logits"))
@@ -84,6 +88,23 @@ def main():
         s, (w, c) = timed(head, repeats)
         np.save(path("head_numpy_scores"), s)
         print("head energy 50000x2048x1000: wall %.0f ms, cpu %.0f ms (score[0]=%.6f)" % (w, c, s[0]))
+    if "dice" in methods:
+        wt, b = np.load(path("weight")), np.load(path("bias"))
+        if not os.path.exists(path("dice_mean")):
+            np.save(path("dice_mean"), f.mean(axis=0, dtype=np.float64))
+        m = np.load(path("dice_mean"))
+        contrib = m[None, :] * wt
+        thresh = np.percentile(contrib, 70)
+        mask = contrib > thresh
+        masked = wt * mask
+
+        def dice():
+            return logsumexp(f @ masked.T + b, axis=-1)
+
+        s, (w, c) = timed(dice, repeats)
+        np.save(path("dice_numpy_scores"), s)
+        print("dice (p=70) threshold %.9g, %d weights kept" % (thresh, int(mask.sum())))
+        print("dice energy 50000x2048x1000: wall %.0f ms, cpu %.0f ms (score[0]=%.6f)" % (w, c, s[0]))
     if "knn" in methods:
         import faiss
 

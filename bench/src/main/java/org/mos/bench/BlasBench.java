@@ -10,20 +10,25 @@ import org.mos.common.io.Npy;
 import org.mos.common.io.NpyArray;
 import org.mos.common.linalg.Blas;
 import org.mos.common.onnx.LinearHead;
+import org.mos.common.score.DiceShaping;
 import org.mos.common.score.EnergyScore;
 import org.mos.common.score.FloatMatrix;
+import org.mos.common.score.HeadWeights;
 import org.mos.common.score.KnnBank;
 import org.mos.common.score.KnnScore;
 import org.mos.common.score.ModelOutputs;
+import org.mos.common.score.ShapedScore;
 import org.mos.common.score.VimScore;
 import org.mos.common.score.VimStatistics;
 
 /**
  * Times the matrix-product methods on the BLAS of {@link Blas} against {@code
  * bench/python/blas_ref.py}, on the files that script wrote to DIR (run it first): ViM scoring and
- * the head's energy ({@link LinearHead#logits}, the product of DICE and the shaping methods) of
- * 50,000 x 2048 features, and KNN (K = 50) of 1,000 queries against a 100,000 x 2048 bank, whose
- * neighbours must be faiss's. Scores are checked against NumPy's.
+ * the head's energy ({@link LinearHead#logits}, a float32 graph head in a float64 product) of
+ * 50,000 x 2048 features, DICE's score ({@link DiceShaping} through {@link ShapedScore}, as the
+ * scorer runs it: masked float64 head, energy) of the same features, and KNN (K = 50) of 1,000
+ * queries against a 100,000 x 2048 bank, whose neighbours must be faiss's. Scores are checked
+ * against NumPy's.
  *
  * <p>Usage: {@code java -cp $CP org.mos.bench.BlasBench DIR [repeats] [methods]}
  */
@@ -44,7 +49,7 @@ public final class BlasBench {
         System.getenv("OPENBLAS_NUM_THREADS"),
         java.util.concurrent.ForkJoinPool.commonPool().getParallelism());
     FloatMatrix f = null;
-    if (methods.contains("vim") || methods.contains("head")) {
+    if (methods.contains("vim") || methods.contains("head") || methods.contains("dice")) {
       f = FloatMatrix.of(Npy.read(dir.resolve("features.npy")));
     }
     if (methods.contains("vim")) {
@@ -71,6 +76,29 @@ public final class BlasBench {
           time("head energy 50000x2048x1000", repeats, () -> energy.score(head.logits(features)));
       // W and b are float64 in NumPy, float32 in a model's graph: agreement to float32 rounding
       compare("head", scores, Npy.read(dir.resolve("head_numpy_scores.npy")).values());
+    }
+    if (methods.contains("dice")) {
+      NpyArray w = Npy.read(dir.resolve("weight.npy"));
+      double[] flat = w.values();
+      int classes = w.shape()[0];
+      int dim = w.shape()[1];
+      double[][] rows = new double[classes][];
+      for (int c = 0; c < classes; c++) {
+        rows[c] = java.util.Arrays.copyOfRange(flat, c * dim, (c + 1) * dim);
+      }
+      HeadWeights head = HeadWeights.of(rows, Npy.read(dir.resolve("bias.npy")).values());
+      double[] mean = Npy.read(dir.resolve("dice_mean.npy")).values();
+      // the mask is fitted state (built once, as the reference's), the scoring is timed
+      DiceShaping shaping = new DiceShaping(head, mean, DiceShaping.DEFAULT_PERCENTILE);
+      ShapedScore dice = new ShapedScore("dice", shaping, new EnergyScore(1));
+      System.out.printf(
+          Locale.ROOT,
+          "dice (p=70) threshold %.9g, %d weights kept%n",
+          shaping.threshold(),
+          shaping.keptWeights());
+      ModelOutputs out = new ModelOutputs(null, f, List.of());
+      double[] scores = time("dice energy 50000x2048x1000", repeats, () -> dice.score(out));
+      compare("dice", scores, Npy.read(dir.resolve("dice_numpy_scores.npy")).values());
     }
     if (methods.contains("knn")) {
       FloatMatrix queries = FloatMatrix.of(Npy.read(dir.resolve("knn_queries.npy")));

@@ -1,9 +1,8 @@
 package org.mos.common.fit;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import org.mos.common.linalg.Blas;
+import org.mos.common.linalg.PseudoInverse;
 import org.mos.common.score.FloatMatrix;
 import org.mos.common.score.MahalanobisLayerStatistics;
 
@@ -20,11 +19,12 @@ import org.mos.common.score.MahalanobisLayerStatistics;
  * which equals {@code 1/n sum_i (f_i - mu_{y_i})(f_i - mu_{y_i})^T} for any r; r is the first
  * feature row, which keeps the two sums small and the subtraction accurate. The precision is its
  * pseudo-inverse computed as scipy's {@code pinvh} (which sklearn's {@code EmpiricalCovariance} and
- * so the Mahalanobis reference use): a symmetric eigendecomposition, eigenvalues at or below {@code
- * D * eps * max|lambda|} dropped. It matches the tests' one-shot fit (an SVD pseudo-inverse) to
- * rounding and is several times faster at BiT's widths (1024, 2048). The scatter (BLAS {@code
- * dsyrk}), the decomposition (LAPACK {@code dsyevr}) and the product back run on the BLAS of {@link
- * Blas}. Not thread-safe.
+ * so the Mahalanobis reference use), by {@link PseudoInverse}: a Cholesky inverse when the
+ * covariance is well conditioned (the usual case of a fit set larger than the width), a symmetric
+ * eigendecomposition with eigenvalues at or below {@code D * eps * max|lambda|} dropped otherwise,
+ * and always when there are fewer class-centred rows than dimensions. It matches the tests'
+ * one-shot fit (an SVD pseudo-inverse) to rounding. The scatter and the class-mean correction are
+ * symmetric rank-k updates (BLAS {@code dsyrk}) on the BLAS of {@link Blas}. Not thread-safe.
  */
 public final class MahalanobisAccumulator {
 
@@ -112,48 +112,6 @@ public final class MahalanobisAccumulator {
     }
   }
 
-  /**
-   * scipy's {@code pinvh(a)} with its default tolerance: {@code V diag(1/lambda) V^T} over the
-   * eigenvalues {@code |lambda| > D * eps * max|lambda|}; {@code a} is d x d row-major, symmetric
-   * (read from its upper triangle).
-   */
-  static double[][] pseudoInverseSymmetric(double[] a, int d) {
-    Blas.SymmetricEigen eig = Blas.symmetricEigen(a, d);
-    double[] values = eig.values();
-    double max = 0;
-    for (int k = 0; k < d; k++) {
-      max = Math.max(max, Math.abs(values[k]));
-    }
-    double cutoff = d * Math.ulp(1.0) * max;
-    List<Integer> kept = new ArrayList<>();
-    for (int k = 0; k < d; k++) {
-      if (Math.abs(values[k]) > cutoff) {
-        kept.add(k);
-      }
-    }
-    // P = sum_k v_k v_k^T / lambda_k over the kept eigenpairs, as one matrix product: rows of
-    // `vectors` and `scaled` are the kept eigenvectors (m x d), P = scaled^T vectors
-    int m = kept.size();
-    double[] scaled = new double[m * d];
-    double[] vectors = new double[m * d];
-    double[] v = eig.vectors();
-    for (int c = 0; c < m; c++) {
-      int k = kept.get(c);
-      double inv = 1 / values[k];
-      System.arraycopy(v, k * d, vectors, c * d, d);
-      for (int i = 0; i < d; i++) {
-        scaled[c * d + i] = v[k * d + i] * inv;
-      }
-    }
-    double[] product = new double[d * d];
-    Blas.addTransposedAProduct(1.0, scaled, vectors, m, d, product);
-    double[][] p = new double[d][];
-    for (int r = 0; r < d; r++) {
-      p[r] = Arrays.copyOfRange(product, r * d, (r + 1) * d);
-    }
-    return p;
-  }
-
   /** The number of rows added. */
   public long rows() {
     return rows;
@@ -176,9 +134,7 @@ public final class MahalanobisAccumulator {
     double[][] means = new double[classes][dims];
     flush();
     double[] cov = scatter.clone();
-    Blas.mirrorUpper(cov, dims);
-    // rows of `centredMeans` are mu_c - r, of `weighted` n_c (mu_c - r)
-    double[] centredMeans = new double[classes * dims];
+    // rows of `weighted` are sqrt(n_c) (mu_c - r)
     double[] weighted = new double[classes * dims];
     int k = 0;
     for (int c = 0; c < counts.length; c++) {
@@ -186,20 +142,29 @@ public final class MahalanobisAccumulator {
         continue;
       }
       ids[k] = c;
+      double root = Math.sqrt(counts[c]);
       for (int i = 0; i < dims; i++) {
         double mu = sums[c][i] / counts[c]; // mu_c - r
-        centredMeans[k * dims + i] = mu;
-        weighted[k * dims + i] = counts[c] * mu;
+        weighted[k * dims + i] = root * mu;
         means[k][i] = mu + reference[i];
       }
       k++;
     }
-    // cov -= sum_c n_c (mu_c - r)(mu_c - r)^T
-    Blas.addTransposedAProduct(-1.0, weighted, centredMeans, classes, dims, cov);
-    for (int i = 0; i < cov.length; i++) {
-      cov[i] /= rows;
+    // cov -= sum_c n_c (mu_c - r)(mu_c - r)^T, upper triangle (as the scatter)
+    Blas.addGram(-1.0, weighted, classes, dims, cov);
+    double scale = 1.0 / rows;
+    for (int i = 0; i < dims; i++) {
+      for (int j = i; j < dims; j++) {
+        cov[i * dims + j] *= scale;
+      }
     }
-    double[][] p = pseudoInverseSymmetric(cov, dims);
+    // the class-centred rows sum to zero within each class: rank <= rows - classes
+    boolean singular = rows - classes < dims;
+    double[] inverse = PseudoInverse.symmetric(cov, dims, singular);
+    double[][] p = new double[dims][];
+    for (int r = 0; r < dims; r++) {
+      p[r] = Arrays.copyOfRange(inverse, r * dims, (r + 1) * dims);
+    }
     return new MahalanobisLayerStatistics(ids, means, p);
   }
 }

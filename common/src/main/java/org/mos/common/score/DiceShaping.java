@@ -59,4 +59,10 @@ public final class DiceShaping implements LogitShaping {
   public double[] logits(double[] features) {
     return masked.logits(features);
   }
+
+  /** The masked head's logits of every row: one float64 BLAS product per block of rows. */
+  @Override
+  public double[][] logits(FloatMatrix features) {
+    return masked.logits(features);
+  }
 }

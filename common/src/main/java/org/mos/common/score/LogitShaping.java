@@ -13,4 +13,22 @@ public interface LogitShaping {
 
   /** The head's logits of one feature vector after shaping. */
   double[] logits(double[] features);
+
+  /**
+   * The head's logits of every row of {@code features} after shaping, in double. This default
+   * shapes and multiplies row by row; a shaping whose head product is one matrix product for the
+   * whole batch (DICE) overrides it with BLAS products over blocks of rows.
+   */
+  default double[][] logits(FloatMatrix features) {
+    double[][] out = new double[features.rows()][];
+    double[] row = new double[features.cols()];
+    for (int r = 0; r < out.length; r++) {
+      float[] x = features.row(r);
+      for (int j = 0; j < row.length; j++) {
+        row[j] = x[j];
+      }
+      out[r] = logits(row);
+    }
+    return out;
+  }
 }

@@ -41,15 +41,6 @@ public final class ShapedScore implements OodScore {
 
   /** The shaped logits of each row of {@code features}, in double. */
   public double[][] shapedLogits(FloatMatrix features) {
-    double[][] out = new double[features.rows()][];
-    double[] row = new double[features.cols()];
-    for (int r = 0; r < out.length; r++) {
-      float[] x = features.row(r);
-      for (int j = 0; j < row.length; j++) {
-        row[j] = x[j];
-      }
-      out[r] = shaping.logits(row);
-    }
-    return out;
+    return shaping.logits(features);
   }
 }

@@ -99,6 +99,45 @@ class AccumulatorsTest {
     }
   }
 
+  /** Streams rows x dims features of `classes` classes in batches of 9 and fits both ways. */
+  private static void assertStreamedEqualsOneShot(int rows, int dims, int classes, long seed) {
+    float[] f = random(rows * dims, 5, seed);
+    int[] y = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      y[i] = i % classes;
+    }
+    MahalanobisAccumulator acc = new MahalanobisAccumulator(dims);
+    for (int from = 0; from < rows; from += 9) {
+      int to = Math.min(rows, from + 9);
+      acc.add(rows(f, dims, from, to), Arrays.copyOfRange(y, from, to));
+    }
+    double[][] streamed = acc.result().precision();
+    double[][] p = OneShotFits.mahalanobisLayer(FloatMatrix.copyOf(f, rows, dims), y).precision();
+    double scale = 0;
+    for (int i = 0; i < dims; i++) {
+      scale = Math.max(scale, Math.abs(p[i][i]));
+    }
+    for (int i = 0; i < dims; i++) {
+      for (int j = 0; j < dims; j++) {
+        assertThat(streamed[i][j])
+            .as("precision %d %d", i, j)
+            .isCloseTo(p[i][j], within(1e-9 * scale));
+      }
+    }
+  }
+
+  @Test
+  void mahalanobisOverMoreRowsThanDimensionsEqualsTheOneShotInverse() {
+    // 600 rows of 7 classes at width 130 (more than one 64-wide tile): full-rank covariance
+    assertStreamedEqualsOneShot(600, 130, 7, 11);
+  }
+
+  @Test
+  void mahalanobisOverFewerRowsThanDimensionsEqualsTheOneShotPseudoInverse() {
+    // 90 rows of 7 classes at width 130: rank at most 83, the pseudo-inverse drops the rest
+    assertStreamedEqualsOneShot(90, 130, 7, 12);
+  }
+
   @Test
   void refusesToFitWithoutData() {
     assertThatThrownBy(() -> new MahalanobisAccumulator(3).result())
