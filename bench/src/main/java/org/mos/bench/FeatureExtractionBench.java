@@ -90,8 +90,16 @@ public final class FeatureExtractionBench {
         int all = where.values().stream().mapToInt(Integer::intValue).sum();
         double busy = where.getOrDefault("model", 0) / (double) all;
         StringBuilder parts = new StringBuilder();
-        where.forEach(
-            (k, v) -> parts.append(String.format(Locale.ROOT, "%s %.1f%% ", k, 100.0 * v / all)));
+        int rest = 0;
+        for (Map.Entry<String, Integer> e : where.entrySet()) {
+          if (e.getKey().startsWith("other:") && e.getValue() < all / 100) {
+            rest += e.getValue(); // class loading, allocation, ...: under 1% each
+          } else {
+            parts.append(
+                String.format(Locale.ROOT, "%s %.1f%% ", e.getKey(), 100.0 * e.getValue() / all));
+          }
+        }
+        parts.append(String.format(Locale.ROOT, "other %.1f%%", 100.0 * rest / all));
         double rate = f.rows() / seconds;
         System.out.printf(
             Locale.ROOT,
