@@ -20,7 +20,8 @@ For --model resnet50 or vit_b_16 it writes under OUT/MODEL/ (never commit these:
   odin_gradient32.npy: the same in float32 (PyTorch's own float32 error, for scale);
 - reference.json: versions, seed, opset and, with --time-iters, the PyTorch float32 time per image
   (batch 1, --threads threads) of the forward alone and of the ODIN gradient (forward + backward),
-  the reference for the generic gradient graph's speed (bench/import.md).
+  the reference for the generic gradient graph's speed (bench/import.md). --time-only repeats just
+  that timing on an existing OUT/MODEL (side by side with ImportFullCheck's ONNX Runtime timing).
 """
 import argparse
 import json
@@ -108,11 +109,25 @@ def main():
     p.add_argument("--opset", type=int, default=13)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--time-iters", type=int, default=0)
+    p.add_argument("--time-only", action="store_true",
+                   help="only time the forward and the ODIN gradient (with --time-iters)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     out = os.path.join(a.out, a.model)
     os.makedirs(out, exist_ok=True)
     model, last = build(a.model)
+    if a.time_only:
+        x1 = torch.from_numpy(np.load(os.path.join(out, "input.npy"))[:1])
+
+        def forward_only(v):
+            with torch.no_grad():
+                model(v)
+
+        print(json.dumps({"torch_float32_batch1": {
+            "forward": time_per_image(forward_only, x1, a.time_iters),
+            "odin_gradient": time_per_image(lambda v: odin_gradient(model, v), x1,
+                                            a.time_iters)}}, indent=2))
+        return
 
     onnx_path = os.path.join(out, a.model + ".onnx")
     # not under no_grad: there torch 1.13 takes the fused attention path, which has no ONNX export
