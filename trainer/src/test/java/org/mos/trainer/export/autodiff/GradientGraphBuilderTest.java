@@ -65,6 +65,39 @@ class GradientGraphBuilderTest {
     }
   }
 
+  /**
+   * ONNX Runtime's ConvTranspose (GEMM + col2im) took twice as long as its Conv on a BiT-R50x1
+   * (bench/import.md), so the backward of a stride-1 convolution is a Conv; only strided ones keep
+   * ConvTranspose.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"resnet", "mobilenet"})
+  void strideOneConvolutionsDifferentiateAsConvAndStridedOnesAsConvTranspose(String model)
+      throws Exception {
+    Fixture f = Fixture.load(model);
+    long strideOne = 0;
+    long strided = 0;
+    for (ai.onnx.proto.OnnxMl.NodeProto n : f.forward().getGraph().getNodeList()) {
+      if (n.getOpType().equals("Conv")) {
+        boolean one =
+            n.getAttributeList().stream()
+                .filter(a -> a.getName().equals("strides"))
+                .allMatch(a -> a.getIntsList().stream().allMatch(v -> v == 1));
+        if (one) {
+          strideOne++;
+        } else {
+          strided++;
+        }
+      }
+    }
+    ModelProto odin = f.build().odinGradient().orElseThrow();
+    Map<String, Long> ops = new java.util.HashMap<>();
+    odin.getGraph().getNodeList().forEach(n -> ops.merge(n.getOpType(), 1L, Long::sum));
+    assertThat(strideOne).as("stride-1 convolutions in the fixture").isPositive();
+    assertThat(ops.getOrDefault("ConvTranspose", 0L)).isEqualTo(strided);
+    assertThat(ops.get("Conv")).isEqualTo(2 * strideOne + strided);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"resnet", "mobilenet", "vit", "zoo", "more"})
   void cotangentOfTheFeaturesAddsItsGradientAsPyTorchAutogradDoes(String model) throws Exception {
