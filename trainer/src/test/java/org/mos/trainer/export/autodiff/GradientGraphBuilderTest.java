@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -96,6 +97,19 @@ class GradientGraphBuilderTest {
     assertThat(strideOne).as("stride-1 convolutions in the fixture").isPositive();
     assertThat(ops.getOrDefault("ConvTranspose", 0L)).isEqualTo(strided);
     assertThat(ops.get("Conv")).isEqualTo(2 * strideOne + strided);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"resnet", "mobilenet", "vit", "zoo", "more"})
+  void gradientGraphsHoldNoInitializerThatNoNodeReads(String model) throws Exception {
+    GradientGraphBuilder.Result r = Fixture.load(model).build();
+    for (ModelProto graph : List.of(r.vjpLogits().orElseThrow(), r.odinGradient().orElseThrow())) {
+      Set<String> read = new java.util.HashSet<>();
+      graph.getGraph().getNodeList().forEach(n -> read.addAll(n.getInputList()));
+      assertThat(graph.getGraph().getInitializerList())
+          .extracting(ai.onnx.proto.OnnxMl.TensorProto::getName)
+          .allMatch(read::contains);
+    }
   }
 
   @ParameterizedTest
