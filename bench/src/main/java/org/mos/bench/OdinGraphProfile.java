@@ -23,6 +23,7 @@ import org.mos.trainer.export.OnnxExporter;
 import org.mos.trainer.export.ResNetV2Spec;
 import org.mos.trainer.export.VjpExporter;
 import org.mos.trainer.export.WeightMap;
+import org.mos.trainer.export.autodiff.GradientGraphBuilder;
 import org.mos.trainer.model.BitArchitecture;
 import org.mos.trainer.model.ResNetV2;
 
@@ -31,7 +32,8 @@ import org.mos.trainer.model.ResNetV2;
  *
  * <pre>
  * java -cp ... org.mos.bench.OdinGraphProfile export ARCH DIR
- *     writes DIR/model.onnx and DIR/odin_gradient.onnx of a random-weight BiT ResNetV2
+ *     writes DIR/model.onnx and DIR/odin_gradient.onnx (VjpExporter) of a random-weight BiT
+ *     ResNetV2, and DIR/odin_gradient_generic.onnx (GradientGraphBuilder, as import builds it)
  * java -cp ... org.mos.bench.OdinGraphProfile time SIZE THREADS ITERATIONS MODEL ODIN [ODIN ...]
  *     times the forward graph and each ODIN gradient graph, interleaved
  * java -cp ... org.mos.bench.OdinGraphProfile profile SIZE THREADS ITERATIONS GRAPH PREFIX [OPT]
@@ -46,6 +48,9 @@ import org.mos.trainer.model.ResNetV2;
  * optimisations, to check what it folded and fused.
  */
 public final class OdinGraphProfile {
+
+  /** The generic {@link GradientGraphBuilder}'s ODIN graph of the same forward, for comparison. */
+  static final String GENERIC_ODIN_FILE = "odin_gradient_generic.onnx";
 
   private OdinGraphProfile() {}
 
@@ -76,10 +81,19 @@ public final class OdinGraphProfile {
       net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 64, 64));
       WeightMap weights = WeightMap.of(net);
       Files.createDirectories(dir);
-      Files.write(dir.resolve("model.onnx"), OnnxExporter.export(spec, weights).toByteArray());
+      ModelProto forward = OnnxExporter.export(spec, weights);
+      Files.write(dir.resolve("model.onnx"), forward.toByteArray());
       Files.write(
           dir.resolve(VjpExporter.ODIN_GRADIENT_FILE),
           VjpExporter.odinGradient(spec, weights).toByteArray());
+      // the generic builder's graph for the same forward (what import writes for foreign graphs)
+      GradientGraphBuilder.Result generic = GradientGraphBuilder.build(forward);
+      Files.write(
+          dir.resolve(GENERIC_ODIN_FILE),
+          generic
+              .odinGradient()
+              .orElseThrow(() -> new IllegalStateException(generic.unsupported().orElse("")))
+              .toByteArray());
     }
   }
 

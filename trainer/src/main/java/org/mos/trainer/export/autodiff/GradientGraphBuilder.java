@@ -268,11 +268,31 @@ public final class GradientGraphBuilder {
     g.output(GradientGraphs.INPUT_GRADIENT, inputDimensions());
     String what =
         odin ? "ODIN input gradient" : "VJP of logits" + (hasFeatures ? " and features" : "");
-    return g.modelLike(
-        forward,
-        IR_VERSION,
-        OUTPUT_OPSET,
-        "gradient graph (" + what + ") of: " + forward.getDocString());
+    return withoutUnusedInitializers(
+        g.modelLike(
+            forward,
+            IR_VERSION,
+            OUTPUT_OPSET,
+            "gradient graph (" + what + ") of: " + forward.getDocString()));
+  }
+
+  /**
+   * The model without initialisers no node reads: constants a rule wrote before the gradient of
+   * their value turned out not to be needed (ONNX Runtime warns about each and drops it at load).
+   */
+  private static ModelProto withoutUnusedInitializers(ModelProto model) {
+    Set<String> read = new HashSet<>();
+    model.getGraph().getNodeList().forEach(n -> read.addAll(n.getInputList()));
+    model.getGraph().getOutputList().forEach(o -> read.add(o.getName()));
+    // weights listed as graph inputs too (old exporters) stay: the input's default value
+    model.getGraph().getInputList().forEach(i -> read.add(i.getName()));
+    GraphProto.Builder graph = model.getGraph().toBuilder().clearInitializer();
+    for (TensorProto t : model.getGraph().getInitializerList()) {
+      if (read.contains(t.getName())) {
+        graph.addInitializer(t);
+      }
+    }
+    return model.toBuilder().setGraph(graph).build();
   }
 
   /** The cotangent of the features, spread as that of a spatial mean when they have h x w. */

@@ -50,7 +50,8 @@ final class LayerRules {
   /**
    * dx = the transposed convolution of g with the same kernel, strides, dilations and groups, the
    * padding at the start only and output padding stride - 1, cut to x's spatial size: that output
-   * covers x for any input size (the rows a strided window never reached get zero).
+   * covers x for any input size (the rows a strided window never reached get zero). Stride-1
+   * convolutions with a constant kernel take a plain Conv instead ({@link #strideOneAsConv}).
    */
   private static void conv(Backward b, NodeProto n) {
     requireExplicitPads(b, n);
@@ -69,16 +70,100 @@ final class LayerRules {
       outputPadding[i] = strides[i] - 1;
       kernel[i] = wShape[i + 2];
     }
+    long group = attr(n, "group", 1L);
+    String asConv = strideOneAsConv(b, n, kernel, dilations, pads, group);
+    if (asConv != null) {
+      b.accumulate(x, asConv);
+      return;
+    }
     AttributeProto[] a = {
       ints("kernel_shape", kernel),
       ints("strides", strides),
       ints("dilations", dilations),
       ints("pads", begin),
       ints("output_padding", outputPadding),
-      integer("group", attr(n, "group", 1L))
+      integer("group", group)
     };
     String full = b.op("ConvTranspose", a, grad(b, n), w);
     b.accumulate(x, cutToSpatialSize(b, full, x, spatial));
+  }
+
+  /**
+   * A stride-1 convolution with a constant kernel: dx is the Conv of g with the kernel transposed
+   * (in/out channels, per group) and flipped, padded d (k - 1) - p on each side, which is exactly
+   * x's size. ONNX Runtime folds the transposition of the constant at load and runs the Conv as its
+   * blocked (NCHWc) kernel; its ConvTranspose (GEMM + col2im) took about twice as long on a
+   * BiT-R50x1 (bench/import.md). Null when the rule does not apply (strided, computed kernel, a
+   * padding wider than the dilated kernel): the caller falls back to ConvTranspose.
+   */
+  private static String strideOneAsConv(
+      Backward b, NodeProto n, long[] kernel, long[] dilations, long[] pads, long group) {
+    String w = n.getInput(1);
+    long[] strides = Backward.ints(n, "strides");
+    int spatial = kernel.length;
+    if (!b.constant(w) || b.active(w)) {
+      return null;
+    }
+    long[] flippedPads = new long[2 * spatial];
+    for (int i = 0; i < spatial; i++) {
+      if (strides != null && strides[i] != 1) {
+        return null;
+      }
+      long reach = dilations[i] * (kernel[i] - 1);
+      flippedPads[i] = reach - (pads == null ? 0 : pads[i]);
+      flippedPads[i + spatial] = reach - (pads == null ? 0 : pads[i + spatial]);
+      if (flippedPads[i] < 0 || flippedPads[i + spatial] < 0) {
+        return null;
+      }
+    }
+    long[] wShape = b.probe(w).shape();
+    long out = wShape[0];
+    long inPerGroup = wShape[1];
+    // (out, in / group, k..) -> (group, out / group, in / group, k..) -> swap the channel axes
+    long[] grouped = new long[spatial + 3];
+    grouped[0] = group;
+    grouped[1] = out / group;
+    grouped[2] = inPerGroup;
+    long[] perm = new long[spatial + 3];
+    perm[0] = 0;
+    perm[1] = 2;
+    perm[2] = 1;
+    long[] transposed = new long[spatial + 2];
+    transposed[0] = group * inPerGroup;
+    transposed[1] = out / group;
+    long[] starts = new long[spatial];
+    long[] ends = new long[spatial];
+    long[] steps = new long[spatial];
+    long[] axes = new long[spatial];
+    for (int i = 0; i < spatial; i++) {
+      grouped[i + 3] = kernel[i];
+      perm[i + 3] = i + 3;
+      transposed[i + 2] = kernel[i];
+      starts[i] = -1;
+      ends[i] = Long.MIN_VALUE;
+      steps[i] = -1;
+      axes[i] = i + 2;
+    }
+    String swapped =
+        b.op(
+            "Transpose",
+            new AttributeProto[] {ints("perm", perm)},
+            b.op("Reshape", w, b.longs(grouped)));
+    String flipped =
+        b.op(
+            "Slice",
+            b.op("Reshape", swapped, b.longs(transposed)),
+            b.longs(starts),
+            b.longs(ends),
+            b.longs(axes),
+            b.longs(steps));
+    AttributeProto[] a = {
+      ints("kernel_shape", kernel),
+      ints("dilations", dilations),
+      ints("pads", flippedPads),
+      integer("group", group)
+    };
+    return b.op("Conv", a, grad(b, n), flipped);
   }
 
   /** {@code full} (N, C, >= x's sizes) cut to x's spatial sizes. */
