@@ -45,7 +45,7 @@ public final class KnnScore implements OodScore {
               + bank.rows()
               + " rows: K must be in [1, "
               + bank.rows()
-              + "] (fit option --knn-k, or a larger --knn-fit set)");
+              + "] (knn@k=N in the method id, fit option --knn-k, or a larger --knn-fit set)");
     }
     this.bank = bank;
     this.k = k;
