@@ -122,10 +122,9 @@ public final class BundleScorer {
             .klMeans(kl)
             .mahalanobis(maha)
             .vim(BundleStatistics.vim(bundle))
-            .knnBank(BundleStatistics.knnBank(bundle))
-            .knnK(BundleStatistics.knnK(bundle))
             .head(head.head())
             .diceMean(BundleStatistics.diceMean(bundle));
+    BundleStatistics.knn(bundle, settings);
     BundleStatistics.methodParameters(bundle).forEach(settings::parameters);
     return new BundleScorer(
         m,

@@ -315,7 +315,7 @@ public record MethodId(ScoreMethod score, ScoreMethod shaping, Map<String, Doubl
     }
     Integer fitted = settings.knnK();
     double k = value(settings, score, "k", (double) (fitted == null ? KnnScore.DEFAULT_K : fitted));
-    return new KnnScore(settings.knnBank(), integer(k, "k"));
+    return new KnnScore(settings.knnBank(), integer(k, "k"), settings.knnIndex());
   }
 
   private double p(ScoreSettings settings, double fallback) {
