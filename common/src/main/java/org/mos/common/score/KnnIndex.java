@@ -8,6 +8,7 @@ import io.github.jbellis.jvector.graph.ImmutableGraphIndex;
 import io.github.jbellis.jvector.graph.RandomAccessVectorValues;
 import io.github.jbellis.jvector.graph.SearchResult;
 import io.github.jbellis.jvector.graph.disk.OnDiskGraphIndex;
+import io.github.jbellis.jvector.graph.similarity.BuildScoreProvider;
 import io.github.jbellis.jvector.util.Bits;
 import io.github.jbellis.jvector.vector.VectorSimilarityFunction;
 import io.github.jbellis.jvector.vector.VectorizationProvider;
@@ -16,6 +17,7 @@ import io.github.jbellis.jvector.vector.types.VectorTypeSupport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * KNN's approximate index over a {@link KnnBank}: an HNSW graph (jvector's {@code
@@ -74,9 +76,19 @@ public final class KnnIndex implements AutoCloseable {
           "knn index: efConstruction is " + efConstruction + "; expected 1 or more");
     }
     RandomAccessVectorValues rows = new BankVectors(bank);
+    // degree 2 M on the base layer and M above it, as faiss' IndexHNSWFlat(d, M); this (deprecated)
+    // constructor is the one that sets the hierarchy explicitly, which 4.0.2's builder cannot;
+    // neighbour overflow and alpha are jvector's usual 1.2
     try (GraphIndexBuilder builder =
         new GraphIndexBuilder(
-            rows, VectorSimilarityFunction.EUCLIDEAN, 2 * m, efConstruction, 1.2f, 1.2f, true)) {
+            BuildScoreProvider.randomAccessScoreProvider(rows, VectorSimilarityFunction.EUCLIDEAN),
+            bank.dims(),
+            List.of(2 * m, m),
+            efConstruction,
+            1.2f,
+            1.2f,
+            true,
+            true)) {
       ImmutableGraphIndex built = builder.build(rows);
       OnDiskGraphIndex.write(built, rows, target);
     }
