@@ -78,7 +78,8 @@ public final class KnnIndexBench {
         System.out.printf(
             Locale.ROOT, "jvector HNSW recall@%d %.4f%n", K, hits / (double) (found.length * K));
         ModelOutputs out = new ModelOutputs(null, queries, List.of());
-        double[] a = time("jvector HNSW score (search + K distances)", () -> approximate.score(out));
+        double[] a =
+            time("jvector HNSW score (search + K distances)", () -> approximate.score(out));
         exact.score(new ModelOutputs(null, rowsOf(queries, 10), List.of())); // warm-up
         double[] e = time("exact blocked search score", () -> exact.score(out));
         int same = 0;
@@ -120,6 +121,7 @@ public final class KnnIndexBench {
 
   static {
     // jvector logs through java.util.logging; keep the bench's output to its numbers
-    java.util.logging.Logger.getLogger("io.github.jbellis").setLevel(java.util.logging.Level.WARNING);
+    java.util.logging.Logger.getLogger("io.github.jbellis")
+        .setLevel(java.util.logging.Level.WARNING);
   }
 }
