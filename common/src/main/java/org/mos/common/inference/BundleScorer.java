@@ -21,7 +21,6 @@ import org.mos.common.score.MahalanobisScore;
 import org.mos.common.score.MahalanobisStatistics;
 import org.mos.common.score.MethodId;
 import org.mos.common.score.OdinSettings;
-import org.mos.common.score.OodScore;
 import org.mos.common.score.ScoreMethod;
 import org.mos.common.score.ScoreSettings;
 
@@ -47,7 +46,7 @@ public final class BundleScorer {
   private final Map<String, MethodScorer> scorers;
 
   /** Combined and parameterised methods ({@code mos+react}, {@code ash-s@p=85}), made on demand. */
-  private final Map<String, MethodScorer> derived = new java.util.concurrent.ConcurrentHashMap<>();
+  private final DerivedMethods derived;
 
   private final ScoreSettings settings;
   private final HeadCheck head;
@@ -88,6 +87,7 @@ public final class BundleScorer {
       byId.put(method.id(), scorer);
     }
     this.scorers = Collections.unmodifiableMap(byId);
+    this.derived = new DerivedMethods(settings, head);
   }
 
   /**
@@ -122,10 +122,9 @@ public final class BundleScorer {
             .klMeans(kl)
             .mahalanobis(maha)
             .vim(BundleStatistics.vim(bundle))
-            .knnBank(BundleStatistics.knnBank(bundle))
-            .knnK(BundleStatistics.knnK(bundle))
             .head(head.head())
             .diceMean(BundleStatistics.diceMean(bundle));
+    BundleStatistics.knn(bundle, settings);
     BundleStatistics.methodParameters(bundle).forEach(settings::parameters);
     return new BundleScorer(
         m,
@@ -173,15 +172,8 @@ public final class BundleScorer {
           "this model does not support method '" + known + "': " + head.refusal());
     }
     MethodScorer scorer = scorers.get(known);
-    if (scorer == null && !parsed.isPlain() && parsed.supportedBy(settings)) {
-      scorer = derived.get(known);
-      if (scorer == null) {
-        scorer = derive(parsed);
-        if (derived.size() >= MAX_DERIVED) {
-          derived.clear(); // request parameters must not grow the cache without bound
-        }
-        derived.put(known, scorer);
-      }
+    if (scorer == null) {
+      scorer = derived.get(parsed);
     }
     if (scorer == null) {
       throw new IllegalArgumentException(
@@ -189,42 +181,9 @@ public final class BundleScorer {
               + known
               + "'; it supports "
               + methods()
-              + why(parsed));
+              + derived.why(parsed));
     }
     return scorer;
-  }
-
-  /** At most this many combined or parameterised methods are kept (a DICE mask is C x D). */
-  private static final int MAX_DERIVED = 32;
-
-  private MethodScorer derive(MethodId parsed) {
-    OodScore score = parsed.create(settings);
-    if (parsed.shaping() == null) {
-      return new PlainMethodScorer(parsed.score(), score, parsed.id());
-    }
-    return new ShapedMethodScorer(parsed.shaping(), parsed.id(), score, head);
-  }
-
-  /** Why a shaping method is not supported, for the error message. */
-  private String why(MethodId parsed) {
-    if (parsed.shaping() == null) {
-      return "";
-    }
-    if (settings.head() == null) {
-      return " (" + (head.refusal() != null ? head.refusal() : "no usable classifier head") + ")";
-    }
-    return switch (parsed.shaping()) {
-      case REACT -> " (react needs its clip value: mos fit --react-fit, or react@clip=C)";
-      case DICE -> " (dice needs its mean feature: mos fit --dice-fit)";
-      default -> {
-        try {
-          parsed.create(settings);
-          yield "";
-        } catch (IllegalArgumentException e) {
-          yield " (" + e.getMessage() + ")";
-        }
-      }
-    };
   }
 
   /** The calibration scores of the bundle (possibly empty). */

@@ -16,6 +16,7 @@ import org.mos.common.score.HeadWeights;
 import org.mos.common.score.KlClassMeans;
 import org.mos.common.score.KlLabelSource;
 import org.mos.common.score.KnnBank;
+import org.mos.common.score.KnnIndex;
 import org.mos.common.score.MahalanobisMagnitude;
 import org.mos.common.score.MahalanobisStatistics;
 import org.mos.common.score.ScoreMethod;
@@ -37,7 +38,8 @@ import org.mos.common.score.VimStatistics;
  *       residual_basis} (2-D float64, NS, D x (D - DIM)); parameters {@code principal_dim} and
  *       {@code alpha}.
  *   <li>{@code knn}: file role {@code bank}, a 2-D float32 {@code .npy} of normalised features,
- *       memory-mapped; parameter {@code k}.
+ *       memory-mapped; parameter {@code k}; optional file role {@code index}, an HNSW graph over
+ *       the bank ({@link KnnIndex}, memory-mapped) searched with parameter {@code index_ef_search}.
  *   <li>{@code react}: parameter {@code clip} (ReAct's c), with its provenance.
  *   <li>{@code dice}: file role {@code mean}, a 1-D {@code .npy} of the mean penultimate feature;
  *       parameter {@code p}, the sparsity percentile.
@@ -161,6 +163,30 @@ final class BundleStatistics {
       return null;
     }
     return KnnBank.open(bundle.file(require(bundle, s, "knn", "bank")));
+  }
+
+  /** Sets KNN's bank, its index and K in {@code settings} (none when the bundle has no bank). */
+  static void knn(ModelBundle bundle, org.mos.common.score.ScoreSettings.Builder settings)
+      throws IOException {
+    KnnBank bank = knnBank(bundle);
+    settings.knnBank(bank).knnIndex(knnIndex(bundle, bank)).knnK(knnK(bundle));
+  }
+
+  /** KNN's approximate index over {@code bank} (memory-mapped), or null for the exact search. */
+  static KnnIndex knnIndex(ModelBundle bundle, KnnBank bank) throws IOException {
+    BundleManifest.Statistics s = bundle.manifest().statistics().get("knn");
+    if (s == null || bank == null || !s.files().containsKey("index")) {
+      return null;
+    }
+    Object ef = s.parameters().getOrDefault("index_ef_search", KnnIndex.DEFAULT_EF_SEARCH);
+    if (!(ef instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 1) {
+      throw new BundleException(
+          bundle.source()
+              + ": knn parameter index_ef_search is '"
+              + ef
+              + "', expected an integer >= 1");
+    }
+    return KnnIndex.open(bundle.file(require(bundle, s, "knn", "index")), bank, n.intValue());
   }
 
   /** KNN's K as fitted, or null when the bundle names none. */

@@ -16,6 +16,11 @@ import org.mos.common.linalg.Blas;
  * {@code <q, b> - ||b||^2 / 2} (the order of the squared distance) in a bounded heap. The distance
  * of the K-th row is then recomputed exactly in float64. A zero feature vector, which the reference
  * turns into NaN, is treated as the zero vector plus 1e-10.
+ *
+ * <p>With an approximate index ({@link KnnIndex}, {@code mos fit --knn-index hnsw}) each query's K
+ * rows come from a graph search instead, and the score is minus the float64 squared distance of the
+ * farthest of the K rows returned: what the exact search computes when the index returns the exact
+ * K nearest.
  */
 public final class KnnScore implements OodScore {
 
@@ -30,13 +35,23 @@ public final class KnnScore implements OodScore {
 
   private final KnnBank bank;
   private final int k;
+  private final KnnIndex index;
 
   /**
-   * KNN over {@code bank} with the K-th neighbour.
+   * KNN over {@code bank} with the K-th neighbour, by exact search.
    *
    * @throws IllegalArgumentException when k is below 1 or above the bank's rows
    */
   public KnnScore(KnnBank bank, int k) {
+    this(bank, k, null);
+  }
+
+  /**
+   * KNN over {@code bank} with the K-th neighbour, searched in {@code index} (null: exact search).
+   *
+   * @throws IllegalArgumentException when k is below 1 or above the bank's rows
+   */
+  public KnnScore(KnnBank bank, int k, KnnIndex index) {
     if (k < 1 || k > bank.rows()) {
       throw new IllegalArgumentException(
           "knn: K = "
@@ -45,10 +60,16 @@ public final class KnnScore implements OodScore {
               + bank.rows()
               + " rows: K must be in [1, "
               + bank.rows()
-              + "] (fit option --knn-k, or a larger --knn-fit set)");
+              + "] (knn@k=N in the method id, fit option --knn-k, or a larger --knn-fit set)");
     }
     this.bank = bank;
     this.k = k;
+    this.index = index;
+  }
+
+  /** The approximate index searched, or null for the exact search. */
+  public KnnIndex index() {
+    return index;
   }
 
   @Override
@@ -105,23 +126,42 @@ public final class KnnScore implements OodScore {
         qf[i * d + j] = (float) q[i][j];
       }
     }
-    int[] kth = kthNearest(qf, n);
     double[] out = new double[n];
+    if (index != null) {
+      IntStream.range(0, n)
+          .parallel()
+          .forEach(
+              i -> {
+                double farthest = 0;
+                for (int row : index.nearest(qf, i * d, k)) {
+                  farthest = Math.max(farthest, squaredDistance(q[i], row));
+                }
+                out[i] = -farthest;
+              });
+      return out;
+    }
+    int[] kth = kthNearest(qf, n);
     for (int i = 0; i < n; i++) {
-      float[] b = bank.row(kth[i]);
-      double s = 0;
-      for (int j = 0; j < d; j++) {
-        double diff = q[i][j] - b[j];
-        s += diff * diff;
-      }
-      out[i] = -s;
+      out[i] = -squaredDistance(q[i], kth[i]);
     }
     return out;
   }
 
+  /** The float64 squared distance of a normalised query to a bank row. */
+  private double squaredDistance(double[] q, int row) {
+    float[] b = bank.row(row);
+    double s = 0;
+    for (int j = 0; j < b.length; j++) {
+      double diff = q[j] - b[j];
+      s += diff * diff;
+    }
+    return s;
+  }
+
   /**
    * The K nearest bank rows of each row of {@code features} (normalised first), nearest first: what
-   * faiss {@code IndexFlatL2.search} returns as indices.
+   * faiss {@code IndexFlatL2.search} returns as indices (with an index: the approximate K nearest,
+   * as its search orders them).
    */
   public int[][] nearestRows(FloatMatrix features) {
     int d = bank.dims();
@@ -134,8 +174,14 @@ public final class KnnScore implements OodScore {
         qf[i * d + j] = (float) q[j];
       }
     }
-    NearestRows[] best = neighbours(qf, n);
     int[][] out = new int[n][];
+    if (index != null) {
+      for (int i = 0; i < n; i++) {
+        out[i] = index.nearest(qf, i * d, k);
+      }
+      return out;
+    }
+    NearestRows[] best = neighbours(qf, n);
     for (int i = 0; i < n; i++) {
       out[i] = best[i].rowsBestFirst();
     }

@@ -13,8 +13,9 @@ import java.util.stream.Collectors;
  * A method id as users write it: a registry method ({@code msp}, {@code react}), or an activation
  * shaping followed by a logit score, {@code score+shaping} ({@code mos+react}, {@code msp+scale}; a
  * shaping alone means {@code energy+shaping}, as its authors score it), with optional parameters
- * {@code @name=value} ({@code ash-s@p=85}, {@code react@clip=1.0}, {@code gen@gamma=0.5@m=10}) that
- * override the bundle's stored values and the methods' defaults for this run or request.
+ * {@code @name=value} ({@code ash-s@p=85}, {@code react@clip=1.0}, {@code gen@gamma=0.5@m=10},
+ * {@code knn@k=10}) that override the bundle's stored values and the methods' defaults for this run
+ * or request.
  *
  * <p>{@link #id()} is the canonical spelling (lower case, {@code energy+} dropped, parameters
  * sorted by name, numbers without trailing zeros): calibration scores, reports and responses use
@@ -261,11 +262,14 @@ public record MethodId(ScoreMethod score, ScoreMethod shaping, Map<String, Doubl
    */
   public OodScore create(ScoreSettings settings) {
     OodScore base =
-        score == ScoreMethod.GEN
-            ? new GenScore(
-                value(settings, score, "gamma", GenScore.DEFAULT_GAMMA),
-                integer(value(settings, score, "m", (double) GenScore.DEFAULT_M), "m"))
-            : score.create(settings);
+        switch (score) {
+          case GEN ->
+              new GenScore(
+                  value(settings, score, "gamma", GenScore.DEFAULT_GAMMA),
+                  integer(value(settings, score, "m", (double) GenScore.DEFAULT_M), "m"));
+          case KNN -> knn(settings);
+          default -> score.create(settings);
+        };
     if (shaping == null) {
       return base;
     }
@@ -303,13 +307,33 @@ public record MethodId(ScoreMethod score, ScoreMethod shaping, Map<String, Doubl
     return new ShapedScore(id(), s, (LogitScore) base);
   }
 
+  /** KNN with K from the id ({@code knn@k=10}), else the bundle's fitted K, else the default. */
+  private KnnScore knn(ScoreSettings settings) {
+    if (settings.knnBank() == null) {
+      throw new IllegalArgumentException(
+          "score method '" + id() + "' needs a fitted feature bank (mos fit --knn-fit)");
+    }
+    Integer fitted = settings.knnK();
+    double k = value(settings, score, "k", (double) (fitted == null ? KnnScore.DEFAULT_K : fitted));
+    return new KnnScore(settings.knnBank(), integer(k, "k"), settings.knnIndex());
+  }
+
   private double p(ScoreSettings settings, double fallback) {
     return value(settings, shaping, "p", fallback);
   }
 
-  private static int integer(double v, String name) {
+  private int integer(double v, String name) {
     if (v != Math.rint(v) || v < 1 || v > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("gen " + name + " is " + v + "; expected an integer >= 1");
+      throw new IllegalArgumentException(
+          "method '"
+              + id()
+              + "': "
+              + score.id()
+              + " "
+              + name
+              + " is "
+              + number(v)
+              + "; expected an integer >= 1");
     }
     return (int) v;
   }

@@ -110,7 +110,7 @@ public enum ScoreMethod {
       "KNN",
       15,
       "-squared L2 distance of the normalised features to their K-th nearest row of the fitted"
-          + " bank (K default 1000)",
+          + " bank (K: knn@k=N, else the fitted --knn-k, else 1000)",
       EnumSet.of(Need.FEATURES, Need.FITTED_STATISTICS)),
   /** ViM (Wang et al. 2022); needs the fitted origin, residual basis and alpha. */
   VIM(
@@ -218,13 +218,15 @@ public enum ScoreMethod {
 
   /**
    * The parameters a method id may set ({@code ash-s@p=85}) and a bundle may store: ReAct's {@code
-   * clip}; ASH's, SCALE's and DICE's percentile {@code p}; GEN's {@code gamma} and {@code m}.
+   * clip}; ASH's, SCALE's and DICE's percentile {@code p}; GEN's {@code gamma} and {@code m}; KNN's
+   * {@code k}.
    */
   public List<String> parameterNames() {
     return switch (this) {
       case REACT -> List.of("clip");
       case ASH_P, ASH_B, ASH_S, SCALE, DICE -> List.of("p");
       case GEN -> List.of("gamma", "m");
+      case KNN -> List.of("k");
       default -> List.of();
     };
   }
@@ -301,14 +303,6 @@ public enum ScoreMethod {
         }
         yield new MahalanobisScore(settings.mahalanobis());
       }
-      case KNN -> {
-        if (settings.knnBank() == null) {
-          throw new IllegalArgumentException(
-              "score method 'knn' needs a fitted feature bank (mos fit --knn-fit)");
-        }
-        yield new KnnScore(
-            settings.knnBank(), settings.knnK() == null ? KnnScore.DEFAULT_K : settings.knnK());
-      }
       case VIM -> {
         if (settings.vim() == null) {
           throw new IllegalArgumentException(
@@ -316,7 +310,7 @@ public enum ScoreMethod {
         }
         yield new VimScore(settings.vim());
       }
-      case REACT, ASH_P, ASH_B, ASH_S, SCALE, DICE, GEN -> MethodId.of(this).create(settings);
+      case REACT, ASH_P, ASH_B, ASH_S, SCALE, DICE, GEN, KNN -> MethodId.of(this).create(settings);
     };
   }
 }

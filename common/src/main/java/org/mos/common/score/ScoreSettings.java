@@ -17,6 +17,8 @@ import org.mos.common.layout.GroupLayout;
  * @param vim fitted ViM statistics (needed by {@code vim}), or null
  * @param knnBank the fitted KNN feature bank (needed by {@code knn}), or null
  * @param knnK KNN's K, or null for {@link KnnScore#DEFAULT_K}
+ * @param knnIndex KNN's approximate index over the bank ({@code mos fit --knn-index hnsw}), or null
+ *     for the exact search
  * @param head the classifier head's W and b (needed by the activation-shaping methods), or null
  * @param diceMean DICE's fitted mean penultimate feature, or null
  * @param parameters per method id, the parameters the bundle stores for it ({@link
@@ -31,6 +33,7 @@ public record ScoreSettings(
     VimStatistics vim,
     KnnBank knnBank,
     Integer knnK,
+    KnnIndex knnIndex,
     HeadWeights head,
     double[] diceMean,
     Map<String, Map<String, Double>> parameters) {
@@ -50,7 +53,7 @@ public record ScoreSettings(
       Double temperature,
       KlClassMeans klMeans,
       MahalanobisStatistics mahalanobis) {
-    this(layout, temperature, klMeans, mahalanobis, null, null, null, null, null, Map.of());
+    this(layout, temperature, klMeans, mahalanobis, null, null, null, null, null, null, Map.of());
   }
 
   /** No layout, default temperatures, no fitted statistics. */
@@ -81,6 +84,7 @@ public record ScoreSettings(
     private VimStatistics vim;
     private KnnBank knnBank;
     private Integer knnK;
+    private KnnIndex knnIndex;
     private HeadWeights head;
     private double[] diceMean;
     private final Map<String, Map<String, Double>> parameters = new LinkedHashMap<>();
@@ -117,6 +121,11 @@ public record ScoreSettings(
       return this;
     }
 
+    public Builder knnIndex(KnnIndex knnIndex) {
+      this.knnIndex = knnIndex;
+      return this;
+    }
+
     public Builder knnK(Integer knnK) {
       this.knnK = knnK;
       return this;
@@ -147,6 +156,7 @@ public record ScoreSettings(
           vim,
           knnBank,
           knnK,
+          knnIndex,
           head,
           diceMean,
           parameters);

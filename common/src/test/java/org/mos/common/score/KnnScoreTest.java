@@ -85,6 +85,47 @@ class KnnScoreTest {
   }
 
   @Test
+  void theMethodIdsKOverridesTheFittedKWhichOverridesTheDefault() throws IOException {
+    KnnBank bank = bank(TOY_FIT);
+    ModelOutputs out = new ModelOutputs(null, FloatMatrix.ofRows(TOY_TEST), java.util.List.of());
+    // fitted K 2; the worked values of K 2 and K 1 (toyExampleMatchesTheWorkedValues)
+    ScoreSettings fitted =
+        ScoreSettings.builder()
+            .knnBank(bank)
+            .knnK(2)
+            .parameters("knn", java.util.Map.of("k", 2.0))
+            .build();
+    assertThat(MethodId.parse("knn").create(fitted).score(out))
+        .containsExactly(new double[] {-0.044745, -0.755709}, within(1e-6));
+    assertThat(MethodId.parse("KNN@k=1.0").id()).isEqualTo("knn@k=1");
+    assertThat(MethodId.parse("knn@k=1").create(fitted).score(out))
+        .containsExactly(new double[] {-0.026787, -0.303599}, within(1e-6));
+    assertThat(ScoreMethod.KNN.create(fitted)).isInstanceOf(KnnScore.class);
+    assertThat(((KnnScore) ScoreMethod.KNN.create(fitted)).k()).isEqualTo(2);
+    // a bundle that stored no K: the authors' 1000, more than these 6 rows
+    ScoreSettings noK = ScoreSettings.builder().knnBank(bank).build();
+    assertThatThrownBy(() -> MethodId.parse("knn").create(noK))
+        .hasMessageContaining("K = 1000 but the bank has 6 rows");
+    assertThat(((KnnScore) MethodId.parse("knn@k=6").create(noK)).k()).isEqualTo(6);
+  }
+
+  @Test
+  void aKOutsideOneToTheBankSizeInTheMethodIdIsRefusedNamingTheValue() throws IOException {
+    ScoreSettings s = ScoreSettings.builder().knnBank(bank(TOY_FIT)).knnK(2).build();
+    assertThatThrownBy(() -> MethodId.parse("knn@k=7").create(s))
+        .hasMessageContaining("K = 7 but the bank has 6 rows: K must be in [1, 6]")
+        .hasMessageContaining("knn@k=N");
+    assertThatThrownBy(() -> MethodId.parse("knn@k=0").create(s))
+        .hasMessageContaining("method 'knn@k=0': knn k is 0; expected an integer >= 1");
+    assertThatThrownBy(() -> MethodId.parse("knn@k=2.5").create(s))
+        .hasMessageContaining("knn k is 2.5; expected an integer >= 1");
+    assertThatThrownBy(() -> MethodId.parse("knn@p=2"))
+        .hasMessageContaining("not name=value with a name of [k]");
+    assertThatThrownBy(() -> MethodId.parse("knn@k=3").create(ScoreSettings.none()))
+        .hasMessageContaining("needs a fitted feature bank (mos fit --knn-fit)");
+  }
+
+  @Test
   void aKLargerThanTheBankAndAnotherWidthAreRefusedByName() throws IOException {
     KnnBank bank = bank(TOY_FIT);
     assertThatThrownBy(() -> new KnnScore(bank, 7))

@@ -120,7 +120,8 @@ final class BundleFitter {
       fitKl(collector, sets.kl, manifest, next);
     }
     if (sets.knn != null) {
-      featureSpace.fitKnn(collector, sets.knn, plan.featureSpace().knnK(), next);
+      featureSpace.fitKnn(
+          collector, sets.knn, plan.featureSpace().knnK(), plan.featureSpace().knnHnsw(), next);
     }
     if (sets.vim != null) {
       featureSpace.fitVim(collector, input, sets.vim, plan.featureSpace().vimDim(), next);

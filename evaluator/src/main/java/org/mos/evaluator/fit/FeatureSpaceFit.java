@@ -14,6 +14,8 @@ import org.mos.common.fit.VimAccumulator;
 import org.mos.common.inference.BundleModel;
 import org.mos.common.onnx.LinearHead;
 import org.mos.common.score.FloatMatrix;
+import org.mos.common.score.KnnBank;
+import org.mos.common.score.KnnIndex;
 import org.mos.common.score.VimStatistics;
 
 /**
@@ -26,6 +28,7 @@ import org.mos.common.score.VimStatistics;
 final class FeatureSpaceFit implements AutoCloseable {
 
   static final String KNN_BANK = "knn_bank.npy";
+  static final String KNN_INDEX = "knn_index.jvector";
   static final String VIM_ORIGIN = "vim_origin.npy";
   static final String VIM_BASIS = "vim_residual_basis.npy";
 
@@ -39,14 +42,25 @@ final class FeatureSpaceFit implements AutoCloseable {
    * @param knnK KNN's K stored with the bank
    * @param vimFit ViM's fit set, or null
    * @param vimDim ViM's principal dimension, or null for the authors' rule on the feature width
+   * @param knnHnsw the approximate index to build over KNN's bank ({@code --knn-index hnsw}), or
+   *     null for the exact search alone
    */
-  record Settings(Path knnFit, int knnK, Path vimFit, Integer vimDim) {
-    static final Settings NONE = new Settings(null, 0, null, null);
+  record Settings(Path knnFit, int knnK, Path vimFit, Integer vimDim, Hnsw knnHnsw) {
+    static final Settings NONE = new Settings(null, 0, null, null, null);
 
     boolean any() {
       return knnFit != null || vimFit != null;
     }
   }
+
+  /**
+   * KNN's HNSW index parameters ({@link KnnIndex}).
+   *
+   * @param m the maximum degree (2 M on the base layer)
+   * @param efConstruction the beam width while building
+   * @param efSearch the beam width the bundle searches with (at least K)
+   */
+  record Hnsw(int m, int efConstruction, int efSearch) {}
 
   private final PrintWriter out;
   private final boolean paper;
@@ -90,7 +104,8 @@ final class FeatureSpaceFit implements AutoCloseable {
   }
 
   /** Fits KNN's bank into {@code next}. */
-  void fitKnn(OutputCollector collector, ImageSet set, int k, NewBundle next) throws IOException {
+  void fitKnn(OutputCollector collector, ImageSet set, int k, Hnsw hnsw, NewBundle next)
+      throws IOException {
     requireFeatures(collector);
     if (set.samples().size() < k) {
       throw FitException.usage(
@@ -138,10 +153,49 @@ final class FeatureSpaceFit implements AutoCloseable {
     params.put("normaliser", "x / ||x|| + 1e-10 (knn-ood run_imagenet.py)");
     params.putAll(provenance(collector, set, read, width));
     out.println("mos fit: knn: bank of " + read.images() + " x " + width + ", K " + k);
+    if (hnsw == null) {
+      params.put("index", "exact");
+      next.put(
+          "knn",
+          new BundleManifest.Statistics(Map.of("bank", KNN_BANK), params),
+          Map.of(KNN_BANK, acc::writeNpy));
+      return;
+    }
+    // the index is built over the bank as the scorer maps it: written first, in the spill folder
+    Path bankFile = spillDir.resolve(KNN_BANK);
+    try (java.io.OutputStream o = java.nio.file.Files.newOutputStream(bankFile)) {
+      acc.writeNpy(o);
+    }
+    Path indexFile = spillDir.resolve(KNN_INDEX);
+    long start = System.nanoTime();
+    out.println(
+        "mos fit: knn: building the HNSW index (M "
+            + hnsw.m()
+            + ", efConstruction "
+            + hnsw.efConstruction()
+            + ") over "
+            + read.images()
+            + " rows");
+    out.flush();
+    KnnIndex.build(KnnBank.open(bankFile), hnsw.m(), hnsw.efConstruction(), indexFile);
+    out.printf(
+        java.util.Locale.ROOT,
+        "mos fit: knn: HNSW index built in %.1f s%n",
+        (System.nanoTime() - start) / 1e9);
+    params.put("index", "hnsw");
+    params.put("index_library", "io.github.jbellis:jvector");
+    params.put("index_m", hnsw.m());
+    params.put("index_ef_construction", hnsw.efConstruction());
+    params.put("index_ef_search", hnsw.efSearch());
+    params.put("index_similarity", "euclidean");
     next.put(
         "knn",
-        new BundleManifest.Statistics(Map.of("bank", KNN_BANK), params),
-        Map.of(KNN_BANK, acc::writeNpy));
+        new BundleManifest.Statistics(Map.of("bank", KNN_BANK, "index", KNN_INDEX), params),
+        Map.of(
+            KNN_BANK,
+            o -> java.nio.file.Files.copy(bankFile, o),
+            KNN_INDEX,
+            o -> java.nio.file.Files.copy(indexFile, o)));
   }
 
   /** Fits ViM's statistics into {@code next}. */

@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
       "  kl           class-mean softmax vectors (--kl-fit)",
       "  mahalanobis  class means, tied precision, combiner (--mahalanobis-*)",
       "  odin         the bundle's ODIN settings (--odin-eps, --odin-temperature)",
-      "  knn          normalised feature bank, float32 .npy, memory-mapped (--knn-fit)",
+      "  knn          normalised feature bank, float32 .npy, memory-mapped (--knn-fit),",
+      "               optionally with an HNSW index (--knn-index hnsw)",
       "  vim          origin, residual basis, alpha (--vim-fit)",
       "  calibration  ID scores per method: thresholds, p-values (--calibrate)",
       "DIR|LIST: a folder (an ImageFolder tree where labels are needed) or a list",
@@ -177,6 +178,33 @@ public class FitCommand implements Callable<Integer> {
       description =
           "KNN's K, the neighbour whose distance is the score (default 1000, the authors').")
   Integer knnK;
+
+  @Option(
+      names = "--knn-index",
+      paramLabel = "exact|hnsw",
+      description =
+          "KNN's search: exact (default; blocked matrix products over the whole bank) or hnsw (an"
+              + " approximate HNSW graph, jvector, built now and stored in the bundle, for banks"
+              + " too large to read per query).")
+  String knnIndex;
+
+  @Option(
+      names = "--knn-hnsw-m",
+      paramLabel = "M",
+      description = "HNSW maximum degree M (2 M on the base layer; default 16).")
+  Integer knnHnswM;
+
+  @Option(
+      names = "--knn-hnsw-ef-construction",
+      paramLabel = "N",
+      description = "HNSW beam width while building (default 100).")
+  Integer knnHnswEfConstruction;
+
+  @Option(
+      names = "--knn-hnsw-ef-search",
+      paramLabel = "N",
+      description = "HNSW beam width the bundle searches with, at least K (default 200).")
+  Integer knnHnswEfSearch;
 
   @Option(
       names = "--vim-fit",

@@ -139,10 +139,23 @@ final class FitOptions {
     if (c.vimDim != null && c.vimDim < 0) {
       throw FitException.usage("--vim-dim is " + c.vimDim + "; expected 0 or more");
     }
+    FeatureSpaceFit.Hnsw hnsw = knnIndex(c);
     if (c.knnFit != null) {
       choices.put("knn.fit_set", c.knnFit.toString());
       choices.put(
           "knn.k", k + (c.knnK == null ? " (default: the authors' ImageNet K)" : " (--knn-k)"));
+      choices.put(
+          "knn.index",
+          hnsw == null
+              ? "exact (blocked matrix products over the whole bank)"
+                  + (c.knnIndex == null ? " (default)" : " (--knn-index)")
+              : "hnsw (jvector): M "
+                  + hnsw.m()
+                  + ", efConstruction "
+                  + hnsw.efConstruction()
+                  + ", efSearch "
+                  + hnsw.efSearch()
+                  + " (--knn-index hnsw)");
     }
     if (c.vimFit != null) {
       choices.put("vim.fit_set", c.vimFit.toString());
@@ -153,7 +166,48 @@ final class FitOptions {
                   + " else D / 2 (default)"
               : c.vimDim + " (--vim-dim)");
     }
-    return new FeatureSpaceFit.Settings(c.knnFit, k, c.vimFit, c.vimDim);
+    return new FeatureSpaceFit.Settings(c.knnFit, k, c.vimFit, c.vimDim, hnsw);
+  }
+
+  /** KNN's index: null for the exact search, else the HNSW parameters, checked. */
+  private static FeatureSpaceFit.Hnsw knnIndex(FitCommand c) {
+    String kind = c.knnIndex == null ? "exact" : c.knnIndex.strip().toLowerCase(Locale.ROOT);
+    boolean tuned =
+        c.knnHnswM != null || c.knnHnswEfConstruction != null || c.knnHnswEfSearch != null;
+    if (!kind.equals("exact") && !kind.equals("hnsw")) {
+      throw FitException.usage("--knn-index is '" + c.knnIndex + "'; expected exact or hnsw");
+    }
+    if (c.knnIndex != null && c.knnFit == null) {
+      throw FitException.usage("--knn-index needs --knn-fit DIR|LIST");
+    }
+    if (tuned && !kind.equals("hnsw")) {
+      throw FitException.usage("the --knn-hnsw-* options need --knn-index hnsw");
+    }
+    if (!kind.equals("hnsw")) {
+      return null;
+    }
+    int m = positive(c.knnHnswM, org.mos.common.score.KnnIndex.DEFAULT_M, "--knn-hnsw-m", 2);
+    int efc =
+        positive(
+            c.knnHnswEfConstruction,
+            org.mos.common.score.KnnIndex.DEFAULT_EF_CONSTRUCTION,
+            "--knn-hnsw-ef-construction",
+            1);
+    int efs =
+        positive(
+            c.knnHnswEfSearch,
+            org.mos.common.score.KnnIndex.DEFAULT_EF_SEARCH,
+            "--knn-hnsw-ef-search",
+            1);
+    return new FeatureSpaceFit.Hnsw(m, efc, efs);
+  }
+
+  private static int positive(Integer value, int fallback, String option, int min) {
+    int v = value == null ? fallback : value;
+    if (v < min) {
+      throw FitException.usage(option + " is " + v + "; expected " + min + " or more");
+    }
+    return v;
   }
 
   private static void checkTargets(FitCommand c) {

@@ -120,6 +120,91 @@ class FeatureSpaceFitTest {
   }
 
   @Test
+  void anHnswIndexIsBuiltIntoTheBundleWithItsParametersAndCalibratesKnnAtARequestedK()
+      throws Exception {
+    Path fitted = dir.resolve("hnsw");
+    int code =
+        FixtureImages.fit(
+            bundle,
+            out,
+            err,
+            "--out",
+            fitted.toString(),
+            "--knn-fit",
+            val.toString(),
+            "--knn-k",
+            "3",
+            "--knn-index",
+            "hnsw",
+            "--knn-hnsw-m",
+            "8",
+            "--knn-hnsw-ef-search",
+            "50",
+            "--calibrate",
+            cal.toString(),
+            "--calibrate-methods",
+            "knn,knn@k=5");
+    assertThat(code).as(err.toString()).isZero();
+    try (ModelBundle b = ModelBundle.open(fitted)) {
+      BundleManifest.Statistics knn = b.manifest().statistics().get("knn");
+      assertThat(knn.files()).containsKeys("bank", "index");
+      assertThat(knn.parameters())
+          .containsEntry("index", "hnsw")
+          .containsEntry("index_m", 8)
+          .containsEntry("index_ef_construction", 100)
+          .containsEntry("index_ef_search", 50)
+          .containsEntry("index_library", "io.github.jbellis:jvector");
+      assertThat(Files.size(b.file(knn.files().get("index")))).isPositive();
+      // 12 rows: the graph search returns the exact neighbours, so the calibration scores are the
+      // exact search's (the reference's, knn_vim_fit.json)
+      double[] got = Npy.read(b.file(calibrationFile(b, "knn"))).values();
+      double[] want = new double[expected.get("knn_calibration").size()];
+      for (int i = 0; i < want.length; i++) {
+        want[i] = expected.get("knn_calibration").get(i).asDouble();
+      }
+      java.util.Arrays.sort(got);
+      java.util.Arrays.sort(want);
+      assertThat(got).containsExactly(want, within(1e-5));
+      assertThat(b.manifest().statistics().get("calibration").files()).containsKey("knn@k=5");
+    }
+    assertThat(out.toString()).contains("HNSW index built");
+    int bad =
+        FixtureImages.fit(
+            bundle,
+            out,
+            err,
+            "--out",
+            dir.resolve("bad").toString(),
+            "--knn-fit",
+            val.toString(),
+            "--knn-k",
+            "3",
+            "--knn-index",
+            "ivf");
+    assertThat(bad).isNotZero();
+    assertThat(err.toString()).contains("--knn-index is 'ivf'; expected exact or hnsw");
+    bad =
+        FixtureImages.fit(
+            bundle,
+            out,
+            err,
+            "--out",
+            dir.resolve("bad2").toString(),
+            "--knn-fit",
+            val.toString(),
+            "--knn-k",
+            "3",
+            "--knn-hnsw-m",
+            "8");
+    assertThat(bad).isNotZero();
+    assertThat(err.toString()).contains("the --knn-hnsw-* options need --knn-index hnsw");
+  }
+
+  private static String calibrationFile(ModelBundle b, String method) {
+    return b.manifest().statistics().get("calibration").files().get(method);
+  }
+
+  @Test
   void aKLargerThanTheFitSetAndOptionsWithoutTheirFitSetAreRefusedByName() {
     int code =
         FixtureImages.fit(

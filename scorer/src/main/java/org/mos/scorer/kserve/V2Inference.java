@@ -237,7 +237,7 @@ public class V2Inference {
     known.addAll(methods);
     List<String> outputs = new ArrayList<>();
     for (V2Request.RequestedOutput o : request.outputs()) {
-      if (!known.contains(o.name())) {
+      if (!known.contains(o.name()) && !isDerivedMethod(m, o.name())) {
         throw ScoringProblem.badRequest(
             "unknown output '" + o.name() + "'; model '" + m.name() + "' has " + known);
       }
@@ -250,7 +250,7 @@ public class V2Inference {
       asked = List.of(methodsParameter);
     } else {
       // the methods named as outputs, so that only those are computed
-      asked = outputs.stream().filter(methods::contains).toList();
+      asked = outputs.stream().filter(o -> methods.contains(o) || isDerivedMethod(m, o)).toList();
     }
     boolean features = hasFeatures && (outputs.isEmpty() || outputs.contains(FEATURES));
     ScoreRequest scoreRequest =
@@ -260,7 +260,7 @@ public class V2Inference {
             p.number("odin.eps"),
             p.number("odin.T"));
     for (String name : outputs) {
-      if (methods.contains(name)
+      if ((methods.contains(name) || isDerivedMethod(m, name))
           && !scoreRequest.methods().isEmpty()
           && !scoreRequest.methods().contains(name)) {
         throw ScoringProblem.badRequest(
@@ -277,10 +277,26 @@ public class V2Inference {
         outputs.add(FEATURES);
       }
       outputs.add(PREDICTED_CLASS);
-      List<String> scored = scoreRequest.methods().isEmpty() ? methods : scoreRequest.methods();
-      outputs.addAll(scored.stream().filter(methods::contains).toList());
+      // the canonical ids scored: combined and parameterised methods (mos+react, knn@k=5) too
+      try {
+        outputs.addAll(m.scorer().resolveMethods(scoreRequest));
+      } catch (IllegalArgumentException e) {
+        throw ScoringProblem.badRequest(e.getMessage());
+      }
     }
     return new Plan(images, scoreRequest, outputs, version(m));
+  }
+
+  /**
+   * Whether {@code name} is a combined or parameterised method id of the model in its canonical
+   * spelling ({@code mos+react}, {@code knn@k=5}), which may name an output as registry ids do.
+   */
+  private static boolean isDerivedMethod(LoadedModel m, String name) {
+    try {
+      return m.scorer().methodScorer(name).id().equals(name);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   private static Double tpr(V2Parameters p) {

@@ -116,7 +116,12 @@ public class KafkaScoringProcessor {
     try {
       var request =
           service.withOdin(
-              service.request(r.getMethodsList(), r.getIncludeList(), null, r.getTopK()),
+              service.request(
+                  r.getMethodsList(),
+                  r.getIncludeList(),
+                  // as gRPC reads it: 0 (unset in proto3) means the default TPR
+                  r.getTpr() == 0 ? null : r.getTpr(),
+                  r.getTopK()),
               r.hasOdinEps() ? r.getOdinEps() : null,
               r.hasOdinTemperature() ? r.getOdinTemperature() : null);
       service.checkImageCount(r.getImagesCount()); // before any image is copied

@@ -24,7 +24,8 @@ public class KafkaBroker implements QuarkusTestResourceLifecycleManager {
         "scorer.kafka.enabled", "true", "scorer.kafka.bootstrap", cluster.bootstrapServers());
   }
 
-  static String bootstrap() {
+  /** The broker's bootstrap servers. */
+  public static String bootstrap() {
     return cluster.bootstrapServers();
   }
 

@@ -46,7 +46,7 @@ import org.mos.scorer.grpc.v1.ScoreResponse;
 @WithTestResource(TestBundles.class)
 @WithTestResource(KafkaBroker.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class KafkaScoringTest {
+public class KafkaScoringTest {
 
   private static final String REQUESTS = KafkaContract.REQUEST_TOPIC;
   private static final String REPLIES = KafkaContract.REPLY_TOPIC;
@@ -162,11 +162,13 @@ class KafkaScoringTest {
     assertThat(reply.getTiming().getInferMs()).isPositive();
   }
 
-  private static ProducerRecord<String, byte[]> rec(ScoreRequest r) {
+  /** A request record on the request topic (used by the other transports' tests too). */
+  public static ProducerRecord<String, byte[]> rec(ScoreRequest r) {
     return new ProducerRecord<>(REQUESTS, "k", r.toByteArray());
   }
 
-  private static KafkaProducer<String, byte[]> producer() {
+  /** A producer to the test broker. */
+  public static KafkaProducer<String, byte[]> producer() {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrap());
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -175,7 +177,7 @@ class KafkaScoringTest {
   }
 
   /** The replies to the given request ids, read from the start of the reply topic. */
-  private static Map<String, ConsumerRecord<String, byte[]>> readReplies(Set<String> ids)
+  public static Map<String, ConsumerRecord<String, byte[]>> readReplies(Set<String> ids)
       throws Exception {
     Map<String, ConsumerRecord<String, byte[]>> out = new HashMap<>();
     for (int count = ids.size(); !out.keySet().containsAll(ids); count++) {

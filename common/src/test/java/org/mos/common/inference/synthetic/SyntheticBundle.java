@@ -86,6 +86,32 @@ public record SyntheticBundle(
         new MahalanobisMagnitude(magnitude).magnitude());
   }
 
+  /**
+   * Writes the bundle with wider features, and fitted state: {@code features = mean over H, W of
+   * the input, times expansion} (N x D for an expansion of 3 x D; {@link #weights} then has D
+   * columns), without gradient graphs, with the given statistics (by manifest key) and their files
+   * (by name). A head of D above 3 features lets ASH, SCALE and DICE keep activations at their
+   * usual percentiles; the statistics are those {@code mos fit} would write (react, dice, knn, vim,
+   * calibration).
+   */
+  public BundleManifest writeWide(
+      Path target,
+      float[][] expansion,
+      Map<String, BundleManifest.Statistics> statistics,
+      Map<String, BundleWriter.Content> files)
+      throws IOException {
+    if (expansion.length != 3 || weights[0].length != expansion[0].length) {
+      throw new IllegalArgumentException(
+          "the expansion must be 3 x D with D the weights' columns ("
+              + weights[0].length
+              + "); got "
+              + expansion.length
+              + " x "
+              + expansion[0].length);
+    }
+    return write(target, Gradients.NONE, null, 0, expansion, statistics, files);
+  }
+
   private enum Gradients {
     NONE,
     LOGITS,
@@ -94,6 +120,18 @@ public record SyntheticBundle(
 
   private BundleManifest write(
       Path target, Gradients gradients, MahalanobisStatistics mahalanobis, double magnitude)
+      throws IOException {
+    return write(target, gradients, mahalanobis, magnitude, null, Map.of(), Map.of());
+  }
+
+  private BundleManifest write(
+      Path target,
+      Gradients gradients,
+      MahalanobisStatistics mahalanobis,
+      double magnitude,
+      float[][] expansion,
+      Map<String, BundleManifest.Statistics> statistics,
+      Map<String, BundleWriter.Content> extraFiles)
       throws IOException {
     int logits = classNames.size() + (groupSizes == null ? 0 : groupSizes.size());
     if (weights.length != logits || bias.length != logits) {
@@ -105,9 +143,10 @@ public record SyntheticBundle(
               + " and "
               + bias.length);
     }
-    byte[] graph = graph().toByteArray();
+    byte[] graph = graph(expansion).toByteArray();
     BundleWriter writer = BundleWriter.to(target).replaceExisting(true);
     writer.write("model.onnx", out -> out.write(graph));
+    extraFiles.forEach(writer::write);
     Map<String, String> files = new TreeMap<>();
     for (Map.Entry<String, double[]> e : calibration.entrySet()) {
       String name = "calibration_" + e.getKey() + ".npy";
@@ -152,6 +191,9 @@ public record SyntheticBundle(
                       MahalanobisMagnitude.MANIFEST_PARAMETER,
                       magnitude)));
     }
+    for (Map.Entry<String, BundleManifest.Statistics> e : statistics.entrySet()) {
+      manifest = manifest.withStatistics(e.getKey(), e.getValue());
+    }
     if (!files.isEmpty()) {
       manifest =
           manifest.withStatistics(
@@ -193,17 +235,25 @@ public record SyntheticBundle(
         new BundleManifest.Statistics(Map.of(GradientGraphs.LOGITS, "vjp_logits.onnx"), Map.of()));
   }
 
-  private OnnxMl.ModelProto graph() {
+  private OnnxMl.ModelProto graph(float[][] expansion) {
     int logits = bias.length;
-    OnnxMl.GraphProto g =
+    OnnxMl.GraphProto.Builder b =
         OnnxMl.GraphProto.newBuilder()
             .setName("synthetic")
             .addInput(OnnxProtos.floatValue("input", "N", 3, inputSize, inputSize))
             .addInitializer(OnnxProtos.floats("W", weights))
             .addInitializer(OnnxProtos.floats("B", bias))
-            .addNode(node("GlobalAveragePool", "gap", "gap").addInput("input"))
-            .addNode(node("Flatten", "flatten", "features").addInput("gap"))
-            .addNode(
+            .addNode(node("GlobalAveragePool", "gap", "gap").addInput("input"));
+    if (expansion == null) {
+      b.addNode(node("Flatten", "flatten", "features").addInput("gap"));
+    } else {
+      b.addInitializer(OnnxProtos.floats("E", expansion))
+          .addNode(node("Flatten", "flatten", "pooled").addInput("gap"))
+          .addNode(node("MatMul", "expand", "features").addInput("pooled").addInput("E"));
+    }
+    int width = expansion == null ? 3 : expansion[0].length;
+    OnnxMl.GraphProto g =
+        b.addNode(
                 node("Gemm", "head", "logits")
                     .addInput("features")
                     .addInput("W")
@@ -211,14 +261,14 @@ public record SyntheticBundle(
                     .addAttribute(OnnxProtos.transposeB()))
             .addNode(node("Relu", "block1", "block1").addInput("input"))
             .addOutput(OnnxProtos.floatValue("logits", "N", logits))
-            .addOutput(OnnxProtos.floatValue("features", "N", 3))
+            .addOutput(OnnxProtos.floatValue("features", "N", width))
             .addOutput(OnnxProtos.floatValue("block1", "N", 3, inputSize, inputSize))
             .build();
     return OnnxProtos.model("mos-synthetic", g);
   }
 
   private OnnxMl.ModelProto vjpGraph(boolean block1) {
-    OnnxMl.ModelProto forward = graph();
+    OnnxMl.ModelProto forward = graph(null);
     float area = (float) inputSize * inputSize;
     OnnxMl.GraphProto.Builder g =
         forward.getGraph().toBuilder()
