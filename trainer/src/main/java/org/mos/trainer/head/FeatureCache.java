@@ -28,16 +28,17 @@ import org.mos.common.score.FloatMatrix;
  * {@code mos fit --cache} uses too).
  *
  * <p>A cache folder is {@code ROOT/NAME-KEY}, where KEY is the {@link ExtractionKey} (the bundle's
- * checksum, its preprocessing, the output read, the chunk size and every image path in order with
- * the file's size and modification time): a changed bundle, list, preprocessing or image file gets
- * a new folder and never reads stale features. Nothing else changes the features (training options
- * such as augmentation, mixup or the head's mode act after the cache; batch size and threads only
- * change the speed). A folder that holds another extraction is refused naming {@code
- * --feature-cache}, and so are features of images that were unreadable when the cache was made when
- * unreadable images must fail ({@code --bad-files fail}). Older folders of the same NAME are
- * deleted when {@link Settings#pruneStale} (the run's own cache folder), and kept otherwise (a
- * cache folder that several runs may share). An interrupted extraction resumes at the first
- * incomplete chunk; the features are read memory-mapped ({@link MappedOutput}).
+ * checksum, its preprocessing, the output read, the chunk size and every image path in order): a
+ * changed bundle, list or preprocessing gets a new folder, and a chunk holding an image file
+ * replaced under the same name (its size or modification time, stamped per chunk) is extracted
+ * again: stale features are never read. Nothing else changes the features (training options such as
+ * augmentation, mixup or the head's mode act after the cache; batch size and threads only change
+ * the speed). A folder that holds another extraction is refused naming {@code --feature-cache}, and
+ * so are features of images that were unreadable when the cache was made when unreadable images
+ * must fail ({@code --bad-files fail}). Older folders of the same NAME are deleted when {@link
+ * Settings#pruneStale} (the run's own cache folder), and kept otherwise (a cache folder that
+ * several runs may share). An interrupted extraction resumes at the first incomplete chunk; the
+ * features are read memory-mapped ({@link MappedOutput}).
  */
 public final class FeatureCache {
 
