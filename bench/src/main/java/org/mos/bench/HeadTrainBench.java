@@ -9,10 +9,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import org.mos.common.cache.CachedChunk;
+import org.mos.common.cache.ChunkFiles;
+import org.mos.common.cache.MappedOutput;
+import org.mos.common.inference.BundleModel;
 import org.mos.common.io.AtomicFiles;
 import org.mos.common.layout.GroupLayout;
-import org.mos.trainer.head.CachedFeatures;
+import org.mos.common.score.FloatMatrix;
 import org.mos.trainer.head.FeatureCache;
 import org.mos.trainer.head.HeadTrainer;
 import org.mos.trainer.train.HyperRule;
@@ -50,7 +55,7 @@ public final class HeadTrainBench {
         rows, dim, layout.numLogits(), batch, threads, System.getenv("OPENBLAS_NUM_THREADS"));
     Path dir = Files.createTempDirectory("head-bench-");
     try {
-      CachedFeatures features = write(dir, rows, dim);
+      MappedOutput features = write(dir, rows, dim);
       int[] labels = labels(layout, rows);
       // Java, PyTorch, Java: on a loaded machine the two Java epochs bracket the reference's
       java(features, labels, layout, batch);
@@ -61,23 +66,27 @@ public final class HeadTrainBench {
     }
   }
 
-  private static CachedFeatures write(Path dir, int rows, int dim) throws IOException {
+  private static MappedOutput write(Path dir, int rows, int dim) throws IOException {
     int chunk = FeatureCache.DEFAULT_CHUNK_ROWS;
     SplittableRandom random = new SplittableRandom(1);
     int chunks = (rows + chunk - 1) / chunk;
     for (int c = 0; c < chunks; c++) {
       int n = Math.min(chunk, rows - c * chunk);
-      long[] images = new long[n];
+      int[] images = new int[n];
       float[] values = new float[n * dim];
       for (int i = 0; i < n; i++) {
-        images[i] = (long) c * chunk + i;
+        images[i] = c * chunk + i;
       }
       for (int i = 0; i < values.length; i++) {
         values[i] = (float) random.nextDouble();
       }
-      FeatureCache.writeChunk(dir, c, images, values, dim);
+      ChunkFiles.write(
+          dir,
+          c,
+          new CachedChunk(
+              images, Map.of(BundleModel.FEATURES, FloatMatrix.wrap(values, n, dim)), List.of()));
     }
-    return CachedFeatures.open(dir, chunks, rows);
+    return MappedOutput.open(dir, chunks, BundleModel.FEATURES, rows);
   }
 
   private static int[] labels(GroupLayout layout, int rows) {
@@ -90,7 +99,7 @@ public final class HeadTrainBench {
     return labels;
   }
 
-  private static void java(CachedFeatures features, int[] labels, GroupLayout layout, int batch) {
+  private static void java(MappedOutput features, int[] labels, GroupLayout layout, int batch) {
     int steps = features.rows() / batch;
     HyperRule rule = new HyperRule(new int[] {1, steps}, 0.003, 0);
     HeadTrainer.LabelledFeatures data =

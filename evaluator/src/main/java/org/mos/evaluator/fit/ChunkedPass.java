@@ -12,6 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.mos.common.cache.CachedChunk;
+import org.mos.common.cache.ChunkCache;
+import org.mos.common.cache.ExtractionKey;
 import org.mos.common.data.Sample;
 import org.mos.common.image.BadFilePolicy;
 import org.mos.common.image.ImageDecodeException;
@@ -26,11 +29,12 @@ import org.mos.evaluator.transport.ScoringTransport;
 
 /**
  * One {@link OutputCollector#collect} pass in chunks of images: each chunk is read from the cache
- * ({@link ExtractionCache}) when a previous run completed it, else run through the bundle (in this
- * process, or over a remote transport that returns the outputs with its scores) and written to the
- * cache. The consumer always receives whole chunks in set order, so an interrupted and resumed run
- * hands it exactly the rows of an uninterrupted one and fits bit-identical statistics. Only one
- * chunk's outputs are held at a time.
+ * (common's {@link ChunkCache}, the format and mechanism of {@code mos train --feature-cache} too)
+ * when a previous run completed it, else run through the bundle (in this process, or over a remote
+ * transport that returns the outputs with its scores) and written to the cache. The consumer always
+ * receives whole chunks in set order, so an interrupted and resumed run hands it exactly the rows
+ * of an uninterrupted one and fits bit-identical statistics. Only one chunk's outputs are held at a
+ * time.
  */
 final class ChunkedPass {
 
@@ -79,24 +83,15 @@ final class ChunkedPass {
     List<Sample> samples = set.samples();
     int chunks = (samples.size() + chunkRows - 1) / chunkRows;
     try {
-      ExtractionCache cache = null;
+      ChunkCache cache = null;
       long cached = 0;
       if (cacheRoot != null) {
-        cache =
-            ExtractionCache.open(
-                cacheRoot,
-                what.replace(' ', '-').toLowerCase(Locale.ROOT),
-                model.checksum(),
-                String.valueOf(model.preprocessSpec()),
-                outputs,
-                chunkRows,
-                samples,
-                line -> log(what + ": " + line));
+        cache = openCache(what, samples, outputs);
         int done = 0;
         for (int c = 0; c < chunks; c++) {
           if (cache.has(c)) {
             done++;
-            cached += Math.min(chunkRows, samples.size() - (long) c * chunkRows);
+            cached += cache.key().imagesIn(c);
           }
         }
         if (done > 0) {
@@ -117,7 +112,7 @@ final class ChunkedPass {
       for (int c = 0; c < chunks; c++) {
         int from = c * chunkRows;
         int to = Math.min(samples.size(), from + chunkRows);
-        ExtractionCache.Chunk chunk;
+        CachedChunk chunk;
         if (cache != null && cache.has(c)) {
           chunk = cache.read(c);
         } else {
@@ -146,6 +141,26 @@ final class ChunkedPass {
     }
   }
 
+  /**
+   * The pass's cache folder under {@code --cache}: older folders of this pass are removed; a folder
+   * holding another extraction is a usage error naming {@code --cache}.
+   */
+  private ChunkCache openCache(String what, List<Sample> samples, List<String> outputs)
+      throws IOException {
+    ExtractionKey key =
+        ExtractionKey.of(model, outputs, chunkRows, samples.stream().map(Sample::path).toList());
+    try {
+      return ChunkCache.open(
+          cacheRoot,
+          what.replace(' ', '-').toLowerCase(Locale.ROOT),
+          key,
+          new ChunkCache.Owner(what, "--cache", true),
+          this::log);
+    } catch (IllegalArgumentException e) {
+      throw FitException.usage(e.getMessage());
+    }
+  }
+
   /** The transport in the end line: {@code grpc localhost:9001}, {@code kafka host:9092}. */
   private static String described(String name, String where) {
     if (where == null) {
@@ -160,7 +175,7 @@ final class ChunkedPass {
   }
 
   /** Runs images {@code from..to-1} through the bundle in this process. */
-  private ExtractionCache.Chunk inProcess(
+  private CachedChunk inProcess(
       String what,
       List<Sample> samples,
       int from,
@@ -205,7 +220,7 @@ final class ChunkedPass {
   }
 
   /** Has images {@code from..to-1} run by the remote transport, which returns their outputs. */
-  private ExtractionCache.Chunk overTransport(
+  private CachedChunk overTransport(
       String what,
       List<Sample> samples,
       int from,
@@ -286,7 +301,7 @@ final class ChunkedPass {
       }
     }
 
-    ExtractionCache.Chunk chunk(List<UnreadableImage> skipped) {
+    CachedChunk chunk(List<UnreadableImage> skipped) {
       Integer[] order = new Integer[indices.size()];
       for (int i = 0; i < order.length; i++) {
         order[i] = i;
@@ -320,7 +335,7 @@ final class ChunkedPass {
           out.put(o, FloatMatrix.wrap(all, rows.length, cols));
         }
       }
-      return new ExtractionCache.Chunk(rows, out, List.copyOf(skipped));
+      return new CachedChunk(rows, out, List.copyOf(skipped));
     }
   }
 }

@@ -177,4 +177,34 @@ class FitCacheTest {
     assertThat(fit(dir.resolve("a"), null, chunk, "--cache-chunk", "0")).isEqualTo(2);
     assertThat(chunk.toString()).contains("--cache-chunk is 0; expected 1 or more");
   }
+
+  @Test
+  void aCacheFolderHoldingAnotherExtractionIsRefusedNamingCache() throws Exception {
+    Path cache = dir.resolve("cache");
+    StringWriter first = new StringWriter();
+    assertThat(fit(dir.resolve("a"), cache, first)).as(first.toString()).isZero();
+    Path kl;
+    try (Stream<Path> folders = Files.list(cache)) {
+      kl =
+          folders
+              .filter(p -> p.getFileName().toString().startsWith("kl-fit-set-"))
+              .findFirst()
+              .orElseThrow();
+    }
+    // as if a cache of another extraction had been copied into this folder
+    Path keyFile = kl.resolve("key.json");
+    String key =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(keyFile.toFile())
+            .get("key")
+            .asText();
+    Files.writeString(keyFile, Files.readString(keyFile).replace(key, "0".repeat(64)));
+    StringWriter err = new StringWriter();
+    assertThat(fit(dir.resolve("b"), cache, err)).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("kl fit set: " + kl + " holds the features of another extraction")
+        .contains("remove that folder, or give another --cache");
+    assertThat(kl.resolve("chunk-00000.rows.npy")).exists();
+    assertThat(dir.resolve("b")).doesNotExist();
+  }
 }

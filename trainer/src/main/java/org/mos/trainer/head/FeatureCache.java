@@ -1,54 +1,52 @@
 package org.mos.trainer.head;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
+import org.mos.common.cache.CachedChunk;
+import org.mos.common.cache.ChunkCache;
+import org.mos.common.cache.ExtractionKey;
+import org.mos.common.cache.MappedOutput;
 import org.mos.common.image.BadFilePolicy;
 import org.mos.common.image.ImageDecodeException;
 import org.mos.common.image.ImageSource;
 import org.mos.common.image.PipelineReport;
 import org.mos.common.image.Progress;
+import org.mos.common.image.UnreadableImage;
 import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.BundleStream;
-import org.mos.common.io.AtomicFiles;
-import org.mos.common.io.Npy;
 import org.mos.common.score.FloatMatrix;
 
 /**
  * The penultimate features of a list of images through a bundle, extracted once with ONNX Runtime
  * (the common {@link BundleStream}, the bundle's own test preprocessing) and cached on disk in
- * chunks of {@code chunkRows} images.
+ * chunks of {@code chunkRows} images, in common's {@link ChunkCache} (the format and mechanism
+ * {@code mos fit --cache} uses too).
  *
- * <p>A cache folder is {@code ROOT/NAME-KEY}, where KEY is a SHA-256 over the bundle's checksum
- * (its files and manifest values), its preprocessing, the output read, the chunk size and every
- * image path in order with the file's size and modification time: a changed bundle, list,
- * preprocessing or image file gets a new folder and never reads stale features. Nothing else
- * changes the features (training options such as augmentation, mixup or the head's mode act after
- * the cache; batch size and threads only change the speed). A folder whose {@code key.json} records
- * another key is refused, never overwritten or read, and so are features of images that were
- * unreadable when the cache was made when unreadable images must fail ({@code --bad-files fail}).
- * Older folders of the same NAME are deleted when {@link Settings#pruneStale} (the run's own cache
- * folder), and kept otherwise (a cache folder that several runs may share). Chunk {@code i} is
- * {@code chunk-0000i.npy} (float32, rows x dim, the readable images of the chunk) and {@code
- * chunk-0000i.rows.npy} (int64, their image indices), each written atomically, the index file last:
- * a chunk is complete when its index file exists. An interrupted extraction therefore resumes at
- * the first incomplete chunk.
+ * <p>A cache folder is {@code ROOT/NAME-KEY}, where KEY is the {@link ExtractionKey} (the bundle's
+ * checksum, its preprocessing, the output read, the chunk size and every image path in order): a
+ * changed bundle, list or preprocessing gets a new folder, and a chunk holding an image file
+ * replaced under the same name (its size or modification time, stamped per chunk) is extracted
+ * again: stale features are never read. Nothing else changes the features (training options such as
+ * augmentation, mixup or the head's mode act after the cache; batch size and threads only change
+ * the speed). A folder that holds another extraction is refused naming {@code --feature-cache}, and
+ * so are features of images that were unreadable when the cache was made when unreadable images
+ * must fail ({@code --bad-files fail}). Older folders of the same NAME are deleted when {@link
+ * Settings#pruneStale} (the run's own cache folder), and kept otherwise (a cache folder that
+ * several runs may share). An interrupted extraction resumes at the first incomplete chunk; the
+ * features are read memory-mapped ({@link MappedOutput}).
  */
 public final class FeatureCache {
 
   /** Images per chunk file by default. */
   public static final int DEFAULT_CHUNK_ROWS = 4096;
 
-  /** The file in a cache folder that records what the folder holds. */
-  static final String KEY_FILE = "key.json";
+  /** The option that picks the cache root, named when a cache folder is refused. */
+  static final String OPTION = "--feature-cache";
 
   /**
    * How features are extracted.
@@ -90,13 +88,18 @@ public final class FeatureCache {
 
   /** The cache key of {@code paths} through {@code model} under {@code settings}. */
   public static String key(BundleModel model, List<Path> paths, Settings settings) {
-    return FeatureCacheKey.of(model, paths, settings);
+    return extractionKey(model, paths, settings).digest();
+  }
+
+  private static ExtractionKey extractionKey(
+      BundleModel model, List<Path> paths, Settings settings) {
+    return ExtractionKey.of(model, List.of(settings.output()), settings.chunkRows(), paths);
   }
 
   /** The folder the features of {@code paths} are cached in under {@code root}. */
   public static Path folder(
       Path root, String name, BundleModel model, List<Path> paths, Settings settings) {
-    return root.resolve(name + "-" + key(model, paths, settings).substring(0, 16));
+    return ChunkCache.folder(root, name, extractionKey(model, paths, settings));
   }
 
   /**
@@ -106,7 +109,7 @@ public final class FeatureCache {
    * @param log progress lines (rate and ETA at most every two seconds) and the end line
    * @throws ImageDecodeException with {@link BadFilePolicy#FAIL}, for the first unreadable image
    */
-  public static CachedFeatures extract(
+  public static MappedOutput extract(
       BundleModel model,
       String name,
       List<Path> paths,
@@ -122,16 +125,16 @@ public final class FeatureCache {
               + model.outputNames()
               + "): a backbone bundle needs its penultimate features as an output");
     }
-    String key = key(model, paths, settings);
-    Path dir = root.resolve(name + "-" + key.substring(0, 16));
-    prepare(root, name, dir, key, model, paths, settings, log);
-    int chunks = (paths.size() + settings.chunkRows() - 1) / settings.chunkRows();
-    List<Integer> missing = new ArrayList<>();
-    for (int c = 0; c < chunks; c++) {
-      if (!Files.exists(rowsFile(dir, c))) {
-        missing.add(c);
-      }
-    }
+    ChunkCache cache =
+        ChunkCache.open(
+            root,
+            name,
+            extractionKey(model, paths, settings),
+            new ChunkCache.Owner("features of " + name, OPTION, settings.pruneStale()),
+            log);
+    Path dir = cache.dir();
+    int chunks = cache.key().chunkCount();
+    List<Integer> missing = cache.missing();
     if (missing.isEmpty()) {
       log.accept("features of " + name + ": all " + paths.size() + " images cached in " + dir);
     } else {
@@ -146,9 +149,9 @@ public final class FeatureCache {
                 + " chunks cached in "
                 + dir);
       }
-      run(model, name, paths, dir, settings, missing, log);
+      run(model, name, paths, cache, settings, missing, log);
     }
-    CachedFeatures cached = CachedFeatures.open(dir, chunks, paths.size());
+    MappedOutput cached = cache.map(settings.output());
     if (settings.policy() == BadFilePolicy.FAIL && cached.rows() < paths.size()) {
       refuseSkipped(name, paths, dir, cached);
     }
@@ -156,8 +159,7 @@ public final class FeatureCache {
   }
 
   /** Images skipped by an earlier extraction with {@code --bad-files skip}: refused under fail. */
-  private static void refuseSkipped(
-      String name, List<Path> paths, Path dir, CachedFeatures cached) {
+  private static void refuseSkipped(String name, List<Path> paths, Path dir, MappedOutput cached) {
     int first = 0;
     while (first < cached.rows() && cached.image(first) == first) {
       first++;
@@ -177,44 +179,11 @@ public final class FeatureCache {
             + " a new cache), or train with --bad-files skip");
   }
 
-  /** Creates the folder with its key file, or checks an existing one; drops stale folders. */
-  private static void prepare(
-      Path root,
-      String name,
-      Path dir,
-      String key,
-      BundleModel model,
-      List<Path> paths,
-      Settings settings,
-      Consumer<String> log)
-      throws IOException {
-    if (Files.isDirectory(root)) {
-      List<Path> others = new ArrayList<>();
-      try (Stream<Path> old = Files.list(root)) {
-        for (Path p : old.toList()) {
-          String f = p.getFileName().toString();
-          if (!p.equals(dir) && f.matches(java.util.regex.Pattern.quote(name) + "-[0-9a-f]{16}")) {
-            others.add(p);
-          }
-        }
-      }
-      for (Path p : others) {
-        if (settings.pruneStale()) {
-          log.accept("features of " + name + ": removing the stale cache " + p);
-          AtomicFiles.deleteTree(p);
-        } else {
-          log.accept("features of " + name + ": keeping " + p + " (another run's cache, maybe)");
-        }
-      }
-    }
-    FeatureCacheKey.claim(dir, name, key, model, paths, settings);
-  }
-
   private static void run(
       BundleModel model,
       String name,
       List<Path> paths,
-      Path dir,
+      ChunkCache cache,
       Settings settings,
       List<Integer> missing,
       Consumer<String> log)
@@ -239,12 +208,17 @@ public final class FeatureCache {
             .build()) {
       while (stream.hasNext()) {
         BundleStream<Path>.Batch batch = stream.next();
+        for (UnreadableImage u : batch.skipped()) {
+          int image = global.get(u.index());
+          open.computeIfAbsent(image / chunkRows, c -> new ChunkBuffer(settings.output()))
+              .skip(new UnreadableImage(image, u.source(), u.reason()));
+        }
         if (batch.size() > 0) {
           FloatMatrix features = batch.outputs(List.of(settings.output())).get(settings.output());
           int[] rows = batch.inputIndices();
           for (int r = 0; r < rows.length; r++) {
             int image = global.get(rows[r]);
-            open.computeIfAbsent(image / chunkRows, c -> new ChunkBuffer(features.cols()))
+            open.computeIfAbsent(image / chunkRows, c -> new ChunkBuffer(settings.output()))
                 .add(image, features.row(r));
           }
         }
@@ -254,12 +228,7 @@ public final class FeatureCache {
         int lastDone = done >= todo.size() ? Integer.MAX_VALUE : global.get((int) done) / chunkRows;
         while (!open.isEmpty() && open.firstKey() < lastDone) {
           Map.Entry<Integer, ChunkBuffer> e = open.pollFirstEntry();
-          e.getValue().write(dir, e.getKey());
-        }
-        for (int c : missing) {
-          if (c < lastDone && !Files.exists(rowsFile(dir, c))) {
-            new ChunkBuffer(0).write(dir, c); // every image of the chunk was unreadable
-          }
+          cache.write(e.getKey(), e.getValue().chunk());
         }
       }
       PipelineReport report = stream.report();
@@ -277,56 +246,39 @@ public final class FeatureCache {
     }
   }
 
-  /**
-   * Writes chunk {@code chunk} of a cache folder: the features first, then the index file that
-   * marks the chunk complete, each atomically.
-   *
-   * @param images the image index of each row
-   * @param rows {@code images.length * dim} floats, row after row
-   */
-  public static void writeChunk(Path dir, int chunk, long[] images, float[] rows, int dim)
-      throws IOException {
-    int n = images.length;
-    if (rows.length != n * dim) {
-      throw new IllegalArgumentException(
-          rows.length + " floats for " + n + " rows of " + dim + " features");
-    }
-    ByteBuffer data = ByteBuffer.allocate(rows.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    data.asFloatBuffer().put(rows);
-    AtomicFiles.write(
-        featuresFile(dir, chunk), out -> Npy.write(out, "<f4", new int[] {n, dim}, data.array()));
-    Npy.writeInt64(rowsFile(dir, chunk), images, n);
-  }
-
-  static Path featuresFile(Path dir, int chunk) {
-    return dir.resolve(String.format("chunk-%05d.npy", chunk));
-  }
-
-  static Path rowsFile(Path dir, int chunk) {
-    return dir.resolve(String.format("chunk-%05d.rows.npy", chunk));
-  }
-
-  /** The readable rows of one chunk, gathered until the chunk is complete. */
+  /** The rows and unreadable images of one chunk, gathered until the chunk is complete. */
   private static final class ChunkBuffer {
-    private final int dim;
+    private final String output;
     private final List<float[]> rows = new ArrayList<>();
-    private final List<Long> images = new ArrayList<>();
+    private final List<Integer> images = new ArrayList<>();
+    private final List<UnreadableImage> skipped = new ArrayList<>();
 
-    ChunkBuffer(int dim) {
-      this.dim = dim;
+    ChunkBuffer(String output) {
+      this.output = output;
     }
 
     void add(int image, float[] row) {
       rows.add(row);
-      images.add((long) image);
+      images.add(image);
     }
 
-    void write(Path dir, int chunk) throws IOException {
+    void skip(UnreadableImage u) {
+      skipped.add(u);
+    }
+
+    CachedChunk chunk() {
+      if (rows.isEmpty()) {
+        return new CachedChunk(new int[0], Map.of(), List.copyOf(skipped));
+      }
+      int dim = rows.get(0).length;
       float[] all = new float[rows.size() * dim];
       for (int r = 0; r < rows.size(); r++) {
         System.arraycopy(rows.get(r), 0, all, r * dim, dim);
       }
-      writeChunk(dir, chunk, images.stream().mapToLong(Long::longValue).toArray(), all, dim);
+      return new CachedChunk(
+          images.stream().mapToInt(Integer::intValue).toArray(),
+          Map.of(output, FloatMatrix.wrap(all, rows.size(), dim)),
+          List.copyOf(skipped));
     }
   }
 

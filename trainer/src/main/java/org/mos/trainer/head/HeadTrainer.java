@@ -2,6 +2,7 @@ package org.mos.trainer.head;
 
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
+import org.mos.common.cache.MappedOutput;
 import org.mos.common.layout.GroupLayout;
 import org.mos.common.linalg.Blas;
 import org.mos.trainer.train.Finetuner;
@@ -40,7 +41,7 @@ public final class HeadTrainer {
    * @param labels {@code rows * width} ints: the label of each row (flat class or group labels)
    * @param width 1 (flat) or the number of groups
    */
-  public record LabelledFeatures(CachedFeatures features, int[] labels, int width) {
+  public record LabelledFeatures(MappedOutput features, int[] labels, int width) {
 
     /** Labels of {@code rows}, row after row. */
     int[] labelsOf(int[] rows) {

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.mos.common.bundle.BundleManifest;
 import org.mos.common.bundle.ModelBundle;
+import org.mos.common.cache.MappedOutput;
 import org.mos.common.data.DatasetException;
 import org.mos.common.image.BadFilePolicy;
 import org.mos.common.image.ImageDecodeException;
@@ -194,7 +195,7 @@ public final class HeadTrainingRun {
       Path cacheRoot,
       FeatureCache.Settings extraction)
       throws IOException, ImageDecodeException {
-    CachedFeatures f =
+    MappedOutput f =
         FeatureCache.extract(model, name, set.paths(), cacheRoot, extraction, listener::onMessage);
     int width = set.labelWidth();
     int[] labels = new int[f.rows() * width];

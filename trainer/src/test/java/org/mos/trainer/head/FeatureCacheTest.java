@@ -13,6 +13,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mos.common.bundle.ModelBundle;
+import org.mos.common.cache.ChunkCache;
+import org.mos.common.cache.ChunkFiles;
+import org.mos.common.cache.MappedOutput;
 import org.mos.common.image.BadFilePolicy;
 import org.mos.common.image.ImageDecoder;
 import org.mos.common.inference.BundleModel;
@@ -35,7 +38,7 @@ class FeatureCacheTest {
     try (ModelBundle bundle = ModelBundle.open(Backbones.bundle(dir.resolve("b"), 5, false));
         BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
       List<String> log = new ArrayList<>();
-      CachedFeatures f =
+      MappedOutput f =
           FeatureCache.extract(model, "train", images, dir.resolve("cache"), CHUNKS_OF_4, log::add);
       assertThat(f.rows()).isEqualTo(10);
       assertThat(f.image(5)).as("the broken image 5 has no row").isEqualTo(6);
@@ -53,7 +56,7 @@ class FeatureCacheTest {
     Path cache = dir.resolve("cache");
     try (ModelBundle bundle = ModelBundle.open(Backbones.bundle(dir.resolve("b"), 5, false));
         BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
-      CachedFeatures whole =
+      MappedOutput whole =
           FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, l -> {});
       float[][] rows = new float[10][];
       for (int r = 0; r < 10; r++) {
@@ -61,17 +64,19 @@ class FeatureCacheTest {
       }
       Path folder = FeatureCache.folder(cache, "train", model, images, CHUNKS_OF_4);
       // a run killed while writing chunk 1: its features half there, its index file missing
-      Files.delete(FeatureCache.rowsFile(folder, 1));
-      Files.delete(FeatureCache.rowsFile(folder, 2));
-      Files.write(FeatureCache.featuresFile(folder, 1), new byte[] {1, 2, 3});
-      Files.delete(FeatureCache.featuresFile(folder, 2));
-      FileTime kept = Files.getLastModifiedTime(FeatureCache.featuresFile(folder, 0));
+      Files.delete(ChunkFiles.rowsFile(folder, 1));
+      Files.delete(ChunkFiles.rowsFile(folder, 2));
+      Files.write(ChunkFiles.outputFile(folder, 1, BundleModel.FEATURES), new byte[] {1, 2, 3});
+      Files.delete(ChunkFiles.outputFile(folder, 2, BundleModel.FEATURES));
+      FileTime kept =
+          Files.getLastModifiedTime(ChunkFiles.outputFile(folder, 0, BundleModel.FEATURES));
       List<String> log = new ArrayList<>();
-      CachedFeatures resumed =
+      MappedOutput resumed =
           FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, log::add);
       assertThat(log).anyMatch(l -> l.contains("resuming, 1 of 3 chunks cached"));
       assertThat(log).anyMatch(l -> l.contains(": 6 images in"));
-      assertThat(Files.getLastModifiedTime(FeatureCache.featuresFile(folder, 0))).isEqualTo(kept);
+      assertThat(Files.getLastModifiedTime(ChunkFiles.outputFile(folder, 0, BundleModel.FEATURES)))
+          .isEqualTo(kept);
       for (int r = 0; r < 10; r++) {
         assertThat(resumed.row(r)).containsExactly(rows[r]);
       }
@@ -98,11 +103,15 @@ class FeatureCacheTest {
                 Backbones.bundle(dir.resolve("b6"), new int[] {1, 1, 1, 2}, 5, false));
         BundleModel model = BundleModel.open(bundle, InferenceOptions.cpu())) {
       List<String> log = new ArrayList<>();
-      CachedFeatures f = FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, log::add);
+      MappedOutput f = FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, log::add);
       Path folder = FeatureCache.folder(cache, "train", model, images, CHUNKS_OF_4);
       assertThat(folder).isNotEqualTo(oldFolder);
       assertThat(oldFolder).doesNotExist();
-      assertThat(log).anyMatch(l -> l.contains("removing the stale cache " + oldFolder));
+      assertThat(log)
+          .anyMatch(
+              l ->
+                  l.startsWith("features of train: the cache " + oldFolder + " was made for bundle")
+                      && l.endsWith(": not reused, removing it"));
       assertThat(f.row(0)).isEqualTo(features(model, images.subList(0, 1)).row(0));
       assertThat(f.row(0)).isNotEqualTo(oldRow);
       // another image list is another cache as well
@@ -123,10 +132,18 @@ class FeatureCacheTest {
       FileTime was = Files.getLastModifiedTime(images.get(0));
       Files.copy(images.get(2), images.get(0), StandardCopyOption.REPLACE_EXISTING);
       Files.setLastModifiedTime(images.get(0), FileTime.fromMillis(was.toMillis() + 5_000));
-      Path after = FeatureCache.folder(cache, "train", model, images, CHUNKS_OF_4);
-      assertThat(after).isNotEqualTo(before);
-      CachedFeatures f = FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, l -> {});
+      // the same list is the same folder; the chunk holding the replaced file is stale
+      assertThat(FeatureCache.folder(cache, "train", model, images, CHUNKS_OF_4)).isEqualTo(before);
+      List<String> log = new ArrayList<>();
+      MappedOutput f = FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, log::add);
       assertThat(f.row(0)).containsExactly(features(model, images.subList(2, 3)).row(0));
+      assertThat(log)
+          .contains(
+              "features of train: 1 cached chunk(s) [0] in "
+                  + before
+                  + " hold image files changed since (size or modification time): extracting"
+                  + " them again")
+          .anyMatch(l -> l.contains(": 3 images in"));
     }
   }
 
@@ -139,7 +156,7 @@ class FeatureCacheTest {
       FeatureCache.extract(model, "train", images, cache, CHUNKS_OF_4, l -> {});
       Path folder = FeatureCache.folder(cache, "train", model, images, CHUNKS_OF_4);
       // as if a cache of another list had landed in this folder (copied, or a key collision)
-      Path keyFile = folder.resolve(FeatureCache.KEY_FILE);
+      Path keyFile = folder.resolve(ChunkCache.KEY_FILE);
       String json = Files.readString(keyFile);
       String key = FeatureCache.key(model, images, CHUNKS_OF_4);
       Files.writeString(
@@ -151,7 +168,7 @@ class FeatureCacheTest {
           .hasMessageContaining("records the key " + "0".repeat(64) + ", this run's is " + key)
           .hasMessageContaining("they differ in images)")
           .hasMessageEndingWith("remove that folder, or give another --feature-cache");
-      assertThat(FeatureCache.rowsFile(folder, 0)).exists();
+      assertThat(ChunkFiles.rowsFile(folder, 0)).exists();
 
       Files.delete(keyFile);
       assertThatThrownBy(
@@ -179,8 +196,8 @@ class FeatureCacheTest {
       FeatureCache.extract(model, "train", images.subList(0, 4), cache, shared, log::add);
       Path second = FeatureCache.folder(cache, "train", model, images.subList(0, 4), shared);
       assertThat(second).isNotEqualTo(first);
-      assertThat(FeatureCache.rowsFile(first, 1)).exists();
-      assertThat(FeatureCache.rowsFile(second, 0)).exists();
+      assertThat(ChunkFiles.rowsFile(first, 1)).exists();
+      assertThat(ChunkFiles.rowsFile(second, 0)).exists();
       assertThat(log).anyMatch(l -> l.startsWith("features of train: keeping " + first));
     }
   }

@@ -4,11 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mos.common.cache.CachedChunk;
+import org.mos.common.cache.ChunkFiles;
+import org.mos.common.cache.MappedOutput;
+import org.mos.common.inference.BundleModel;
 import org.mos.common.io.Npy;
 import org.mos.common.io.NpyArray;
 import org.mos.common.layout.GroupLayout;
+import org.mos.common.score.FloatMatrix;
 import org.mos.trainer.train.Finetuner;
 import org.mos.trainer.train.HyperRule;
 
@@ -37,12 +44,18 @@ class HeadTrainerTest {
     NpyArray x = fixture("x");
     int rows = x.shape()[0];
     int dim = x.shape()[1];
-    long[] images = new long[rows];
+    int[] images = new int[rows];
     for (int i = 0; i < rows; i++) {
       images[i] = i;
     }
-    FeatureCache.writeChunk(dir, 0, images, x.toFloats(), dim);
-    CachedFeatures features = CachedFeatures.open(dir, 1, rows);
+    ChunkFiles.write(
+        dir,
+        0,
+        new CachedChunk(
+            images,
+            Map.of(BundleModel.FEATURES, FloatMatrix.wrap(x.toFloats(), rows, dim)),
+            List.of()));
+    MappedOutput features = MappedOutput.open(dir, 1, BundleModel.FEATURES, rows);
     HeadTrainer trainer =
         new HeadTrainer(
             layout,
