@@ -3,14 +3,11 @@ package org.mos.scorer.kserve;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.ImageResult;
-import org.mos.common.inference.ScoreRequest;
 import org.mos.scorer.limits.ScorerLimits;
-import org.mos.scorer.service.ImageInput;
 import org.mos.scorer.service.LoadedModel;
 import org.mos.scorer.service.ModelRegistry;
 import org.mos.scorer.service.ScoringProblem;
@@ -28,6 +25,10 @@ import org.mos.scorer.service.ServerTiming;
  * {@code [N]} and one FP64 {@code [N]} per OOD method, named by the method id (higher = more
  * in-distribution). Request parameters: {@code methods} (comma-separated ids), {@code tpr}, {@code
  * odin.eps}, {@code odin.T}.
+ *
+ * <p>This class answers metadata and readiness and runs the requests; {@link V2Plan} checks a
+ * request against its model and {@link V2Tensors} turns tensors into images and results into
+ * tensors.
  */
 @ApplicationScoped
 public class V2Inference {
@@ -180,16 +181,16 @@ public class V2Inference {
    */
   public Result infer(V2Request request, String endpoint) {
     LoadedModel m = acquire(request.model(), request.version());
-    Plan plan;
+    V2Plan plan;
     try {
-      plan = plan(m, request);
+      plan = V2Plan.of(m, request, service);
     } finally {
       m.release();
     }
     ScoringService.Timed timed =
         service.scoreTimed(request.model(), plan.images(), plan.scoreRequest(), endpoint);
     List<ImageResult> images = timed.scored().images();
-    Map<String, V2Output> all = outputs(images);
+    Map<String, V2Output> all = V2Tensors.outputs(images);
     List<V2Output> chosen = new ArrayList<>();
     for (String name : plan.outputs()) {
       V2Output o = all.get(name);
@@ -199,190 +200,6 @@ public class V2Inference {
       chosen.add(o);
     }
     return new Result(request.model(), plan.version(), request.id(), chosen, timed.timing());
-  }
-
-  private record Plan(
-      List<ImageInput> images, ScoreRequest scoreRequest, List<String> outputs, String version) {}
-
-  private Plan plan(LoadedModel m, V2Request request) {
-    if (request.inputs().size() != 1) {
-      throw ScoringProblem.badRequest(
-          "the request has "
-              + request.inputs().size()
-              + " inputs; model '"
-              + m.name()
-              + "' takes one, named '"
-              + INPUT
-              + "'");
-    }
-    V2Input input = request.inputs().get(0);
-    if (!INPUT.equals(input.name())) {
-      throw ScoringProblem.badRequest(
-          "the request's input is named '"
-              + input.name()
-              + "'; model '"
-              + m.name()
-              + "' takes one input named '"
-              + INPUT
-              + "'");
-    }
-    List<ImageInput> images = images(m, input);
-    boolean hasFeatures = m.model().outputNames().contains(BundleModel.FEATURES);
-    List<String> methods = m.scorer().methods();
-    List<String> known = new ArrayList<>(List.of(LOGITS));
-    if (hasFeatures) {
-      known.add(FEATURES);
-    }
-    known.add(PREDICTED_CLASS);
-    known.addAll(methods);
-    List<String> outputs = new ArrayList<>();
-    for (V2Request.RequestedOutput o : request.outputs()) {
-      if (!known.contains(o.name()) && !isDerivedMethod(m, o.name())) {
-        throw ScoringProblem.badRequest(
-            "unknown output '" + o.name() + "'; model '" + m.name() + "' has " + known);
-      }
-      outputs.add(o.name());
-    }
-    V2Parameters p = request.parameters();
-    String methodsParameter = p.string("methods");
-    List<String> asked;
-    if (methodsParameter != null) {
-      asked = List.of(methodsParameter);
-    } else {
-      // the methods named as outputs, so that only those are computed
-      asked = outputs.stream().filter(o -> methods.contains(o) || isDerivedMethod(m, o)).toList();
-    }
-    boolean features = hasFeatures && (outputs.isEmpty() || outputs.contains(FEATURES));
-    ScoreRequest scoreRequest =
-        service.withOdin(
-            service.request(
-                asked, features ? List.of(LOGITS, FEATURES) : List.of(LOGITS), tpr(p), null),
-            p.number("odin.eps"),
-            p.number("odin.T"));
-    for (String name : outputs) {
-      if ((methods.contains(name) || isDerivedMethod(m, name))
-          && !scoreRequest.methods().isEmpty()
-          && !scoreRequest.methods().contains(name)) {
-        throw ScoringProblem.badRequest(
-            "output '"
-                + name
-                + "' was asked for but parameter 'methods' ("
-                + methodsParameter
-                + ") does not name it");
-      }
-    }
-    if (outputs.isEmpty()) {
-      outputs.add(LOGITS);
-      if (features) {
-        outputs.add(FEATURES);
-      }
-      outputs.add(PREDICTED_CLASS);
-      // the canonical ids scored: combined and parameterised methods (mos+react, knn@k=5) too
-      try {
-        outputs.addAll(m.scorer().resolveMethods(scoreRequest));
-      } catch (IllegalArgumentException e) {
-        throw ScoringProblem.badRequest(e.getMessage());
-      }
-    }
-    return new Plan(images, scoreRequest, outputs, version(m));
-  }
-
-  /**
-   * Whether {@code name} is a combined or parameterised method id of the model in its canonical
-   * spelling ({@code mos+react}, {@code knn@k=5}), which may name an output as registry ids do.
-   */
-  private static boolean isDerivedMethod(LoadedModel m, String name) {
-    try {
-      return m.scorer().methodScorer(name).id().equals(name);
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-  }
-
-  private static Double tpr(V2Parameters p) {
-    return p.number("tpr");
-  }
-
-  private static List<ImageInput> images(LoadedModel m, V2Input input) {
-    long[] s = input.shape();
-    int size = m.model().inputSize();
-    List<ImageInput> images = new ArrayList<>();
-    if (input.datatype() == V2Datatype.BYTES) {
-      if (s.length == 0 || s.length > 2 || (s.length == 2 && s[1] != 1)) {
-        throw ScoringProblem.badRequest(
-            "input '"
-                + input.name()
-                + "' is BYTES of shape "
-                + Arrays.toString(s)
-                + "; encoded images are BYTES [N] or [N, 1], one image per element");
-      }
-      for (int i = 0; i < input.bytes().size(); i++) {
-        images.add(new ImageInput.Encoded(input.bytes().get(i), "element " + i));
-      }
-      return images;
-    }
-    if (s.length != 4 || s[1] != 3 || s[2] != size || s[3] != size) {
-      throw ScoringProblem.badRequest(
-          "input '"
-              + input.name()
-              + "' has shape "
-              + Arrays.toString(s)
-              + "; model '"
-              + m.name()
-              + "' takes "
-              + input.datatype()
-              + " [N, 3, "
-              + size
-              + ", "
-              + size
-              + "] (preprocessed images: 3 channels, square "
-              + size
-              + " x "
-              + size
-              + ") or BYTES [N] (encoded images)");
-    }
-    float[] data = input.numbers();
-    int per = 3 * size * size;
-    for (int i = 0; i < s[0]; i++) {
-      for (int k = i * per; k < (i + 1) * per; k++) {
-        if (!Float.isFinite(data[k])) {
-          throw ScoringProblem.badRequest(
-              "input '" + input.name() + "' value " + k + " is " + data[k]);
-        }
-      }
-      images.add(
-          new ImageInput.Tensor(Arrays.copyOfRange(data, i * per, (i + 1) * per), "image " + i));
-    }
-    return images;
-  }
-
-  private static Map<String, V2Output> outputs(List<ImageResult> images) {
-    Map<String, V2Output> out = new LinkedHashMap<>();
-    int n = images.size();
-    int cols = images.get(0).logits().length;
-    float[] logits = new float[n * cols];
-    long[] predicted = new long[n];
-    for (int i = 0; i < n; i++) {
-      System.arraycopy(images.get(i).logits(), 0, logits, i * cols, cols);
-      predicted[i] = images.get(i).predictedClass();
-    }
-    out.put(LOGITS, new V2Output(LOGITS, V2Datatype.FP32, new long[] {n, cols}, logits));
-    if (images.get(0).features() != null) {
-      int d = images.get(0).features().length;
-      float[] f = new float[n * d];
-      for (int i = 0; i < n; i++) {
-        System.arraycopy(images.get(i).features(), 0, f, i * d, d);
-      }
-      out.put(FEATURES, new V2Output(FEATURES, V2Datatype.FP32, new long[] {n, d}, f));
-    }
-    out.put(
-        PREDICTED_CLASS,
-        new V2Output(PREDICTED_CLASS, V2Datatype.INT64, new long[] {n}, predicted));
-    for (String method : images.get(0).scores().keySet()) {
-      double[] s = images.stream().mapToDouble(r -> r.scores().get(method)).toArray();
-      out.put(method, new V2Output(method, V2Datatype.FP64, new long[] {n}, s));
-    }
-    return out;
   }
 
   private LoadedModel acquire(String model, String version) {
