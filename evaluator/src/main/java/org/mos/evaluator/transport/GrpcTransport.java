@@ -1,32 +1,20 @@
 package org.mos.evaluator.transport;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
 import io.smallrye.mutiny.Multi;
-import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.mos.common.auth.BearerTokens;
 import org.mos.common.score.OdinSettings;
-import org.mos.scorer.grpc.v1.Image;
-import org.mos.scorer.grpc.v1.ImageResult;
 import org.mos.scorer.grpc.v1.ListModelsRequest;
 import org.mos.scorer.grpc.v1.ModelInfo;
-import org.mos.scorer.grpc.v1.ScoreRequest;
-import org.mos.scorer.grpc.v1.ScoreResponse;
 import org.mos.scorer.grpc.v1.ScorerGrpc;
 
 /**
@@ -35,6 +23,8 @@ import org.mos.scorer.grpc.v1.ScorerGrpc;
  * images, at most {@link Settings#maxInFlightRequests} requests unanswered (the back-pressure). A
  * request the scorer refuses because one of its images cannot be decoded is scored again image by
  * image with the unary {@code Score} call, so only the bad image fails.
+ *
+ * <p>This class connects and checks requests; {@link GrpcStreamRun} runs one stream.
  */
 public final class GrpcTransport implements ScoringTransport {
 
@@ -195,7 +185,10 @@ public final class GrpcTransport implements ScoringTransport {
       }
     }
     return Multi.createFrom()
-        .deferred(() -> new StreamRun(List.copyOf(wanted), odin, include).results(tasks));
+        .deferred(
+            () ->
+                new GrpcStreamRun(settings, channel, List.copyOf(wanted), odin, include)
+                    .results(tasks));
   }
 
   @Override
@@ -206,206 +199,5 @@ public final class GrpcTransport implements ScoringTransport {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  /** One task and its encoded bytes, kept until its result arrives (for the one-by-one retry). */
-  private record Sent(ImageTask task, ByteString bytes) {}
-
-  /** One {@code ScoreStream} call: tasks grouped into requests, responses matched by request id. */
-  private final class StreamRun extends WindowedRun {
-
-    private final List<String> wanted;
-    private final OdinSettings odin;
-    private final Set<String> include;
-    private final Map<String, List<Sent>> unanswered = new HashMap<>();
-    private List<Sent> pending = new ArrayList<>();
-    private int pendingBytes;
-    private long nextRequest;
-    private StreamObserver<ScoreRequest> requests;
-
-    StreamRun(List<String> wanted, OdinSettings odin, Set<String> include) {
-      super(settings.batchSize() * settings.maxInFlightRequests());
-      this.wanted = wanted;
-      this.odin = odin;
-      this.include = new TreeSet<>(include);
-    }
-
-    @Override
-    protected void send(ImageTask task) throws Exception {
-      ByteString bytes = ByteString.copyFrom(Files.readAllBytes(task.path()));
-      synchronized (this) {
-        if (!pending.isEmpty() && pendingBytes + bytes.size() > MAX_REQUEST_BYTES) {
-          sendPending();
-        }
-        pending.add(new Sent(task, bytes));
-        pendingBytes += bytes.size();
-        if (pending.size() >= settings.batchSize()) {
-          sendPending();
-        }
-      }
-    }
-
-    @Override
-    protected synchronized void flush() {
-      if (!pending.isEmpty()) {
-        sendPending();
-      }
-    }
-
-    @Override
-    protected synchronized void ended() {
-      if (requests != null) {
-        try {
-          requests.onCompleted();
-        } catch (RuntimeException e) {
-          // the call is already closed (the scorer broke it); nothing is left to end
-        }
-      }
-    }
-
-    private void sendPending() {
-      if (requests == null) {
-        requests = ScorerGrpc.newStub(channel).scoreStream(new Responses());
-      }
-      String id = "r" + nextRequest++;
-      ScoreRequest.Builder b = request(id);
-      for (Sent s : pending) {
-        b.addImages(Image.newBuilder().setEncoded(s.bytes()));
-      }
-      unanswered.put(id, pending);
-      pending = new ArrayList<>();
-      pendingBytes = 0;
-      requests.onNext(b.build());
-    }
-
-    private ScoreRequest.Builder request(String id) {
-      ScoreRequest.Builder b =
-          ScoreRequest.newBuilder()
-              .setRequestId(id)
-              .setModel(settings.model())
-              .addAllMethods(wanted)
-              .addAllInclude(include);
-      return odin == null ? b : ScoreMessages.withOdin(b, odin);
-    }
-
-    private synchronized List<Sent> answered(String id) {
-      return unanswered.remove(id);
-    }
-
-    private void onResponse(ScoreResponse r) {
-      List<Sent> batch = answered(r.getRequestId());
-      if (batch == null) {
-        return;
-      }
-      if (r.hasError()) {
-        onError(batch, r.getError());
-        return;
-      }
-      if (r.getImagesCount() != batch.size()) {
-        fail(
-            new TransportException(
-                "the scorer at "
-                    + settings.address()
-                    + " answered request "
-                    + r.getRequestId()
-                    + " of "
-                    + batch.size()
-                    + " images with "
-                    + r.getImagesCount()
-                    + " results"));
-        return;
-      }
-      for (int i = 0; i < batch.size(); i++) {
-        ImageResult img = r.getImages(i);
-        complete(batch.get(i).task().seq(), t -> scored(t, img));
-      }
-    }
-
-    private void onError(List<Sent> batch, org.mos.scorer.grpc.v1.Error error) {
-      String why = error.getTitle() + ": " + error.getDetail();
-      if (error.getStatus() == 404 || error.getStatus() == 503 || error.getStatus() >= 500) {
-        fail(
-            new TransportException(
-                "the scorer at " + settings.address() + " stopped scoring (" + why + ")"));
-      } else if (batch.size() == 1) {
-        complete(batch.get(0).task().seq(), t -> ScoredImage.failed(t, why));
-      } else {
-        batch.forEach(this::scoreAlone);
-      }
-    }
-
-    /** Scores one image with the unary call, to tell the bad image of a refused request. */
-    private void scoreAlone(Sent s) {
-      ScoreRequest one =
-          request("single-" + s.task().seq())
-              .addImages(Image.newBuilder().setEncoded(s.bytes()))
-              .build();
-      ScorerGrpc.newStub(channel)
-          .score(
-              one,
-              new StreamObserver<>() {
-                @Override
-                public void onNext(ScoreResponse r) {
-                  complete(s.task().seq(), t -> scored(t, r.getImages(0)));
-                }
-
-                @Override
-                public void onError(Throwable e) {
-                  Status status = Status.fromThrowable(e);
-                  switch (status.getCode()) {
-                    case INVALID_ARGUMENT, RESOURCE_EXHAUSTED ->
-                        complete(
-                            s.task().seq(),
-                            t -> ScoredImage.failed(t, String.valueOf(status.getDescription())));
-                    default -> fail(broken(e));
-                  }
-                }
-
-                @Override
-                public void onCompleted() {}
-              });
-    }
-
-    private TransportException broken(Throwable e) {
-      Status status = Status.fromThrowable(e);
-      return new TransportException(
-          "the gRPC stream to the scorer at "
-              + settings.address()
-              + " broke ("
-              + status.getCode()
-              + (status.getDescription() == null ? "" : ": " + status.getDescription())
-              + ")",
-          e);
-    }
-
-    private final class Responses implements StreamObserver<ScoreResponse> {
-      @Override
-      public void onNext(ScoreResponse r) {
-        onResponse(r);
-      }
-
-      @Override
-      public void onError(Throwable e) {
-        fail(broken(e));
-      }
-
-      @Override
-      public void onCompleted() {
-        if (!isFinished() && inFlightCount() > 0) {
-          fail(
-              new TransportException(
-                  "the scorer at "
-                      + settings.address()
-                      + " ended the stream with "
-                      + inFlightCount()
-                      + " images unanswered"));
-        }
-      }
-    }
-  }
-
-  private static ScoredImage scored(ImageTask task, ImageResult img) {
-    Map<String, Double> scores = new LinkedHashMap<>(img.getScoresMap());
-    return ScoredImage.of(task, img.getPredictedClass(), scores, ScoreMessages.outputs(img));
   }
 }

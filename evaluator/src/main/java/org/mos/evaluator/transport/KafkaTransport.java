@@ -1,27 +1,18 @@
 package org.mos.evaluator.transport;
 
 import io.smallrye.mutiny.Multi;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Logger;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
 import org.mos.common.score.OdinSettings;
 import org.mos.contract.KafkaContract;
 import org.mos.contract.RequestId;
@@ -38,11 +29,9 @@ import org.mos.scorer.grpc.v1.ScoreResponse;
  *
  * <p>The Kafka clients are made here, per transport, rather than as Reactive Messaging channels:
  * the bootstrap is a per-run command-line option, while channels are wired once when the
- * application starts.
+ * application starts. {@link KafkaReplies} reads the reply topic.
  */
 public final class KafkaTransport implements ScoringTransport {
-
-  private static final Logger LOG = Logger.getLogger(KafkaTransport.class.getName());
 
   /**
    * Where the scorers listen and how much to keep in flight.
@@ -126,21 +115,15 @@ public final class KafkaTransport implements ScoringTransport {
   private final Settings settings;
   private final String transportId = UUID.randomUUID().toString();
   private final KafkaProducer<String, byte[]> producer;
-  private final KafkaConsumer<String, byte[]> consumer;
-  private final Map<String, KafkaRun> runs = new ConcurrentHashMap<>();
+  private final KafkaReplies replies;
   private final AtomicLong runCount = new AtomicLong();
-  private final AtomicLong dropped = new AtomicLong();
-  private final Thread poller;
-  private volatile boolean closed;
   private List<String> methods = List.of();
   private String checksum;
 
   private KafkaTransport(Settings settings) {
     this.settings = settings;
     this.producer = new KafkaProducer<>(KafkaClients.producerProperties(settings));
-    this.consumer = new KafkaConsumer<>(KafkaClients.consumerProperties(settings));
-    this.poller = new Thread(this::pollReplies, "mos-kafka-replies");
-    this.poller.setDaemon(true);
+    this.replies = new KafkaReplies(settings);
   }
 
   /**
@@ -154,7 +137,7 @@ public final class KafkaTransport implements ScoringTransport {
     KafkaClients.createTopics(settings);
     KafkaTransport t = new KafkaTransport(settings);
     try {
-      t.start();
+      t.replies.start();
       t.probe();
       return t;
     } catch (RuntimeException e) {
@@ -163,22 +146,10 @@ public final class KafkaTransport implements ScoringTransport {
     }
   }
 
-  private void start() {
-    List<TopicPartition> partitions =
-        consumer.partitionsFor(settings.replyTopic(), settings.connectTimeout()).stream()
-            .map(p -> new TopicPartition(p.topic(), p.partition()))
-            .toList();
-    consumer.assign(partitions);
-    consumer.seekToEnd(partitions);
-    // resolve the end offsets now: a reply written after this point is never missed
-    partitions.forEach(p -> consumer.position(p, settings.connectTimeout()));
-    poller.start();
-  }
-
   private void probe() {
     CompletableFuture<ScoreResponse> reply = new CompletableFuture<>();
     String run = transportId + "-probe";
-    runs.put(
+    replies.open(
         run,
         new KafkaRun(run, List.of(), null, Set.of(), 1) {
           @Override
@@ -209,7 +180,7 @@ public final class KafkaTransport implements ScoringTransport {
     } catch (InterruptedException | ExecutionException e) {
       throw new TransportException("waiting for the probe reply failed: " + e, e);
     } finally {
-      runs.remove(run);
+      replies.close(run);
     }
     if (r.hasError()) {
       throw new TransportException(
@@ -247,7 +218,7 @@ public final class KafkaTransport implements ScoringTransport {
 
   /** Replies dropped so far: duplicates, other runs' replies and unreadable replies. */
   public long droppedReplies() {
-    return dropped.get();
+    return replies.dropped();
   }
 
   @Override
@@ -272,74 +243,22 @@ public final class KafkaTransport implements ScoringTransport {
               String runId = transportId + "-" + runCount.incrementAndGet();
               KafkaRun run =
                   new KafkaRun(runId, copy, odin, Set.copyOf(include), settings.window());
-              runs.put(runId, run);
+              replies.open(runId, run);
               return run.results(tasks);
             });
   }
 
-  private void pollReplies() {
-    try {
-      while (!closed) {
-        for (ConsumerRecord<String, byte[]> rec : consumer.poll(Duration.ofMillis(100))) {
-          dispatch(rec);
-        }
-        long now = System.nanoTime();
-        runs.values().forEach(r -> r.checkIdle(now));
-      }
-    } catch (WakeupException e) {
-      // close() woke the poller up
-    } catch (RuntimeException e) {
-      TransportException broken =
-          new TransportException("reading replies from " + settings.replyTopic() + " failed", e);
-      runs.values().forEach(r -> r.fail(broken));
-    }
-  }
-
-  private void dispatch(ConsumerRecord<String, byte[]> rec) {
-    ScoreResponse reply;
-    try {
-      reply = ScoreResponse.parseFrom(rec.value() == null ? new byte[0] : rec.value());
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      dropped.incrementAndGet();
-      return;
-    }
-    String runId = RequestId.runOf(reply.getRequestId());
-    KafkaRun run = runId == null ? null : runs.get(runId);
-    if (run == null) {
-      if (reply.hasError() && reply.getRequestId().isEmpty()) {
-        LOG.warning(
-            "a scorer could not read a request: "
-                + reply.getError().getTitle()
-                + " ("
-                + reply.getError().getDetail()
-                + ")");
-      }
-      dropped.incrementAndGet();
-      return;
-    }
-    Header h = rec.headers().lastHeader(KafkaContract.CHECKSUM_HEADER);
-    run.onReply(reply, h == null ? null : new String(h.value(), StandardCharsets.UTF_8));
-  }
-
   @Override
   public void close() {
-    closed = true;
-    consumer.wakeup();
-    try {
-      poller.join(5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (IllegalThreadStateException ignored) {
-      // never started
-    }
-    if (!poller.isAlive()) {
-      consumer.close();
-    }
+    replies.close();
     producer.close(Duration.ofSeconds(5));
   }
 
-  /** One run: requests keyed by image, replies matched by seq, each image counted once. */
-  private class KafkaRun extends WindowedRun {
+  /**
+   * One run: requests keyed by image, replies ({@link KafkaReplies} hands them over) matched by
+   * seq, each image counted once.
+   */
+  class KafkaRun extends WindowedRun {
     private final String runId;
     private final List<String> wanted;
     private final OdinSettings odin;
@@ -386,7 +305,7 @@ public final class KafkaTransport implements ScoringTransport {
       if (complete(seq, t -> ScoreMessages.result(t, reply))) {
         lastProgress = System.nanoTime();
       } else {
-        dropped.incrementAndGet();
+        replies.drop();
       }
     }
 
@@ -408,7 +327,7 @@ public final class KafkaTransport implements ScoringTransport {
 
     @Override
     protected void ended() {
-      runs.remove(runId);
+      replies.close(runId);
     }
   }
 }

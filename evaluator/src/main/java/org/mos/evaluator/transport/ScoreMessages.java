@@ -55,20 +55,36 @@ public final class ScoreMessages {
       List<String> methods,
       OdinSettings odin,
       Set<String> include) {
+    return requestBuilder(RequestId.of(runId, seq), model, methods, odin, include)
+        .addImages(Image.newBuilder().setEncoded(ByteString.copyFrom(encoded)))
+        .build();
+  }
+
+  /**
+   * A request without images yet (the gRPC stream adds a batch of them).
+   *
+   * @param odin ODIN's epsilon and temperature, or null for the bundle's
+   * @param include the graph outputs to return too, sent sorted
+   */
+  static ScoreRequest.Builder requestBuilder(
+      String requestId,
+      String model,
+      List<String> methods,
+      OdinSettings odin,
+      Set<String> include) {
     ScoreRequest.Builder b =
         ScoreRequest.newBuilder()
-            .setRequestId(RequestId.of(runId, seq))
+            .setRequestId(requestId)
             .setModel(model)
-            .addImages(Image.newBuilder().setEncoded(ByteString.copyFrom(encoded)))
             .addAllMethods(methods)
             .addAllInclude(new TreeSet<>(include));
-    return (odin == null ? b : withOdin(b, odin)).build();
+    return odin == null ? b : withOdin(b, odin);
   }
 
   /**
    * Sets both of ODIN's fields, so the scorer does not fill either from the bundle or the paper.
    */
-  static ScoreRequest.Builder withOdin(ScoreRequest.Builder b, OdinSettings odin) {
+  private static ScoreRequest.Builder withOdin(ScoreRequest.Builder b, OdinSettings odin) {
     return b.setOdinEps(odin.epsilon()).setOdinTemperature(odin.temperature());
   }
 
@@ -108,7 +124,11 @@ public final class ScoreMessages {
       return ScoredImage.failed(
           task, "the reply holds " + reply.getImagesCount() + " results; expected 1");
     }
-    var img = reply.getImages(0);
+    return scored(task, reply.getImages(0));
+  }
+
+  /** The result of a task from one image result: its prediction, scores and graph outputs. */
+  static ScoredImage scored(ImageTask task, org.mos.scorer.grpc.v1.ImageResult img) {
     Map<String, Double> scores = new LinkedHashMap<>(img.getScoresMap());
     return ScoredImage.of(task, img.getPredictedClass(), scores, outputs(img));
   }
