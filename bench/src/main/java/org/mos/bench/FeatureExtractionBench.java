@@ -7,13 +7,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.mos.common.bundle.ModelBundle;
+import org.mos.common.cache.MappedOutput;
 import org.mos.common.data.ImageFiles;
 import org.mos.common.data.Sample;
 import org.mos.common.image.BadFilePolicy;
 import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.InferenceOptions;
 import org.mos.common.io.AtomicFiles;
-import org.mos.trainer.head.CachedFeatures;
 import org.mos.trainer.head.FeatureCache;
 
 /**
@@ -84,7 +84,7 @@ public final class FeatureExtractionBench {
         StackSampler sampler = new StackSampler(Thread.currentThread());
         sampler.start();
         long start = System.nanoTime();
-        CachedFeatures f = FeatureCache.extract(model, "bench", paths, cache, settings, line -> {});
+        MappedOutput f = FeatureCache.extract(model, "bench", paths, cache, settings, line -> {});
         double seconds = (System.nanoTime() - start) / 1e9;
         Map<String, Integer> where = sampler.finish();
         int all = where.values().stream().mapToInt(Integer::intValue).sum();

@@ -4,21 +4,12 @@ import io.smallrye.mutiny.Multi;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
-import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -28,15 +19,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.mos.common.bundle.ModelBundle;
 import org.mos.common.image.BadFilePolicy;
-import org.mos.common.image.ImageDecodeException;
-import org.mos.common.image.ImageDecoder;
-import org.mos.common.image.ImageSource;
-import org.mos.common.image.RgbImage;
-import org.mos.common.image.UnreadableImage;
 import org.mos.common.inference.BundleModel;
 import org.mos.common.inference.BundleScorer;
 import org.mos.common.inference.BundleStream;
-import org.mos.common.inference.ImageResult;
 import org.mos.common.inference.InferenceOptions;
 import org.mos.common.inference.ScoreRequest;
 import org.mos.common.inference.ScoringPass;
@@ -184,14 +169,16 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
     List<String> wanted = scorer.resolveMethods(all);
     scorer.perturbedMethods(all); // refuses what cannot be done before any image is decoded
     ScoreRequest request = new ScoreRequest(wanted, 0.95, 0, false, false, odin);
-    AtomicReference<Results> run = new AtomicReference<>();
+    AtomicReference<InProcessResults> run = new AtomicReference<>();
     // The stream blocks while it waits for images, so it is pulled on the inference thread only
     // (runSubscriptionOn sends the subscriber's requests there too), one result per request:
     // nothing is read further ahead than the stream's batches in flight and one batch of tasks.
     return Multi.createFrom()
         .iterable(
             () -> {
-              Results results = new Results(tasks, request);
+              InProcessResults results =
+                  new InProcessResults(
+                      tasks, request, this::stream, scorer, model, batchSize, timings());
               run.set(results);
               return results;
             })
@@ -199,7 +186,7 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
         .onTermination()
         .invoke(
             () -> {
-              Results results = run.getAndSet(null);
+              InProcessResults results = run.getAndSet(null);
               if (results != null) {
                 inference.execute(results::close); // after the batch the inference thread runs
               }
@@ -207,154 +194,24 @@ public final class InProcessTransport implements ScoringTransport, MethodTimes {
   }
 
   /**
-   * The results of one {@link #score} call, in task order: pulls tasks through a {@link
-   * BundleStream} (decoding on its worker threads) and scores each of its batches.
+   * A stream of the tasks' images through the model, registered so that {@link #close} stops its
+   * decoding threads; {@link InProcessResults#close} unregisters it.
    */
-  private final class Results implements Iterator<ScoredImage>, AutoCloseable {
-    private final ScoreRequest request;
-    private final Iterator<ImageTask> source;
-
-    /** Tasks pulled by the stream, in order, until their batch comes out. */
-    private final Queue<ImageTask> pulled = new ConcurrentLinkedQueue<>();
-
-    private final BundleStream<ImageTask> stream;
-    private final Deque<ScoredImage> ready = new ArrayDeque<>();
-
-    Results(Multi<ImageTask> tasks, ScoreRequest request) {
-      this.request = request;
-      // one batch of tasks buffered between the source and the stream
-      this.source =
-          tasks
-              .subscribe()
-              .asIterable(batchSize, () -> new ArrayBlockingQueue<>(batchSize))
-              .iterator();
-      Iterator<ImageTask> recording =
-          new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-              return source.hasNext();
-            }
-
-            @Override
-            public ImageTask next() {
-              ImageTask task = source.next();
-              pulled.add(task);
-              return task;
-            }
-          };
-      this.stream =
-          BundleStream.builder(model, recording, InProcessTransport::imageOf)
-              .optBatchSize(batchSize)
-              .optThreads(threads)
-              .optBatchesInFlight(batchesInFlight)
-              .optBadFilePolicy(BadFilePolicy.SKIP) // mos evaluate applies --on-bad-image
-              .build();
-      streams.add(stream);
-    }
-
-    @Override
-    public boolean hasNext() {
-      if (ready.isEmpty() && stream.hasNext()) {
-        try {
-          ready.addAll(scoreBatch(stream.next()));
-        } catch (ImageDecodeException e) {
-          throw new IllegalStateException("unreachable: bad images are skipped", e);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while waiting for images", e);
-        }
-      }
-      return !ready.isEmpty();
-    }
-
-    @Override
-    public ScoredImage next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException("no more tasks");
-      }
-      return ready.poll();
-    }
-
-    private List<ScoredImage> scoreBatch(BundleStream<ImageTask>.Batch batch) {
-      List<ImageTask> tasks = new ArrayList<>();
-      for (int i = batch.size() + batch.skipped().size(); i > 0; i--) {
-        tasks.add(pulled.remove());
-      }
-      Map<Integer, String> errors = new HashMap<>();
-      for (UnreadableImage u : batch.skipped()) {
-        errors.put(u.index(), u.reason());
-      }
-      int first = batch.number() * batchSize; // the input index of the batch's first task
-      List<ScoredImage> out = new ArrayList<>(tasks.size());
-      if (batch.size() == 0) {
-        for (int i = 0; i < tasks.size(); i++) {
-          out.add(ScoredImage.failed(tasks.get(i), errors.get(first + i)));
-        }
-        return out;
-      }
-      ScoringPass pass =
-          scorer.pass(model, batch.input(), List.of(new ScoringPass.Part(request, batch.size())));
-      long forwardStart = clock.getAsLong();
-      pass.plainOutputs();
-      forwardNanos.add(clock.getAsLong() - forwardStart);
-      List<Map<String, Double>> scores = new ArrayList<>(batch.size());
-      for (int r = 0; r < batch.size(); r++) {
-        scores.add(new LinkedHashMap<>());
-      }
-      for (String method : request.methods()) {
-        long start = clock.getAsLong();
-        // a method's passes on perturbed inputs run inside its own call: its time, not the shared
-        // forward's (ODIN's gradient graph recomputes the forward it needs)
-        double[] values = pass.scores(0, method);
-        scoringNanos.computeIfAbsent(method, m -> new LongAdder()).add(clock.getAsLong() - start);
-        for (int r = 0; r < values.length; r++) {
-          scores.get(r).put(method, values[r]);
-        }
-      }
-      List<ImageResult> images = pass.score(0).images();
-      int row = 0;
-      for (int i = 0; i < tasks.size(); i++) {
-        ImageTask task = tasks.get(i);
-        String error = errors.get(first + i);
-        if (error != null) {
-          out.add(ScoredImage.failed(task, error));
-        } else {
-          out.add(ScoredImage.of(task, images.get(row).predictedClass(), scores.get(row)));
-          row++;
-        }
-      }
-      return out;
-    }
-
-    @Override
-    public void close() {
-      stream.close();
-      streams.remove(stream);
-    }
+  private BundleStream<ImageTask> stream(Iterator<ImageTask> tasks) {
+    BundleStream<ImageTask> stream =
+        BundleStream.builder(model, tasks, InProcessResults::imageOf)
+            .optBatchSize(batchSize)
+            .optThreads(threads)
+            .optBatchesInFlight(batchesInFlight)
+            .optBadFilePolicy(BadFilePolicy.SKIP) // mos evaluate applies --on-bad-image
+            .build();
+    streams.add(stream);
+    return stream;
   }
 
-  /**
-   * Reads a task's image file; an unexpected failure is an unreadable image too, so one bad file
-   * never stops the run (mos evaluate applies --on-bad-image).
-   */
-  private static ImageSource imageOf(ImageTask task) {
-    ImageSource file = ImageSource.of(task.path());
-    return new ImageSource() {
-      @Override
-      public String name() {
-        return file.name();
-      }
-
-      @Override
-      public RgbImage decode(ImageDecoder decoder) throws ImageDecodeException {
-        try {
-          return file.decode(decoder);
-        } catch (RuntimeException e) {
-          throw new ImageDecodeException(
-              file.name(), "cannot read or preprocess the image: " + e, e);
-        }
-      }
-    };
+  /** Where a run adds its forward and per-method times. */
+  private InProcessResults.Timings timings() {
+    return new InProcessResults.Timings(clock, forwardNanos, scoringNanos, s -> streams.remove(s));
   }
 
   private static ThreadFactory daemon(String prefix) {
