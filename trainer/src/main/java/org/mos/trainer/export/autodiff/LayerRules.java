@@ -12,9 +12,9 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 import java.util.Set;
 
 /**
- * Backward of the layers of classifiers that do not slide a window: inference-mode
- * normalisations, reductions and matrix products. Only the data input is differentiated; weights
- * are constants of an imported graph. Convolutions and pooling are in {@link ConvolutionRules}.
+ * Backward of the layers of classifiers that do not slide a window: inference-mode normalisations,
+ * reductions and matrix products. Only the data input is differentiated; weights are constants of
+ * an imported graph. Convolutions and pooling are in {@link ConvolutionRules}.
  */
 final class LayerRules {
 
