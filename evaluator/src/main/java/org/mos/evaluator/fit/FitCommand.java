@@ -166,59 +166,7 @@ public class FitCommand implements Callable<Integer> {
       description = "ODIN's temperature the new bundle serves by default (the paper's: 1000).")
   Double odinTemperature;
 
-  @Option(
-      names = "--knn-fit",
-      paramLabel = "DIR|LIST",
-      description = "KNN's bank: ID images (labels not needed), e.g. ImageNet train.")
-  Path knnFit;
-
-  @Option(
-      names = "--knn-k",
-      paramLabel = "K",
-      description =
-          "KNN's K, the neighbour whose distance is the score (default 1000, the authors').")
-  Integer knnK;
-
-  @Option(
-      names = "--knn-index",
-      paramLabel = "exact|hnsw",
-      description =
-          "KNN's search: exact (default; blocked matrix products over the whole bank) or hnsw (an"
-              + " approximate HNSW graph, jvector, built now and stored in the bundle, for banks"
-              + " too large to read per query).")
-  String knnIndex;
-
-  @Option(
-      names = "--knn-hnsw-m",
-      paramLabel = "M",
-      description = "HNSW maximum degree M (2 M on the base layer; default 16).")
-  Integer knnHnswM;
-
-  @Option(
-      names = "--knn-hnsw-ef-construction",
-      paramLabel = "N",
-      description = "HNSW beam width while building (default 100).")
-  Integer knnHnswEfConstruction;
-
-  @Option(
-      names = "--knn-hnsw-ef-search",
-      paramLabel = "N",
-      description = "HNSW beam width the bundle searches with, at least K (default 200).")
-  Integer knnHnswEfSearch;
-
-  @Option(
-      names = "--vim-fit",
-      paramLabel = "DIR|LIST",
-      description = "ViM's fit set: ID images (labels not needed), e.g. 200,000 train images.")
-  Path vimFit;
-
-  @Option(
-      names = "--vim-dim",
-      paramLabel = "DIM",
-      description =
-          "ViM's principal subspace dimension (default: the authors' 1000 for D >= 2048, 512 for"
-              + " D >= 768, else D / 2).")
-  Integer vimDim;
+  @picocli.CommandLine.Mixin FeatureSpaceFitOptions featureSpace = new FeatureSpaceFitOptions();
 
   @picocli.CommandLine.Mixin ShapingFitOptions shaping = new ShapingFitOptions();
 

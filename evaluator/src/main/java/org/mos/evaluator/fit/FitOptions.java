@@ -14,7 +14,9 @@ import org.mos.evaluator.evaluate.OdinOptions;
 /**
  * Turns the options of {@link FitCommand} into a {@link FitPlan}: checks them (usage errors name
  * the option and what was expected), applies {@code --paper}, and records every choice with its
- * origin: {@code paper}, the option that set it, or {@code default}.
+ * origin: {@code paper}, the option that set it, or {@code default}. The KNN/ViM options resolve in
+ * {@link FeatureSpaceFitOptions}, the shaping ones in {@link ShapingPlan}, Mahalanobis tuning in
+ * {@link MahalanobisTuneOptions}.
  */
 final class FitOptions {
 
@@ -73,7 +75,7 @@ final class FitOptions {
       throw FitException.usage("the --mahalanobis-* options need --mahalanobis-fit DIR|LIST");
     }
     checkOdin(c, choices);
-    FeatureSpaceFit.Settings featureSpace = featureSpace(c, choices);
+    FeatureSpaceFit.Settings featureSpace = c.featureSpace.resolve(choices);
     List<String> methods = c.calibrateMethods == null ? List.of() : c.calibrateMethods;
     for (String id : methods) {
       try {
@@ -124,96 +126,10 @@ final class FitOptions {
         shaping);
   }
 
-  /** KNN's and ViM's fit sets, K and principal dimension, checked and recorded. */
-  private static FeatureSpaceFit.Settings featureSpace(FitCommand c, Map<String, String> choices) {
-    if (c.knnFit == null && c.knnK != null) {
-      throw FitException.usage("--knn-k needs --knn-fit DIR|LIST");
-    }
-    if (c.vimFit == null && c.vimDim != null) {
-      throw FitException.usage("--vim-dim needs --vim-fit DIR|LIST");
-    }
-    int k = c.knnK == null ? org.mos.common.score.KnnScore.DEFAULT_K : c.knnK;
-    if (k < 1) {
-      throw FitException.usage("--knn-k is " + k + "; expected 1 or more");
-    }
-    if (c.vimDim != null && c.vimDim < 0) {
-      throw FitException.usage("--vim-dim is " + c.vimDim + "; expected 0 or more");
-    }
-    FeatureSpaceFit.Hnsw hnsw = knnIndex(c);
-    if (c.knnFit != null) {
-      choices.put("knn.fit_set", c.knnFit.toString());
-      choices.put(
-          "knn.k", k + (c.knnK == null ? " (default: the authors' ImageNet K)" : " (--knn-k)"));
-      choices.put(
-          "knn.index",
-          hnsw == null
-              ? "exact (blocked matrix products over the whole bank)"
-                  + (c.knnIndex == null ? " (default)" : " (--knn-index)")
-              : "hnsw (jvector): M "
-                  + hnsw.m()
-                  + ", efConstruction "
-                  + hnsw.efConstruction()
-                  + ", efSearch "
-                  + hnsw.efSearch()
-                  + " (--knn-index hnsw)");
-    }
-    if (c.vimFit != null) {
-      choices.put("vim.fit_set", c.vimFit.toString());
-      choices.put(
-          "vim.dim",
-          c.vimDim == null
-              ? "the authors' rule on the feature width D: 1000 if D >= 2048, 512 if D >= 768,"
-                  + " else D / 2 (default)"
-              : c.vimDim + " (--vim-dim)");
-    }
-    return new FeatureSpaceFit.Settings(c.knnFit, k, c.vimFit, c.vimDim, hnsw);
-  }
-
-  /** KNN's index: null for the exact search, else the HNSW parameters, checked. */
-  private static FeatureSpaceFit.Hnsw knnIndex(FitCommand c) {
-    String kind = c.knnIndex == null ? "exact" : c.knnIndex.strip().toLowerCase(Locale.ROOT);
-    boolean tuned =
-        c.knnHnswM != null || c.knnHnswEfConstruction != null || c.knnHnswEfSearch != null;
-    if (!kind.equals("exact") && !kind.equals("hnsw")) {
-      throw FitException.usage("--knn-index is '" + c.knnIndex + "'; expected exact or hnsw");
-    }
-    if (c.knnIndex != null && c.knnFit == null) {
-      throw FitException.usage("--knn-index needs --knn-fit DIR|LIST");
-    }
-    if (tuned && !kind.equals("hnsw")) {
-      throw FitException.usage("the --knn-hnsw-* options need --knn-index hnsw");
-    }
-    if (!kind.equals("hnsw")) {
-      return null;
-    }
-    int m = positive(c.knnHnswM, org.mos.common.score.KnnIndex.DEFAULT_M, "--knn-hnsw-m", 2);
-    int efc =
-        positive(
-            c.knnHnswEfConstruction,
-            org.mos.common.score.KnnIndex.DEFAULT_EF_CONSTRUCTION,
-            "--knn-hnsw-ef-construction",
-            1);
-    int efs =
-        positive(
-            c.knnHnswEfSearch,
-            org.mos.common.score.KnnIndex.DEFAULT_EF_SEARCH,
-            "--knn-hnsw-ef-search",
-            1);
-    return new FeatureSpaceFit.Hnsw(m, efc, efs);
-  }
-
-  private static int positive(Integer value, int fallback, String option, int min) {
-    int v = value == null ? fallback : value;
-    if (v < min) {
-      throw FitException.usage(option + " is " + v + "; expected " + min + " or more");
-    }
-    return v;
-  }
-
   private static void checkTargets(FitCommand c) {
     if (c.klFit == null
-        && c.knnFit == null
-        && c.vimFit == null
+        && c.featureSpace.knnFit == null
+        && c.featureSpace.vimFit == null
         && c.mahalanobisFit == null
         && c.calibrate == null
         && c.odinEps == null

@@ -9,9 +9,9 @@ import java.util.TreeSet;
 /**
  * The one registry of differentiable operators: for each ONNX op type, which of its inputs carry
  * gradients and how its backward is written. Rules live in {@link PointwiseRules}, {@link
- * LayerRules} and {@link ShapeRules}. Ops that only compute shapes or indices (Shape, Size,
- * Constant, ConstantOfShape, comparisons, ArgMax ..) need no rule: their outputs are not float or
- * not reached from the input, so no gradient flows through them.
+ * ConvolutionRules}, {@link LayerRules} and {@link ShapeRules}. Ops that only compute shapes or
+ * indices (Shape, Size, Constant, ConstantOfShape, comparisons, ArgMax ..) need no rule: their
+ * outputs are not float or not reached from the input, so no gradient flows through them.
  */
 final class OperatorRules {
 
@@ -31,6 +31,7 @@ final class OperatorRules {
 
   static {
     PointwiseRules.register();
+    ConvolutionRules.register();
     LayerRules.register();
     ShapeRules.register();
   }
