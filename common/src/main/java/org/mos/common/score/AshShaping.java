@@ -85,4 +85,10 @@ public final class AshShaping implements LogitShaping {
     head.checkDim(features.length);
     return head.logits(shaped(features, variant, percentile));
   }
+
+  /** Every row shaped, then one float64 BLAS head product per block of rows. */
+  @Override
+  public double[][] logits(FloatMatrix features) {
+    return head.logits(features, f -> shaped(f, variant, percentile));
+  }
 }

@@ -1,6 +1,7 @@
 package org.mos.common.score;
 
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 import org.mos.common.linalg.Blas;
 
 /**
@@ -107,6 +108,16 @@ public final class HeadWeights {
    * time and multiplied by W in one float64 BLAS product per block ({@link Blas}).
    */
   public double[][] logits(FloatMatrix features) {
+    return logits(features, null);
+  }
+
+  /**
+   * {@code W f' + b} of every row of {@code features}, where {@code f' = shape(f)} (in double) is
+   * computed row by row and the head product runs as in {@link #logits(FloatMatrix)}: one float64
+   * BLAS product per block of shaped rows. {@code shape} returns a new array of the same length and
+   * leaves its argument alone; null means no shaping.
+   */
+  public double[][] logits(FloatMatrix features, UnaryOperator<double[]> shape) {
     checkDim(features.cols());
     int n = features.rows();
     double[][] out = new double[n][];
@@ -116,6 +127,15 @@ public final class HeadWeights {
     for (int r0 = 0; r0 < n; r0 += block) {
       int rows = Math.min(block, n - r0);
       features.copyRows(r0, rows, x);
+      if (shape != null) {
+        double[] row = new double[dim];
+        for (int i = 0; i < rows; i++) {
+          System.arraycopy(x, i * dim, row, 0, dim);
+          double[] shaped = shape.apply(row);
+          checkDim(shaped.length);
+          System.arraycopy(shaped, 0, x, i * dim, dim);
+        }
+      }
       Blas.multiplyTransposedB(x, rows, dim, weight, classes, z);
       for (int i = 0; i < rows; i++) {
         double[] row = new double[classes];

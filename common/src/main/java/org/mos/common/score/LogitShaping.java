@@ -16,8 +16,9 @@ public interface LogitShaping {
 
   /**
    * The head's logits of every row of {@code features} after shaping, in double. This default
-   * shapes and multiplies row by row; a shaping whose head product is one matrix product for the
-   * whole batch (DICE) overrides it with BLAS products over blocks of rows.
+   * shapes and multiplies row by row; the shapings of this package override it with BLAS products
+   * over blocks of rows ({@link HeadWeights#logits(FloatMatrix,
+   * java.util.function.UnaryOperator)}).
    */
   default double[][] logits(FloatMatrix features) {
     double[][] out = new double[features.rows()][];

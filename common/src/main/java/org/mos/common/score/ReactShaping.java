@@ -47,4 +47,10 @@ public final class ReactShaping implements LogitShaping {
   public double[] logits(double[] features) {
     return head.logits(clipped(features, clip));
   }
+
+  /** Every row clipped, then one float64 BLAS head product per block of rows. */
+  @Override
+  public double[][] logits(FloatMatrix features) {
+    return head.logits(features, f -> clipped(f, clip));
+  }
 }

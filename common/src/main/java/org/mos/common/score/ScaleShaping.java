@@ -53,4 +53,10 @@ public final class ScaleShaping implements LogitShaping {
     head.checkDim(features.length);
     return head.logits(scaled(features, percentile));
   }
+
+  /** Every row scaled, then one float64 BLAS head product per block of rows. */
+  @Override
+  public double[][] logits(FloatMatrix features) {
+    return head.logits(features, f -> scaled(f, percentile));
+  }
 }

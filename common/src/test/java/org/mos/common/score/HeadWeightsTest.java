@@ -7,7 +7,10 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The batched head product ({@link HeadWeights#logits(FloatMatrix)}) against hand-worked sums. */
+/**
+ * The batched head product ({@link HeadWeights#logits(FloatMatrix)}) against hand-worked sums, and
+ * the shapings' batched logits against their row-by-row logits.
+ */
 class HeadWeightsTest {
 
   @Test
@@ -57,5 +60,50 @@ class HeadWeightsTest {
     assertThatThrownBy(() -> head.logits(FloatMatrix.copyOf(new float[3], 1, 3)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("the features have 3 values but the head takes 2");
+  }
+
+  @Test
+  void everyFeatureShapingGivesTheSameLogitsInBlocksAsRowByRow() {
+    int rows = 1030; // more than one block of 1024 rows
+    int dim = 64;
+    int classes = 5;
+    SplittableRandom r = new SplittableRandom(11);
+    double[][] w = new double[classes][dim];
+    double[] b = new double[classes];
+    for (int c = 0; c < classes; c++) {
+      b[c] = r.nextGaussian();
+      for (int j = 0; j < dim; j++) {
+        w[c][j] = r.nextGaussian() / 8;
+      }
+    }
+    float[] f = new float[rows * dim];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = (float) Math.max(0, r.nextGaussian()); // post-ReLU activations
+    }
+    FloatMatrix features = FloatMatrix.copyOf(f, rows, dim);
+    HeadWeights head = HeadWeights.of(w, b);
+    for (LogitShaping shaping :
+        new LogitShaping[] {
+          new ReactShaping(head, 0.8),
+          new AshShaping(head, AshShaping.Variant.P, 90),
+          new AshShaping(head, AshShaping.Variant.B, 65),
+          new AshShaping(head, AshShaping.Variant.S, 90),
+          new ScaleShaping(head, 85)
+        }) {
+      double[][] batched = shaping.logits(features);
+      assertThat(batched).as(shaping.id()).hasNumberOfRows(rows);
+      double[] row = new double[dim];
+      for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < dim; j++) {
+          row[j] = f[i * dim + j];
+        }
+        double[] single = shaping.logits(row);
+        for (int c = 0; c < classes; c++) {
+          assertThat(batched[i][c])
+              .as("%s row %d class %d", shaping.id(), i, c)
+              .isCloseTo(single[c], within(1e-12 * Math.max(1, Math.abs(single[c]))));
+        }
+      }
+    }
   }
 }
