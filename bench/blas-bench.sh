@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The matrix-product benchmarks of BENCHMARKS.md ("BLAS"), each Java harness right after its
 # NumPy/faiss reference, one BLAS thread each (OPENBLAS_NUM_THREADS=1, one fork/join thread).
-# Usage: bench/blas-bench.sh DATA_DIR CLASSPATH [vim,head,dice,knn] [kl] [fit]
+# Usage: bench/blas-bench.sh DATA_DIR CLASSPATH [vim,head,dice,react,knn] [kl] [fit]
 # (fit: the Mahalanobis layer at d = 2048 over 2,000 rows, fewer than d, and over 8,000 rows;
 # one first run and three timed runs on each side)
 set -euo pipefail

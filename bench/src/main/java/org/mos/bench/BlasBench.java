@@ -17,6 +17,7 @@ import org.mos.common.score.HeadWeights;
 import org.mos.common.score.KnnBank;
 import org.mos.common.score.KnnScore;
 import org.mos.common.score.ModelOutputs;
+import org.mos.common.score.ReactShaping;
 import org.mos.common.score.ShapedScore;
 import org.mos.common.score.VimScore;
 import org.mos.common.score.VimStatistics;
@@ -49,7 +50,10 @@ public final class BlasBench {
         System.getenv("OPENBLAS_NUM_THREADS"),
         java.util.concurrent.ForkJoinPool.commonPool().getParallelism());
     FloatMatrix f = null;
-    if (methods.contains("vim") || methods.contains("head") || methods.contains("dice")) {
+    if (methods.contains("vim")
+        || methods.contains("head")
+        || methods.contains("dice")
+        || methods.contains("react")) {
       f = FloatMatrix.of(Npy.read(dir.resolve("features.npy")));
     }
     if (methods.contains("vim")) {
@@ -99,6 +103,24 @@ public final class BlasBench {
       ModelOutputs out = new ModelOutputs(null, f, List.of());
       double[] scores = time("dice energy 50000x2048x1000", repeats, () -> dice.score(out));
       compare("dice", scores, Npy.read(dir.resolve("dice_numpy_scores.npy")).values());
+    }
+    if (methods.contains("react")) {
+      NpyArray w = Npy.read(dir.resolve("weight.npy"));
+      double[] flat = w.values();
+      int classes = w.shape()[0];
+      int dim = w.shape()[1];
+      double[][] rows = new double[classes][];
+      for (int c = 0; c < classes; c++) {
+        rows[c] = java.util.Arrays.copyOfRange(flat, c * dim, (c + 1) * dim);
+      }
+      HeadWeights head = HeadWeights.of(rows, Npy.read(dir.resolve("bias.npy")).values());
+      // the clip value is fitted state, written by the reference (percentile 90 of all activations)
+      double clip = Npy.read(dir.resolve("react_clip.npy")).values()[0];
+      ShapedScore react =
+          new ShapedScore("react", new ReactShaping(head, clip), new EnergyScore(1));
+      ModelOutputs out = new ModelOutputs(null, f, List.of());
+      double[] scores = time("react energy 50000x2048x1000", repeats, () -> react.score(out));
+      compare("react", scores, Npy.read(dir.resolve("react_numpy_scores.npy")).values());
     }
     if (methods.contains("knn")) {
       FloatMatrix queries = FloatMatrix.of(Npy.read(dir.resolve("knn_queries.npy")));

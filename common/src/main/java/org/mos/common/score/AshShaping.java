@@ -89,6 +89,6 @@ public final class AshShaping implements LogitShaping {
   /** Every row shaped, then one float64 BLAS head product per block of rows. */
   @Override
   public double[][] logits(FloatMatrix features) {
-    return head.logits(features, f -> shaped(f, variant, percentile));
+    return head.logits(features, HeadWeights.RowShaping.of(f -> shaped(f, variant, percentile)));
   }
 }

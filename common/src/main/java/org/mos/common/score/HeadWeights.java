@@ -108,16 +108,38 @@ public final class HeadWeights {
    * time and multiplied by W in one float64 BLAS product per block ({@link Blas}).
    */
   public double[][] logits(FloatMatrix features) {
-    return logits(features, null);
+    return logits(features, (RowShaping) null);
   }
 
   /**
-   * {@code W f' + b} of every row of {@code features}, where {@code f' = shape(f)} (in double) is
-   * computed row by row and the head product runs as in {@link #logits(FloatMatrix)}: one float64
-   * BLAS product per block of shaped rows. {@code shape} returns a new array of the same length and
-   * leaves its argument alone; null means no shaping.
+   * Shapes one row of a block in place: the {@code length} values of {@code rows} from {@code
+   * offset} on are one feature vector (in double), replaced by its shaped values.
    */
-  public double[][] logits(FloatMatrix features, UnaryOperator<double[]> shape) {
+  @FunctionalInterface
+  public interface RowShaping {
+    /** Replaces {@code rows[offset .. offset + length)} by its shaped values. */
+    void shape(double[] rows, int offset, int length);
+
+    /** A shaping from a function of one vector that returns a new array of the same length. */
+    static RowShaping of(UnaryOperator<double[]> shape) {
+      return (rows, offset, length) -> {
+        double[] shaped = shape.apply(Arrays.copyOfRange(rows, offset, offset + length));
+        if (shaped.length != length) {
+          throw new IllegalStateException(
+              "a shaping returned " + shaped.length + " values for " + length);
+        }
+        System.arraycopy(shaped, 0, rows, offset, length);
+      };
+    }
+  }
+
+  /**
+   * {@code W f' + b} of every row of {@code features}, where {@code f'} is the row shaped by {@code
+   * shape} (in double, in place in the block buffer) and the head product runs as in {@link
+   * #logits(FloatMatrix)}: one float64 BLAS product per block of shaped rows; null means no
+   * shaping.
+   */
+  public double[][] logits(FloatMatrix features, RowShaping shape) {
     checkDim(features.cols());
     int n = features.rows();
     double[][] out = new double[n][];
@@ -128,12 +150,8 @@ public final class HeadWeights {
       int rows = Math.min(block, n - r0);
       features.copyRows(r0, rows, x);
       if (shape != null) {
-        double[] row = new double[dim];
         for (int i = 0; i < rows; i++) {
-          System.arraycopy(x, i * dim, row, 0, dim);
-          double[] shaped = shape.apply(row);
-          checkDim(shaped.length);
-          System.arraycopy(shaped, 0, x, i * dim, dim);
+          shape.shape(x, i * dim, dim);
         }
       }
       Blas.multiplyTransposedB(x, rows, dim, weight, classes, z);

@@ -48,9 +48,15 @@ public final class ReactShaping implements LogitShaping {
     return head.logits(clipped(features, clip));
   }
 
-  /** Every row clipped, then one float64 BLAS head product per block of rows. */
+  /** Every row clipped in place, then one float64 BLAS head product per block of rows. */
   @Override
   public double[][] logits(FloatMatrix features) {
-    return head.logits(features, f -> clipped(f, clip));
+    return head.logits(
+        features,
+        (rows, offset, length) -> {
+          for (int j = offset; j < offset + length; j++) {
+            rows[j] = Math.min(rows[j], clip);
+          }
+        });
   }
 }

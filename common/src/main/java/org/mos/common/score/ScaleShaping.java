@@ -57,6 +57,6 @@ public final class ScaleShaping implements LogitShaping {
   /** Every row scaled, then one float64 BLAS head product per block of rows. */
   @Override
   public double[][] logits(FloatMatrix features) {
-    return head.logits(features, f -> scaled(f, percentile));
+    return head.logits(features, HeadWeights.RowShaping.of(f -> scaled(f, percentile)));
   }
 }
