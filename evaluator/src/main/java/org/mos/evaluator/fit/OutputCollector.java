@@ -62,9 +62,9 @@ final class OutputCollector {
   private final BadFilePolicy policy;
   private final PrintWriter err;
   private final ScoringTransport remote;
-  private final String via;
-  private final Path cache;
-  private final int chunkRows;
+
+  /** The chunked pass over the remote transport or the cache, or null for plain passes. */
+  private final ChunkedPass chunks;
 
   OutputCollector(
       BundleModel model, int batchSize, int workers, BadFilePolicy policy, PrintWriter err) {
@@ -93,9 +93,10 @@ final class OutputCollector {
     this.policy = policy;
     this.err = err;
     this.remote = remote;
-    this.via = via;
-    this.cache = cache;
-    this.chunkRows = chunkRows;
+    this.chunks =
+        remote != null || cache != null
+            ? new ChunkedPass(model, batchSize, workers, policy, err, remote, via, cache, chunkRows)
+            : null;
   }
 
   /**
@@ -103,7 +104,7 @@ final class OutputCollector {
    * then take it over their own model runs.
    */
   boolean chunked() {
-    return remote != null || cache != null;
+    return chunks != null;
   }
 
   /** Whether the bundle runs elsewhere: only {@link #collect} is possible. */
@@ -123,10 +124,8 @@ final class OutputCollector {
 
   /** Runs every image of {@code set} and passes the requested outputs to {@code consumer}. */
   Report collect(String what, ImageSet set, Collection<String> outputs, Consumer consumer) {
-    if (chunked()) {
-      ChunkedPass pass =
-          new ChunkedPass(model, batchSize, workers, policy, err, remote, via, cache, chunkRows);
-      return pass.run(what, set, List.copyOf(outputs), consumer);
+    if (chunks != null) {
+      return chunks.run(what, set, List.copyOf(outputs), consumer);
     }
     return collectInputs(
         what, set, (input, n, indices) -> consumer.accept(model.run(input, n, outputs), indices));

@@ -14,12 +14,10 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.ByteString;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.mos.common.onnx.GraphEdits;
 import org.mos.common.onnx.LinearHead;
 import org.mos.common.onnx.OnnxGraphException;
 import org.mos.common.score.FloatMatrix;
@@ -103,8 +101,8 @@ class HeadGraphTest {
             .addNode(node("MatMul", "fc", "fc_out", "features", "fc.weight"))
             .addNode(node("Add", "fc_bias", "fc_sum", "fc_out", "fc.bias"))
             .addNode(node("Identity", "out", "logits", "fc_sum"))
-            .addInitializer(floats("fc.weight", new float[8], 4, 2))
-            .addInitializer(floats("fc.bias", new float[2], 2))
+            .addInitializer(GraphEdits.floatTensor("fc.weight", new float[8], 4, 2))
+            .addInitializer(GraphEdits.floatTensor("fc.bias", new float[2], 2))
             .addOutput(value("logits", 2))
             .addOutput(value("features", 4))
             .build();
@@ -138,19 +136,5 @@ class HeadGraphTest {
                         .setElemType(TensorProto.DataType.FLOAT.getNumber())
                         .setShape(shape)))
         .build();
-  }
-
-  private static TensorProto floats(String name, float[] values, int... dims) {
-    ByteBuffer raw = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    raw.asFloatBuffer().put(values);
-    TensorProto.Builder t =
-        TensorProto.newBuilder()
-            .setName(name)
-            .setDataType(TensorProto.DataType.FLOAT.getNumber())
-            .setRawData(ByteString.copyFrom(raw.array()));
-    for (int d : dims) {
-      t.addDims(d);
-    }
-    return t.build();
   }
 }
